@@ -1,0 +1,142 @@
+//! The seam between the thin server functions in [`crate::api`] and the server crate.
+//!
+//! The server injects one `Arc<dyn ChatBackend>` into the Leptos context; server functions read
+//! it with [`backend`]. Keeping the trait here (and `ssr`-only) lets `app` stay free of storage,
+//! hashing and hub code while the server stays free of Leptos plumbing.
+
+use std::{net::IpAddr, sync::Arc};
+
+use async_trait::async_trait;
+use http::{header, HeaderMap};
+
+use crate::{
+    types::{MessageId, MessagePage, RoomDetails, RoomId, RoomSummary, User, UserId},
+    AppError,
+};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "confab_session";
+
+/// A freshly created session: who logged in and the bearer token (shown once, stored hashed).
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub user: User,
+    pub token: String,
+}
+
+/// Which slice of a room's history to read (keyset pagination on message ids).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HistoryQuery {
+    pub before: Option<MessageId>,
+    pub after: Option<MessageId>,
+    pub limit: Option<u32>,
+}
+
+/// The peer address of the request, put into request extensions by the server.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub IpAddr);
+
+#[async_trait]
+pub trait ChatBackend: Send + Sync + 'static {
+    async fn register(
+        &self,
+        username: &str,
+        display_name: &str,
+        password: &str,
+    ) -> Result<NewSession, AppError>;
+    async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        ip: Option<IpAddr>,
+    ) -> Result<NewSession, AppError>;
+    async fn logout(&self, token: &str) -> Result<(), AppError>;
+    /// The user a session token belongs to; `Unauthorized` when unknown or expired.
+    async fn authenticate(&self, token: &str) -> Result<User, AppError>;
+    /// The `Set-Cookie` value that stores `token`, or clears the cookie when `None`.
+    fn session_cookie(&self, token: Option<&str>) -> String;
+
+    async fn list_rooms(&self, me: &User) -> Result<Vec<RoomSummary>, AppError>;
+    async fn open_private_room(&self, me: &User, other: UserId) -> Result<RoomSummary, AppError>;
+    async fn create_group(
+        &self,
+        me: &User,
+        name: &str,
+        members: &[UserId],
+    ) -> Result<RoomSummary, AppError>;
+    async fn room_details(&self, me: &User, room: RoomId) -> Result<RoomDetails, AppError>;
+    async fn add_participants(
+        &self,
+        me: &User,
+        room: RoomId,
+        users: &[UserId],
+    ) -> Result<RoomDetails, AppError>;
+    async fn leave_room(&self, me: &User, room: RoomId) -> Result<(), AppError>;
+    async fn rename_room(
+        &self,
+        me: &User,
+        room: RoomId,
+        name: &str,
+    ) -> Result<RoomSummary, AppError>;
+    async fn search_users(&self, me: &User, query: &str) -> Result<Vec<User>, AppError>;
+    async fn history(
+        &self,
+        me: &User,
+        room: RoomId,
+        query: HistoryQuery,
+    ) -> Result<MessagePage, AppError>;
+    async fn mark_read(&self, me: &User, room: RoomId, message: MessageId) -> Result<(), AppError>;
+}
+
+/// The backend injected by the server.
+pub fn backend() -> Result<Arc<dyn ChatBackend>, AppError> {
+    leptos::prelude::use_context::<Arc<dyn ChatBackend>>().ok_or_else(AppError::internal)
+}
+
+/// The session token of a request: `Authorization: Bearer …` first, then the session cookie.
+pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
+    if let Some(token) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    {
+        return Some(token.trim().to_string());
+    }
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_string())
+        .filter(|v| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_wins_over_cookie() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            "a=1; confab_session=cookie-token; b=2".parse().unwrap(),
+        );
+        assert_eq!(token_from_headers(&h).as_deref(), Some("cookie-token"));
+        h.insert(
+            header::AUTHORIZATION,
+            "Bearer bearer-token".parse().unwrap(),
+        );
+        assert_eq!(token_from_headers(&h).as_deref(), Some("bearer-token"));
+    }
+
+    #[test]
+    fn missing_or_empty_cookie_is_none() {
+        let mut h = HeaderMap::new();
+        assert_eq!(token_from_headers(&h), None);
+        h.insert(header::COOKIE, "confab_session=".parse().unwrap());
+        assert_eq!(token_from_headers(&h), None);
+    }
+}

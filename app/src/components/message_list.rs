@@ -1,0 +1,200 @@
+//! The message history of a room: infinite scroll upwards, sticks to the bottom while the reader
+//! is there, otherwise counts new messages in a "new messages" pill. Pending messages show
+//! "sending…" until acknowledged, and "retry" when they failed.
+
+use leptos::{html, prelude::*};
+
+use super::clock_time;
+use crate::{
+    state::{
+        chat::{load_older, report_read, use_chat, SendState},
+        socket,
+    },
+    types::{Message, MessageId, RoomId},
+};
+
+/// Consecutive messages of one sender within this many ms share a header.
+const GROUP_WINDOW_MS: i64 = 5 * 60 * 1000;
+
+#[component]
+pub fn MessageList(room: Signal<RoomId>) -> impl IntoView {
+    let store = use_chat();
+    let me = store.me_id();
+    let list = NodeRef::<html::Div>::new();
+    let loading_older = RwSignal::new(false);
+    let unseen = RwSignal::new(0usize);
+    let messages = Memo::new(move |_| store.messages(room.get()));
+    let pending = Memo::new(move |_| store.pending_in(room.get()));
+    let loaded = Memo::new(move |_| {
+        store
+            .timelines
+            .with(|t| t.get(&room.get()).is_some_and(|tl| tl.loaded))
+    });
+    let has_more = Memo::new(move |_| {
+        store
+            .timelines
+            .with(|t| t.get(&room.get()).is_some_and(|tl| tl.has_more_before))
+    });
+
+    let scroll_to_bottom = move || {
+        request_animation_frame(move || {
+            if let Some(el) = list.get_untracked() {
+                el.set_scroll_top(el.scroll_height());
+            }
+        });
+    };
+
+    // Follow new messages while at the bottom; otherwise count them for the pill.
+    Effect::new(move |prev: Option<(RoomId, Option<MessageId>, usize)>| {
+        let r = room.get();
+        let last = messages.with(|m| m.last().map(|m| m.id));
+        let queued = pending.with(Vec::len);
+        let room_changed = prev.map(|p| p.0) != Some(r);
+        if room_changed {
+            store.at_bottom.set(true);
+            unseen.set(0);
+        }
+        if room_changed || store.at_bottom.get_untracked() {
+            scroll_to_bottom();
+            report_read(store, r);
+        } else if last.is_some() && prev.and_then(|p| p.1) < last {
+            unseen.update(|n| *n += 1);
+        }
+        (r, last, queued)
+    });
+
+    let on_scroll = move |_| {
+        let Some(el) = list.get_untracked() else {
+            return;
+        };
+        let at_bottom = el.scroll_height() - el.scroll_top() - el.client_height() < 48;
+        store.at_bottom.set(at_bottom);
+        if at_bottom {
+            unseen.set(0);
+            report_read(store, room.get_untracked());
+        }
+        if el.scroll_top() < 120 {
+            let before = el.scroll_height();
+            load_older(store, room.get_untracked(), loading_older, move || {
+                // Keep the reader's place while older messages appear above.
+                request_animation_frame(move || {
+                    if let Some(el) = list.get_untracked() {
+                        el.set_scroll_top(el.scroll_top() + el.scroll_height() - before);
+                    }
+                });
+            });
+        }
+    };
+
+    let rows = move || {
+        let msgs = messages.get();
+        let mut prev: Option<(crate::types::UserId, i64)> = None;
+        msgs.into_iter()
+            .map(|m| {
+                let first_of_group = prev
+                    .is_none_or(|(s, t)| s != m.sender_id || m.created_at - t > GROUP_WINDOW_MS);
+                prev = Some((m.sender_id, m.created_at));
+                (m, first_of_group)
+            })
+            .collect::<Vec<_>>()
+    };
+
+    view! {
+        <div class="message-list" node_ref=list on:scroll=on_scroll data-testid="message-list">
+            <p class="history-edge">
+                {move || {
+                    if !loaded.get() {
+                        "Loading messages…"
+                    } else if has_more.get() {
+                        if loading_older.get() { "Loading older messages…" } else { "Scroll up for older messages" }
+                    } else {
+                        "This is the beginning of the conversation."
+                    }
+                }}
+            </p>
+            <For
+                each=rows
+                key=|(m, first)| (m.id, m.edited_at, *first)
+                children=move |(m, first)| view! { <MessageItem message=m mine=false show_header=first me /> }
+            />
+            <For
+                each=move || pending.get()
+                key=|p| (p.client_id.clone(), p.state.clone())
+                children=move |p| {
+                    let client_id = p.client_id.clone();
+                    let retry = move |_| {
+                        store.pending.update(|all| {
+                            if let Some(m) = all.iter_mut().find(|m| m.client_id == client_id) {
+                                m.state = SendState::Sending;
+                            }
+                        });
+                        socket::flush_outbox(&store);
+                    };
+                    let discard_id = p.client_id.clone();
+                    let discard = move |_| store.pending.update(|all| all.retain(|m| m.client_id != discard_id));
+                    let failed = matches!(p.state, SendState::Failed(_));
+                    view! {
+                        <div class="message mine pending" class=("failed", failed) data-testid="pending-message">
+                            <div class="bubble">{p.content.clone()}</div>
+                            <div class="status">
+                                {match p.state.clone() {
+                                    SendState::Sending => view! { "sending…" }.into_any(),
+                                    SendState::Failed(why) => {
+                                        view! {
+                                            {format!("Not sent: {why}")}
+                                            <button on:click=retry>"Retry"</button>
+                                            <button on:click=discard>"Discard"</button>
+                                        }
+                                            .into_any()
+                                    }
+                                }}
+                            </div>
+                        </div>
+                    }
+                }
+            />
+        </div>
+        <Show when=move || { unseen.get() > 0 }>
+            <button
+                class="new-pill"
+                data-testid="new-messages-pill"
+                on:click=move |_| {
+                    store.at_bottom.set(true);
+                    unseen.set(0);
+                    scroll_to_bottom();
+                    report_read(store, room.get_untracked());
+                }
+            >
+                {move || match unseen.get() {
+                    1 => "1 new message ↓".to_string(),
+                    n => format!("{n} new messages ↓"),
+                }}
+            </button>
+        </Show>
+    }
+}
+
+#[component]
+fn MessageItem(
+    message: Message,
+    mine: bool,
+    show_header: bool,
+    me: crate::types::UserId,
+) -> impl IntoView {
+    let mine = mine || message.sender_id == me;
+    let header = show_header.then(|| {
+        let who = if mine {
+            "You".to_string()
+        } else {
+            message.sender_name.clone()
+        };
+        view! { <div class="meta">{who} " · " {clock_time(message.created_at)}</div> }
+    });
+    view! {
+        <div class="message" class=("mine", mine) data-testid="message" data-message-id=message.id.0>
+            {header}
+            // Text is rendered as text: the browser escapes it, nothing is interpreted as HTML.
+            <div class="bubble" title=clock_time(message.created_at)>{message.content}</div>
+        </div>
+    }
+}

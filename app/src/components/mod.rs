@@ -1,0 +1,30 @@
+//! UI components, one per file.
+
+pub mod chat_room;
+pub mod chat_sidebar;
+pub mod form_error;
+pub mod message_input;
+pub mod message_list;
+pub mod navbar;
+pub mod new_chat_dialog;
+pub mod require_user;
+pub mod typing_indicator;
+pub mod user_list;
+
+/// A short local time ("14:05") for a Unix-milliseconds timestamp.
+pub fn clock_time(ms: i64) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+        format!("{:02}:{:02}", d.get_hours(), d.get_minutes())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let minutes = ms.div_euclid(60_000);
+        format!(
+            "{:02}:{:02}",
+            minutes.div_euclid(60).rem_euclid(24),
+            minutes.rem_euclid(60)
+        )
+    }
+}

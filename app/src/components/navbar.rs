@@ -1,0 +1,77 @@
+//! The top bar: the app name, the "Chat" link and the user menu.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::{api::Logout, state::session::use_session};
+
+#[component]
+pub fn Navbar() -> impl IntoView {
+    let session = use_session();
+    let logout = ServerAction::<Logout>::new();
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move || {
+        if let Some(Ok(())) = logout.value().get() {
+            session.set_user(None);
+            navigate("/login", Default::default());
+        }
+    });
+
+    view! {
+        <header class="navbar">
+            <A href="/" attr:class="brand">
+                <span class="brand-mark" aria-hidden="true">"◆"</span>
+                "Confab"
+            </A>
+            <nav class="nav-links">
+                <A href="/chat">"Chat"</A>
+            </nav>
+            <div class="nav-user">
+                <Transition fallback=|| ()>
+                    {move || {
+                        session
+                            .state()
+                            .map(|user| match user {
+                                Some(user) => {
+                                    view! {
+                                        <details class="user-menu">
+                                            <summary data-testid="user-menu">
+                                                <span class="avatar" aria-hidden="true">
+                                                    {initial(&user.display_name)}
+                                                </span>
+                                                <span class="user-name">{user.display_name.clone()}</span>
+                                            </summary>
+                                            <div class="menu">
+                                                <p class="menu-username">"@" {user.username.clone()}</p>
+                                                <ActionForm action=logout>
+                                                    <button type="submit" class="menu-item">
+                                                        "Log out"
+                                                    </button>
+                                                </ActionForm>
+                                            </div>
+                                        </details>
+                                    }
+                                        .into_any()
+                                }
+                                None => {
+                                    view! {
+                                        <A href="/login" attr:class="button ghost">"Log in"</A>
+                                        <A href="/register" attr:class="button">"Sign up"</A>
+                                    }
+                                        .into_any()
+                                }
+                            })
+                    }}
+                </Transition>
+            </div>
+        </header>
+    }
+}
+
+/// The first letter of a name, for avatars.
+pub fn initial(name: &str) -> String {
+    name.chars()
+        .next()
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_default()
+}

@@ -1,0 +1,229 @@
+//! The dialog for starting a private chat, creating a group, or adding people to a group.
+
+use leptos::{html, prelude::*, task::spawn_local};
+use leptos_router::hooks::use_navigate;
+
+use super::navbar::initial;
+use crate::{
+    api,
+    state::chat::use_chat,
+    types::{RoomId, User},
+    AppError,
+};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Direct,
+    Group,
+    Add(RoomId),
+}
+
+#[component]
+pub fn NewChatDialog(open: RwSignal<bool>, add_to: Option<RoomId>) -> impl IntoView {
+    let store = use_chat();
+    let navigate = use_navigate();
+    let dialog = NodeRef::<html::Dialog>::new();
+    let mode = RwSignal::new(add_to.map_or(Mode::Direct, Mode::Add));
+    let query = RwSignal::new(String::new());
+    let selected = RwSignal::new(Vec::<User>::new());
+    let group_name = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<AppError>);
+    let busy = RwSignal::new(false);
+    let results = Resource::new(
+        move || (open.get(), query.get()),
+        |(open, q)| async move {
+            if open {
+                api::search_users(q).await
+            } else {
+                Ok(Vec::new())
+            }
+        },
+    );
+
+    Effect::new(move || {
+        let Some(d) = dialog.get() else { return };
+        if open.get() {
+            if !d.open() {
+                let _ = d.show_modal();
+            }
+        } else if d.open() {
+            d.close();
+        }
+    });
+    let close = move || {
+        open.set(false);
+        query.set(String::new());
+        selected.set(Vec::new());
+        group_name.set(String::new());
+        error.set(None);
+    };
+
+    let go_to = move |room: RoomId| {
+        store.refresh_rooms();
+        close();
+        navigate(&format!("/chat/{room}"), Default::default());
+    };
+    let go_to = StoredValue::new(go_to);
+
+    let start_direct = move |user: User| {
+        busy.set(true);
+        spawn_local(async move {
+            match api::open_private_room(user.id).await {
+                Ok(summary) => go_to.with_value(|g| g(summary.room.id)),
+                Err(e) => error.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    let submit_group = move || {
+        let members: Vec<_> = selected.get_untracked().iter().map(|u| u.id).collect();
+        busy.set(true);
+        spawn_local(async move {
+            let result = match mode.get_untracked() {
+                Mode::Add(room) => api::add_participants(room, members)
+                    .await
+                    .map(|d| d.summary.room.id),
+                _ => api::create_group(group_name.get_untracked(), members)
+                    .await
+                    .map(|s| s.room.id),
+            };
+            match result {
+                Ok(room) => go_to.with_value(|g| g(room)),
+                Err(e) => error.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    let toggle = move |user: User| {
+        selected.update(|s| {
+            if let Some(i) = s.iter().position(|u| u.id == user.id) {
+                s.remove(i);
+            } else {
+                s.push(user);
+            }
+        })
+    };
+
+    let title = move || match mode.get() {
+        Mode::Direct | Mode::Group => "New chat",
+        Mode::Add(_) => "Add people",
+    };
+
+    view! {
+        <dialog class="dialog" node_ref=dialog on:close=move |_| close() data-testid="new-chat-dialog">
+            <h2>{title}</h2>
+            <Show when=move || !matches!(mode.get(), Mode::Add(_))>
+                <div class="tabs" role="tablist">
+                    <button
+                        class="button small"
+                        class=("ghost", move || mode.get() != Mode::Direct)
+                        role="tab"
+                        on:click=move |_| mode.set(Mode::Direct)
+                    >
+                        "Direct message"
+                    </button>
+                    <button
+                        class="button small"
+                        class=("ghost", move || mode.get() != Mode::Group)
+                        role="tab"
+                        on:click=move |_| mode.set(Mode::Group)
+                    >
+                        "New group"
+                    </button>
+                </div>
+            </Show>
+            <Show when=move || mode.get() == Mode::Group>
+                <label>
+                    "Group name"
+                    <input
+                        data-testid="group-name"
+                        maxlength=crate::types::limits::ROOM_NAME_MAX
+                        prop:value=move || group_name.get()
+                        on:input=move |ev| group_name.set(event_target_value(&ev))
+                    />
+                </label>
+            </Show>
+            <label>
+                "Find people"
+                <input
+                    type="search"
+                    data-testid="user-search"
+                    placeholder="Name or username"
+                    prop:value=move || query.get()
+                    on:input=move |ev| query.set(event_target_value(&ev))
+                />
+            </label>
+            <div class="chips">
+                <For
+                    each=move || selected.get()
+                    key=|u| u.id
+                    children=move |u| view! { <span class="chip">{u.display_name}</span> }
+                />
+            </div>
+            <ul class="results" data-testid="user-results">
+                <Transition fallback=|| ()>
+                    {move || {
+                        results
+                            .get()
+                            .map(|r| match r {
+                                Ok(users) if users.is_empty() => {
+                                    view! { <li class="muted">"Nobody found."</li> }.into_any()
+                                }
+                                Ok(users) => {
+                                    users
+                                        .into_iter()
+                                        .map(|u| {
+                                            let picked = {
+                                                let id = u.id;
+                                                move || selected.with(|s| s.iter().any(|x| x.id == id))
+                                            };
+                                            let user = u.clone();
+                                            view! {
+                                                <li data-testid="user-result">
+                                                    <span class="avatar" aria-hidden="true">{initial(&u.display_name)}</span>
+                                                    <span>{u.display_name.clone()} " " <span class="muted">"@" {u.username.clone()}</span></span>
+                                                    <button
+                                                        class="button small"
+                                                        disabled=move || busy.get()
+                                                        on:click=move |_| {
+                                                            if mode.get_untracked() == Mode::Direct {
+                                                                start_direct(user.clone())
+                                                            } else {
+                                                                toggle(user.clone())
+                                                            }
+                                                        }
+                                                    >
+                                                        {move || match (mode.get(), picked()) {
+                                                            (Mode::Direct, _) => "Message",
+                                                            (_, true) => "Remove",
+                                                            (_, false) => "Add",
+                                                        }}
+                                                    </button>
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()
+                                        .into_any()
+                                }
+                                Err(e) => view! { <li class="form-error">{e.to_string()}</li> }.into_any(),
+                            })
+                    }}
+                </Transition>
+            </ul>
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
+            <div class="dialog-actions">
+                <button class="button ghost" on:click=move |_| close()>"Cancel"</button>
+                <Show when=move || mode.get() != Mode::Direct>
+                    <button
+                        class="button"
+                        data-testid="create-group"
+                        disabled=move || busy.get() || selected.with(Vec::is_empty)
+                        on:click=move |_| submit_group()
+                    >
+                        {move || if matches!(mode.get(), Mode::Add(_)) { "Add to group" } else { "Create group" }}
+                    </button>
+                </Show>
+            </div>
+        </dialog>
+    }
+}

@@ -1,0 +1,80 @@
+//! Confab's shared application crate.
+//!
+//! Everything that both the server (`ssr`) and the browser (`hydrate`) need lives here:
+//!
+//! - [`types`]: the wire types (ids, users, rooms, messages) and input limits;
+//! - [`protocol`]: the WebSocket frames exchanged on `/ws`;
+//! - [`error`]: [`AppError`], the one error type that crosses server functions;
+//! - [`api`]: thin `#[server]` functions with fixed endpoint paths, reaching server code only
+//!   through the [`backend::ChatBackend`] trait read from context;
+//! - [`state`]: client state (the session, the chat store, the WebSocket signal stream);
+//! - [`components`] and [`pages`]: the UI, one component per file.
+
+#![recursion_limit = "256"]
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod backend;
+pub mod components;
+pub mod error;
+pub mod pages;
+pub mod protocol;
+pub mod state;
+pub mod types;
+
+pub use error::AppError;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{ParentRoute, Route, Router, Routes},
+    path, SsrMode,
+};
+
+/// The HTML document the server renders around [`App`].
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The application: session state, the navbar and the routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    state::session::provide_session();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/confab.css" />
+        <Title formatter=|t: String| if t.is_empty() { "Confab".to_string() } else { format!("{t} · Confab") } />
+        <Router>
+            <components::navbar::Navbar />
+            <main class="main">
+                // Async SSR: the session is known before the first byte, so guards can redirect.
+                <Routes fallback=|| view! { <pages::not_found::NotFound /> }>
+                    <Route path=path!("/") view=pages::home::Home ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=pages::login::Login ssr=SsrMode::Async />
+                    <Route path=path!("/register") view=pages::register::Register ssr=SsrMode::Async />
+                    <ParentRoute path=path!("/chat") view=pages::chat::ChatPage ssr=SsrMode::Async>
+                        <Route path=path!("") view=pages::chat::NoRoom />
+                        <Route path=path!(":room_id") view=components::chat_room::ChatRoom />
+                    </ParentRoute>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,62 @@
+//! `/chat` and `/chat/:room_id`: the chat screen (logged-in only). The shell (store, socket,
+//! sidebar) stays mounted while the reader moves between rooms.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Outlet;
+
+use crate::{
+    api,
+    components::{chat_sidebar::ChatSidebar, require_user::RequireUser},
+    state::{
+        chat::{use_chat, ChatStore},
+        socket,
+    },
+    types::User,
+};
+
+#[component]
+pub fn ChatPage() -> impl IntoView {
+    view! { <RequireUser children=|user| view! { <ChatShell user /> } /> }
+}
+
+#[component]
+fn ChatShell(user: User) -> impl IntoView {
+    let store = ChatStore::new(user);
+    provide_context(store);
+    let rooms = Resource::new(move || store.rooms_version.get(), |_| api::list_rooms());
+    // Effects run only in the browser: that is where the signal stream lives.
+    Effect::new(move || socket::connect(store));
+    on_cleanup(socket::disconnect);
+    let title = move || match store.total_unread() {
+        0 => "Chat".to_string(),
+        n => format!("({n}) Chat"),
+    };
+
+    view! {
+        <Title text=title />
+        <div
+            class="chat"
+            class=("room-open", move || store.open_room.get().is_some())
+            class=("with-members", move || store.open_room.get().is_some())
+            data-testid="chat-page"
+        >
+            <ChatSidebar rooms />
+            <Outlet />
+        </div>
+    }
+}
+
+/// `/chat` with no room selected.
+#[component]
+pub fn NoRoom() -> impl IntoView {
+    let store = use_chat();
+    view! {
+        <section class="room chat-empty">
+            <div>
+                <h1>{format!("Welcome, {}", store.me.with_value(|u| u.display_name.clone()))}</h1>
+                <p>"Pick a conversation on the left, or start a new one."</p>
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,63 @@
+//! `/login`: works as a plain HTML form and, once hydrated, without a page load.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{components::A, hooks::use_query_map};
+
+use crate::{
+    api::Login,
+    components::form_error::FormError,
+    state::session::{safe_next, use_session},
+};
+
+#[component]
+pub fn Login() -> impl IntoView {
+    let session = use_session();
+    let action = ServerAction::<Login>::new();
+    let query = use_query_map();
+    let next = move || {
+        query
+            .read()
+            .get("next")
+            .unwrap_or_else(|| "/chat".to_string())
+    };
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move || {
+        if let Some(Ok(user)) = action.value().get() {
+            session.set_user(Some(user));
+            navigate(
+                &safe_next(query.read_untracked().get("next")),
+                Default::default(),
+            );
+        }
+    });
+
+    view! {
+        <Title text="Log in" />
+        <section class="auth-card">
+            <h1>"Log in"</h1>
+            <ActionForm action attr:class="form" attr:data-testid="login-form">
+                <input type="hidden" name="next" value=next />
+                <label>
+                    "Username"
+                    <input name="username" autocomplete="username" required autofocus />
+                </label>
+                <label>
+                    "Password"
+                    <input type="password" name="password" autocomplete="current-password" required />
+                </label>
+                <FormError error />
+                <button type="submit" class="button" disabled=move || action.pending().get()>
+                    "Log in"
+                </button>
+            </ActionForm>
+            <p class="muted">
+                "New to Confab? "
+                <A href=move || format!("/register?next={}", crate::components::require_user::encode_path(&next()))>
+                    "Create an account"
+                </A>
+            </p>
+        </section>
+    }
+}

@@ -1,0 +1,68 @@
+//! Who is logged in, readable by every page.
+//!
+//! The server's answer (`GET /api/me`) is fetched during SSR, so guards can redirect before the
+//! first byte. Once hydrated, logging in, registering or logging out sets the answer directly:
+//! the page that did it knows, and no guard may act on a stale answer in between.
+
+use leptos::prelude::*;
+
+use crate::{api, types::User, AppError};
+
+#[derive(Clone, Copy)]
+pub struct Session {
+    fetched: Resource<Result<Option<User>, AppError>>,
+    known: RwSignal<Option<Option<User>>>,
+}
+
+impl Session {
+    /// `None` while unknown; `Some(None)` logged out; `Some(Some(user))` logged in.
+    pub fn state(&self) -> Option<Option<User>> {
+        if let Some(known) = self.known.get() {
+            return Some(known);
+        }
+        self.fetched.get().map(|r| r.ok().flatten())
+    }
+
+    /// The logged-in user, once known.
+    pub fn current(&self) -> Option<User> {
+        self.state().flatten()
+    }
+
+    /// Records the outcome of a login, registration (`Some`) or logout (`None`).
+    pub fn set_user(&self, user: Option<User>) {
+        self.known.set(Some(user));
+    }
+}
+
+pub fn provide_session() {
+    let fetched = Resource::new(|| (), |_| api::me());
+    provide_context(Session {
+        fetched,
+        known: RwSignal::new(None),
+    });
+}
+
+pub fn use_session() -> Session {
+    expect_context::<Session>()
+}
+
+/// Only same-site paths are followed after login, never another origin.
+pub fn safe_next(next: Option<String>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        _ => "/chat".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn next_stays_on_this_site() {
+        use super::safe_next;
+        assert_eq!(safe_next(Some("/chat/5".into())), "/chat/5");
+        assert_eq!(safe_next(Some("//evil.example".into())), "/chat");
+        assert_eq!(safe_next(Some("https://evil.example".into())), "/chat");
+        assert_eq!(safe_next(Some("/\\evil".into())), "/chat");
+        assert_eq!(safe_next(None), "/chat");
+    }
+}

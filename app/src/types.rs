@@ -1,0 +1,380 @@
+//! Wire types shared by the server, the browser and the HTTP/WebSocket APIs, and the input rules
+//! both sides enforce (the browser for quick feedback, the server because it must).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use crate::AppError;
+
+macro_rules! id_type {
+    ($(#[$m:meta])* $name:ident) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = std::num::ParseIntError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                s.parse().map(Self)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A user, assigned by the database.
+    UserId
+);
+id_type!(
+    /// A room, assigned by the database.
+    RoomId
+);
+id_type!(
+    /// A message: time-sortable (milliseconds since the Confab epoch in the high bits, a
+    /// per-node sequence in the low 12), and below 2^53 so JavaScript clients read it exactly.
+    MessageId
+);
+
+/// Milliseconds since the Unix epoch.
+pub type Millis = i64;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RoomKind {
+    Private,
+    Group,
+}
+
+impl RoomKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Private => "PRIVATE",
+            Self::Group => "GROUP",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "PRIVATE" => Some(Self::Private),
+            "GROUP" => Some(Self::Group),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Owner,
+    Admin,
+    Member,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Owner => "owner",
+            Self::Admin => "admin",
+            Self::Member => "member",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "owner" => Some(Self::Owner),
+            "admin" => Some(Self::Admin),
+            "member" => Some(Self::Member),
+            _ => None,
+        }
+    }
+    /// Owners and admins manage a group's membership.
+    pub fn can_manage(self) -> bool {
+        matches!(self, Self::Owner | Self::Admin)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Room {
+    pub id: RoomId,
+    /// Groups have a name; private rooms are named after the other person.
+    pub name: Option<String>,
+    pub kind: RoomKind,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Participant {
+    pub user: User,
+    pub role: Role,
+    pub joined_at: Millis,
+    pub last_read: Option<MessageId>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MessageKind {
+    Text,
+    Image,
+    File,
+}
+
+impl MessageKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Text => "TEXT",
+            Self::Image => "IMAGE",
+            Self::File => "FILE",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "TEXT" => Some(Self::Text),
+            "IMAGE" => Some(Self::Image),
+            "FILE" => Some(Self::File),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub id: MessageId,
+    pub room_id: RoomId,
+    pub sender_id: UserId,
+    /// The sender's display name when the message was read, so previews need no extra lookup.
+    pub sender_name: String,
+    pub kind: MessageKind,
+    pub content: String,
+    /// The sender's idempotency key; lets the sender match an echo to its pending copy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    pub created_at: Millis,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<Millis>,
+}
+
+/// A room as listed in the sidebar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomSummary {
+    pub room: Room,
+    /// What to call the room: the group's name, or the other person's display name.
+    pub title: String,
+    /// For private rooms, the other person (for presence dots).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer: Option<User>,
+    pub last_message: Option<Message>,
+    pub unread: i64,
+}
+
+/// A room with everyone in it, as shown in the room header and member list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomDetails {
+    pub summary: RoomSummary,
+    pub participants: Vec<Participant>,
+    pub my_role: Role,
+}
+
+/// A page of history; `has_more` says whether older (or newer) messages remain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessagePage {
+    /// Oldest first.
+    pub messages: Vec<Message>,
+    pub has_more: bool,
+}
+
+/// Input limits, enforced by the server and mirrored in the UI.
+pub mod limits {
+    pub const USERNAME_MIN: usize = 3;
+    pub const USERNAME_MAX: usize = 32;
+    pub const DISPLAY_NAME_MAX: usize = 64;
+    pub const PASSWORD_MIN: usize = 8;
+    /// Argon2 on a megabyte password is a denial of service; nobody types more than this.
+    pub const PASSWORD_MAX: usize = 256;
+    pub const MESSAGE_MAX_CHARS: usize = 4000;
+    pub const ROOM_NAME_MAX: usize = 80;
+    pub const GROUP_MAX_MEMBERS: usize = 256;
+    pub const CLIENT_ID_MAX: usize = 64;
+    pub const HISTORY_PAGE_MAX: u32 = 100;
+    pub const HISTORY_PAGE_DEFAULT: u32 = 50;
+    pub const SEARCH_QUERY_MAX: usize = 64;
+}
+
+/// Checks a username and returns it lower-cased (usernames are case-insensitive).
+pub fn normalize_username(raw: &str) -> Result<String, AppError> {
+    let name = raw.trim().to_lowercase();
+    let len = name.chars().count();
+    if !(limits::USERNAME_MIN..=limits::USERNAME_MAX).contains(&len) {
+        return Err(AppError::invalid(
+            "username",
+            format!(
+                "Usernames are {} to {} characters long.",
+                limits::USERNAME_MIN,
+                limits::USERNAME_MAX
+            ),
+        ));
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.-".contains(c))
+    {
+        return Err(AppError::invalid(
+            "username",
+            "Usernames may use only letters a–z, digits and _ . -",
+        ));
+    }
+    Ok(name)
+}
+
+pub fn validate_display_name(raw: &str, username: &str) -> Result<String, AppError> {
+    let name = collapse_whitespace(raw);
+    if name.is_empty() {
+        return Ok(username.to_string());
+    }
+    if name.chars().count() > limits::DISPLAY_NAME_MAX {
+        return Err(AppError::invalid(
+            "display_name",
+            format!(
+                "Display names are at most {} characters.",
+                limits::DISPLAY_NAME_MAX
+            ),
+        ));
+    }
+    Ok(name)
+}
+
+pub fn validate_password(password: &str) -> Result<(), AppError> {
+    let len = password.chars().count();
+    if len < limits::PASSWORD_MIN {
+        return Err(AppError::invalid(
+            "password",
+            format!(
+                "Passwords need at least {} characters.",
+                limits::PASSWORD_MIN
+            ),
+        ));
+    }
+    if password.len() > limits::PASSWORD_MAX {
+        return Err(AppError::invalid(
+            "password",
+            format!("Passwords are at most {} bytes.", limits::PASSWORD_MAX),
+        ));
+    }
+    Ok(())
+}
+
+/// Trims a message; empty or over-long content is refused rather than silently cut.
+pub fn validate_message_content(raw: &str) -> Result<String, AppError> {
+    let content = raw.trim_end().trim_start_matches(['\n', '\r']);
+    if content.trim().is_empty() {
+        return Err(AppError::invalid("content", "A message can't be empty."));
+    }
+    if content.chars().count() > limits::MESSAGE_MAX_CHARS {
+        return Err(AppError::invalid(
+            "content",
+            format!(
+                "Messages are at most {} characters.",
+                limits::MESSAGE_MAX_CHARS
+            ),
+        ));
+    }
+    Ok(content.to_string())
+}
+
+pub fn validate_room_name(raw: &str) -> Result<String, AppError> {
+    let name = collapse_whitespace(raw);
+    if name.is_empty() {
+        return Err(AppError::invalid("name", "A group needs a name."));
+    }
+    if name.chars().count() > limits::ROOM_NAME_MAX {
+        return Err(AppError::invalid(
+            "name",
+            format!(
+                "Group names are at most {} characters.",
+                limits::ROOM_NAME_MAX
+            ),
+        ));
+    }
+    Ok(name)
+}
+
+pub fn validate_client_id(raw: &str) -> Result<(), AppError> {
+    if raw.is_empty() || raw.len() > limits::CLIENT_ID_MAX || !raw.is_ascii() {
+        return Err(AppError::invalid(
+            "client_id",
+            format!(
+                "client_id is 1 to {} ASCII characters.",
+                limits::CLIENT_ID_MAX
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn collapse_whitespace(raw: &str) -> String {
+    raw.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_normalized_and_checked() {
+        assert_eq!(normalize_username("  Alice_1 ").unwrap(), "alice_1");
+        assert_eq!(normalize_username("a.b-c").unwrap(), "a.b-c");
+        assert!(normalize_username("ab").is_err());
+        assert!(normalize_username(&"a".repeat(33)).is_err());
+        assert!(normalize_username("bad name").is_err());
+        assert!(normalize_username("émile").is_err());
+        let err = normalize_username("x!").unwrap_err();
+        assert_eq!(err.field(), Some("username"));
+    }
+
+    #[test]
+    fn passwords_have_bounds() {
+        assert!(validate_password("1234567").is_err());
+        assert!(validate_password("12345678").is_ok());
+        assert!(validate_password(&"x".repeat(300)).is_err());
+    }
+
+    #[test]
+    fn display_name_defaults_to_username() {
+        assert_eq!(validate_display_name("  ", "bob").unwrap(), "bob");
+        assert_eq!(
+            validate_display_name(" Bob   Smith ", "bob").unwrap(),
+            "Bob Smith"
+        );
+        assert!(validate_display_name(&"x".repeat(65), "bob").is_err());
+    }
+
+    #[test]
+    fn message_content_rules() {
+        assert!(validate_message_content(" \n ").is_err());
+        assert_eq!(
+            validate_message_content("\nhi\nthere \n").unwrap(),
+            "hi\nthere"
+        );
+        assert_eq!(validate_message_content("สวัสดี").unwrap(), "สวัสดี");
+        assert!(validate_message_content(&"ก".repeat(4001)).is_err());
+        assert!(validate_message_content(&"ก".repeat(4000)).is_ok());
+    }
+
+    #[test]
+    fn ids_serialize_as_plain_numbers() {
+        assert_eq!(serde_json::to_string(&MessageId(42)).unwrap(), "42");
+        assert_eq!("7".parse::<RoomId>().unwrap(), RoomId(7));
+    }
+}

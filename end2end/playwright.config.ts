@@ -1,0 +1,55 @@
+import { defineConfig } from "@playwright/test";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as fs from "node:fs";
+
+// The suite runs against the release build (`cargo leptos build --release`), started here on
+// its own port with a throwaway SQLite database, in Debian's Chromium (no browser downloads).
+const port = Number(process.env.CONFAB_E2E_PORT ?? 3300);
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "confab-e2e-"));
+const root = path.resolve(__dirname, "..");
+// .ci/env.sh keeps build output in a cache outside the clone.
+const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(root, "target");
+
+export default defineConfig({
+  testDir: "./tests",
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [["list"]],
+  use: {
+    baseURL: `http://127.0.0.1:${port}`,
+    trace: "retain-on-failure",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
+    },
+  },
+  webServer: {
+    command: path.join(targetDir, "release/server"),
+    cwd: root,
+    url: `http://127.0.0.1:${port}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: {
+      CONFAB_ADDR: `127.0.0.1:${port}`,
+      DATABASE_URL: `sqlite://${dataDir}/confab.db`,
+      CONFAB_DATA_DIR: dataDir,
+      LEPTOS_SITE_ROOT: path.join(root, "target/site"),
+      RUST_LOG: "warn",
+    },
+  },
+});

@@ -1,0 +1,126 @@
+import { Browser, expect, Page, test } from "@playwright/test";
+import { register, uniqueName } from "./helpers";
+
+async function newUser(browser: Browser, prefix: string, display: string) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const username = uniqueName(prefix);
+  await register(page, username, display);
+  await expect(page.getByTestId("connection")).toHaveText("Connected");
+  return { context, page, username, display };
+}
+
+async function openRoomFromSidebar(page: Page, title: string) {
+  const item = page.getByTestId("room-item").filter({ hasText: title });
+  await expect(item).toBeVisible();
+  await item.getByRole("link").click();
+  await expect(page.getByTestId("room-title")).toHaveText(title);
+}
+
+async function send(page: Page, text: string) {
+  const input = page.getByTestId("message-input");
+  await input.fill(text);
+  await input.press("Enter");
+  await expect(page.getByTestId("message-list").getByTestId("message").filter({ hasText: text })).toBeVisible();
+}
+
+test("two people chat privately in real time, with typing and presence", async ({ browser }) => {
+  const alice = await newUser(browser, "alice", "Alice");
+  const bob = await newUser(browser, "bob", "Bob");
+
+  // Alice starts a private chat with Bob from the dialog.
+  await alice.page.getByTestId("new-chat").click();
+  await alice.page.getByTestId("user-search").fill(bob.username);
+  await alice.page.getByTestId("user-result").filter({ hasText: bob.username }).getByRole("button", { name: "Message" }).click();
+  await expect(alice.page).toHaveURL(/\/chat\/\d+$/);
+  await expect(alice.page.getByTestId("room-title")).toHaveText("Bob");
+
+  // Bob's sidebar learns about the room without a reload.
+  await openRoomFromSidebar(bob.page, "Alice");
+
+  // Presence: each sees the other online.
+  const bobDot = alice.page.getByTestId("member").filter({ hasText: "Bob" }).getByTestId("presence-dot");
+  await expect(bobDot).toHaveClass(/online/);
+  await expect(alice.page.getByTestId("room-subtitle")).toHaveText("online");
+
+  await send(alice.page, "Hello Bob 👋");
+  await expect(bob.page.getByTestId("message-list")).toContainText("Hello Bob 👋");
+
+  // Typing indicator appears while Bob types, and goes away when he sends.
+  await bob.page.getByTestId("message-input").fill("Hi Alice, typing");
+  await expect(alice.page.getByTestId("typing")).toHaveText("Bob is typing…");
+  await bob.page.getByTestId("message-input").press("Enter");
+  await expect(alice.page.getByTestId("message-list")).toContainText("Hi Alice, typing");
+  await expect(alice.page.getByTestId("typing")).toHaveText("");
+
+  // Shift+Enter adds a line instead of sending; Thai text round-trips.
+  const input = alice.page.getByTestId("message-input");
+  await input.fill("บรรทัดแรก");
+  await input.press("Shift+Enter");
+  await input.pressSequentially("second line");
+  await input.press("Enter");
+  await expect(bob.page.getByTestId("message-list")).toContainText("บรรทัดแรก\nsecond line");
+
+  // History survives a reload, in order.
+  await bob.page.reload();
+  await expect(bob.page.getByTestId("message").last()).toContainText("second line");
+  const texts = await bob.page.getByTestId("message").allInnerTexts();
+  expect(texts.join("\n")).toMatch(/Hello Bob 👋[\s\S]*Hi Alice, typing[\s\S]*บรรทัดแรก/);
+
+  // Bob goes away: Alice sees him offline after the grace period.
+  await bob.context.close();
+  await expect(bobDot).not.toHaveClass(/online/, { timeout: 15_000 });
+  await alice.context.close();
+});
+
+test("unread badges count messages in rooms that are not open", async ({ browser }) => {
+  const alice = await newUser(browser, "ann", "Ann");
+  const bob = await newUser(browser, "ben", "Ben");
+  await alice.page.getByTestId("new-chat").click();
+  await alice.page.getByTestId("user-search").fill(bob.username);
+  await alice.page.getByTestId("user-result").filter({ hasText: bob.username }).getByRole("button", { name: "Message" }).click();
+  await expect(alice.page.getByTestId("room-title")).toHaveText("Ben");
+
+  // Bob stays on /chat with no room open.
+  await expect(bob.page.getByTestId("room-item").filter({ hasText: "Ann" })).toBeVisible();
+  await send(alice.page, "one");
+  await send(alice.page, "two");
+  const badge = bob.page.getByTestId("room-item").filter({ hasText: "Ann" }).getByTestId("unread-badge");
+  await expect(badge).toHaveText("2");
+  await expect(bob.page).toHaveTitle(/^\(2\) Chat/);
+  await openRoomFromSidebar(bob.page, "Ann");
+  await expect(badge).toHaveCount(0);
+  await alice.context.close();
+  await bob.context.close();
+});
+
+test("a three-member group works for everyone", async ({ browser }) => {
+  const alice = await newUser(browser, "gal", "Gal");
+  const bob = await newUser(browser, "gbo", "Gbo");
+  const carol = await newUser(browser, "gca", "Gca");
+
+  const dialog = alice.page.getByTestId("new-chat-dialog");
+  await alice.page.getByTestId("new-chat").click();
+  await dialog.getByRole("tab", { name: "New group" }).click();
+  await dialog.getByTestId("group-name").fill("Trio");
+  for (const u of [bob, carol]) {
+    await dialog.getByTestId("user-search").fill(u.username);
+    await dialog.getByTestId("user-result").filter({ hasText: u.username }).getByRole("button", { name: "Add" }).click();
+  }
+  await dialog.getByTestId("create-group").click();
+  await expect(alice.page.getByTestId("room-title")).toHaveText("Trio");
+  await expect(alice.page.getByTestId("member")).toHaveCount(3);
+
+  await openRoomFromSidebar(bob.page, "Trio");
+  await openRoomFromSidebar(carol.page, "Trio");
+
+  await send(alice.page, "hello trio");
+  await expect(bob.page.getByTestId("message-list")).toContainText("hello trio");
+  await expect(carol.page.getByTestId("message-list")).toContainText("hello trio");
+
+  await send(carol.page, "carol here");
+  await expect(alice.page.getByTestId("message-list")).toContainText("carol here");
+  await expect(bob.page.getByTestId("message-list")).toContainText("carol here");
+
+  for (const u of [alice, bob, carol]) await u.context.close();
+});

@@ -1,0 +1,355 @@
+//! `confab-loadgen`: a load generator for a running Confab server (a benchmark, not a test).
+//!
+//! `fanout`: N members in one group, S of them sending R messages/s in total for D seconds.
+//! Reports delivered/s, send→receive latency (p50/p99/max), lost messages and, given the
+//! server's pid, server CPU time per delivery. `idle`: opens C idle WebSockets and reports the
+//! server's resident memory per connection. See the README's performance section.
+
+use std::{
+    collections::HashSet,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+    time::{Duration, Instant},
+};
+
+use clap::{Parser, Subcommand};
+use futures_util::{SinkExt, StreamExt};
+use hdrhistogram::Histogram;
+use parking_lot::Mutex;
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::{client::IntoClientRequest, http::HeaderValue, Message};
+
+#[derive(Parser)]
+#[command(
+    name = "confab-loadgen",
+    about = "Load generator for a running Confab server"
+)]
+struct Args {
+    /// Base URL of the server
+    #[arg(long, default_value = "http://127.0.0.1:3000")]
+    url: String,
+    /// The server's pid, to read its CPU time and memory from /proc
+    #[arg(long)]
+    server_pid: Option<u32>,
+    #[command(subcommand)]
+    scenario: Scenario,
+}
+
+#[derive(Subcommand)]
+enum Scenario {
+    /// One room, many members, a steady message rate
+    Fanout {
+        #[arg(long, default_value_t = 100)]
+        members: usize,
+        #[arg(long, default_value_t = 10)]
+        senders: usize,
+        /// Messages per second, all senders together
+        #[arg(long, default_value_t = 1000)]
+        rate: u64,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
+    /// Many idle connections
+    Idle {
+        #[arg(long, default_value_t = 10_000)]
+        connections: usize,
+    },
+}
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+struct Member {
+    id: i64,
+    token: String,
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    let run = format!(
+        "{:x}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_millis()
+            % 0xff_ffff
+    );
+    match args.scenario {
+        Scenario::Fanout {
+            members,
+            senders,
+            rate,
+            seconds,
+        } => {
+            fanout(
+                &args.url,
+                args.server_pid,
+                &run,
+                members,
+                senders.clamp(1, members),
+                rate,
+                seconds,
+            )
+            .await
+        }
+        Scenario::Idle { connections } => idle(&args.url, args.server_pid, &run, connections).await,
+    }
+}
+
+async fn register(http: &reqwest::Client, url: &str, username: &str) -> Result<Member> {
+    let res = http
+        .post(format!("{url}/api/register"))
+        .form(&[("username", username), ("password", "loadgen password")])
+        .send()
+        .await?;
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("confab_session="))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_string);
+    let status = res.status();
+    let user: Value = res.json().await?;
+    match (status.is_success(), cookie) {
+        (true, Some(token)) => Ok(Member {
+            id: user["id"].as_i64().unwrap_or_default(),
+            token,
+        }),
+        _ => Err(format!("register {username}: {status} {user}").into()),
+    }
+}
+
+async fn register_many(url: &str, run: &str, n: usize) -> Result<Vec<Member>> {
+    let http = reqwest::Client::new();
+    let mut members = Vec::with_capacity(n);
+    for chunk in (0..n).collect::<Vec<_>>().chunks(8) {
+        let batch = chunk.iter().map(|i| {
+            let http = http.clone();
+            let name = format!("lg{run}_{i}");
+            async move { register(&http, url, &name).await }
+        });
+        for m in futures_util::future::join_all(batch).await {
+            members.push(m?);
+        }
+    }
+    Ok(members)
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect(url: &str, token: &str) -> Result<Socket> {
+    let mut req = format!("{}/ws", url.replacen("http", "ws", 1)).into_client_request()?;
+    req.headers_mut().insert(
+        "authorization",
+        HeaderValue::from_str(&format!("Bearer {token}"))?,
+    );
+    let (ws, _) = tokio_tungstenite::connect_async(req).await?;
+    Ok(ws)
+}
+
+/// (user + system) CPU seconds of a process, from /proc.
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+async fn fanout(
+    url: &str,
+    pid: Option<u32>,
+    run: &str,
+    n: usize,
+    senders: usize,
+    rate: u64,
+    seconds: u64,
+) -> Result<()> {
+    println!("registering {n} users…");
+    let members = register_many(url, run, n).await?;
+    let owner = &members[0];
+    let ids: Vec<i64> = members[1..].iter().map(|m| m.id).collect();
+    let room: Value = reqwest::Client::new()
+        .post(format!("{url}/api/rooms/group"))
+        .bearer_auth(&owner.token)
+        .json(&json!({"name": format!("load {run}"), "members": ids}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let room_id = room["room"]["id"].as_i64().ok_or("group creation failed")?;
+
+    let base = Instant::now();
+    let histogram = Arc::new(Mutex::new(Histogram::<u64>::new_with_bounds(
+        1, 60_000_000, 3,
+    )?));
+    let delivered = Arc::new(AtomicU64::new(0));
+    let seen = Arc::new(Mutex::new(HashSet::<(usize, u64)>::new()));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    println!("connecting {n} WebSockets…");
+    let mut sinks = Vec::new();
+    let mut readers = Vec::new();
+    for (idx, m) in members.iter().enumerate() {
+        let ws = connect(url, &m.token).await?;
+        let (sink, mut stream) = ws.split();
+        sinks.push(sink);
+        let (histogram, delivered, seen, stop) = (
+            histogram.clone(),
+            delivered.clone(),
+            seen.clone(),
+            stop.clone(),
+        );
+        readers.push(tokio::spawn(async move {
+            let mut local =
+                Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("histogram bounds");
+            while !stop.load(Ordering::Relaxed) {
+                let msg =
+                    match tokio::time::timeout(Duration::from_millis(100), stream.next()).await {
+                        Ok(Some(Ok(msg))) => msg,
+                        Ok(_) => break,
+                        Err(_) => continue,
+                    };
+                let Message::Text(text) = msg else { continue };
+                let Ok(frame) = serde_json::from_str::<Value>(text.as_str()) else {
+                    continue;
+                };
+                if frame["type"] != "receive_message" {
+                    continue;
+                }
+                // content: "<sent at, µs since start> <global sequence>"
+                let content = frame["message"]["content"].as_str().unwrap_or_default();
+                let mut parts = content.split(' ');
+                let sent_us: u64 = parts
+                    .next()
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or_default();
+                let seq: u64 = parts
+                    .next()
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or_default();
+                let now_us = base.elapsed().as_micros() as u64;
+                let _ = local.record(now_us.saturating_sub(sent_us).max(1));
+                delivered.fetch_add(1, Ordering::Relaxed);
+                seen.lock().insert((idx, seq));
+            }
+            histogram.lock().add(&local).ok();
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    println!("sending {rate} msg/s from {senders} senders for {seconds} s into a {n}-member room…");
+    let cpu_before = pid.and_then(cpu_seconds);
+    let started = Instant::now();
+    let per_sender = rate as f64 / senders as f64;
+    let total_per_sender = (per_sender * seconds as f64) as u64;
+    let seq = Arc::new(AtomicU64::new(0));
+    let mut send_tasks = Vec::new();
+    let listeners_only = sinks.split_off(senders);
+    for (s, mut sink) in sinks.into_iter().enumerate() {
+        let seq = seq.clone();
+        send_tasks.push(tokio::spawn(async move {
+            let interval = Duration::from_secs_f64(1.0 / per_sender);
+            let mut tick = tokio::time::interval(interval);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+            for i in 0..total_per_sender {
+                tick.tick().await;
+                let n = seq.fetch_add(1, Ordering::Relaxed);
+                let content = format!("{} {n}", base.elapsed().as_micros());
+                let frame = json!({"type": "send_message", "room_id": room_id, "client_id": format!("s{s}-{i}"), "content": content});
+                if sink.send(Message::text(frame.to_string())).await.is_err() {
+                    break;
+                }
+            }
+            sink
+        }));
+    }
+    let mut kept = Vec::new();
+    for t in send_tasks {
+        kept.push(t.await?);
+    }
+    let send_window = started.elapsed();
+    // Let the last deliveries land.
+    let expected_each = seq.load(Ordering::Relaxed);
+    let expected = expected_each * (n as u64 - 1);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while delivered.load(Ordering::Relaxed) < expected && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let elapsed = started.elapsed();
+    let cpu_after = pid.and_then(cpu_seconds);
+    stop.store(true, Ordering::Relaxed);
+    for r in readers {
+        let _ = r.await;
+    }
+    drop(kept);
+    drop(listeners_only);
+    let got = delivered.load(Ordering::Relaxed);
+    let unique = seen.lock().len() as u64;
+    let h = histogram.lock();
+    println!();
+    println!(
+        "messages sent          {expected_each} in {:.2} s",
+        send_window.as_secs_f64()
+    );
+    println!("deliveries expected    {expected}");
+    println!("deliveries received    {got} ({unique} unique)");
+    println!("lost                   {}", expected.saturating_sub(unique));
+    println!(
+        "delivered/s            {:.0}",
+        got as f64 / elapsed.as_secs_f64().max(send_window.as_secs_f64())
+    );
+    if !h.is_empty() {
+        println!(
+            "latency send→receive   p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            h.value_at_quantile(0.5) as f64 / 1000.0,
+            h.value_at_quantile(0.99) as f64 / 1000.0,
+            h.max() as f64 / 1000.0
+        );
+    }
+    if let (Some(a), Some(b)) = (cpu_before, cpu_after) {
+        let cpu = b - a;
+        println!(
+            "server CPU             {cpu:.2} s, {:.2} µs per delivery",
+            cpu * 1e6 / got.max(1) as f64
+        );
+    }
+    Ok(())
+}
+
+async fn idle(url: &str, pid: Option<u32>, run: &str, connections: usize) -> Result<()> {
+    let members = register_many(url, run, 1).await?;
+    let token = members[0].token.clone();
+    let before = pid.and_then(rss_kib);
+    println!("opening {connections} idle WebSockets…");
+    let mut sockets = Vec::with_capacity(connections);
+    for chunk in (0..connections).collect::<Vec<_>>().chunks(200) {
+        let batch = chunk.iter().map(|_| connect(url, &token));
+        for ws in futures_util::future::join_all(batch).await {
+            let mut ws = ws?;
+            let _hello = ws.next().await;
+            sockets.push(ws);
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let after = pid.and_then(rss_kib);
+    println!("open connections       {}", sockets.len());
+    if let (Some(b), Some(a)) = (before, after) {
+        println!("server RSS             {b} KiB → {a} KiB");
+        println!(
+            "per idle connection    {:.2} KiB",
+            (a.saturating_sub(b)) as f64 / sockets.len() as f64
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,68 @@
+//! Configuration from the command line and environment (`confab --help` lists it all).
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use clap::Parser;
+
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "confab",
+    version,
+    about = "Confab: self-hosted real-time team chat"
+)]
+pub struct Config {
+    /// Address to listen on [default: LEPTOS_SITE_ADDR, else 127.0.0.1:3000]
+    #[arg(long, env = "CONFAB_ADDR")]
+    pub addr: Option<SocketAddr>,
+
+    /// Database: sqlite://path/to/file.db (created on first run), sqlite::memory:, or
+    /// postgres://user:pass@host:port/db
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/confab.db")]
+    pub database_url: String,
+
+    /// Directory for the data Confab keeps besides the database (created on start)
+    #[arg(long, env = "CONFAB_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// Log filter, in tracing's EnvFilter syntax (e.g. "info,server=debug")
+    #[arg(long, env = "RUST_LOG", default_value = "info")]
+    pub log: String,
+
+    /// Public origin of the site (e.g. https://chat.example.com). Browsers' Origin headers on
+    /// WebSocket upgrades and form posts must match it; when unset they must match the Host.
+    #[arg(long, env = "CONFAB_PUBLIC_ORIGIN")]
+    pub public_origin: Option<String>,
+
+    /// Mark the session cookie Secure (set this when serving over HTTPS)
+    #[arg(long, env = "CONFAB_SECURE_COOKIES", default_value_t = false)]
+    pub secure_cookies: bool,
+
+    /// Session lifetime in days
+    #[arg(long, env = "CONFAB_SESSION_DAYS", default_value_t = 30)]
+    pub session_days: u64,
+
+    /// Login attempts allowed per username before throttling
+    #[arg(long, env = "CONFAB_LOGIN_BURST_PER_USER", default_value_t = 5)]
+    pub login_burst_per_user: u32,
+
+    /// Login attempts allowed per client IP before throttling
+    #[arg(long, env = "CONFAB_LOGIN_BURST_PER_IP", default_value_t = 30)]
+    pub login_burst_per_ip: u32,
+
+    /// Frames queued per WebSocket before the client counts as too slow and is disconnected
+    #[arg(long, env = "CONFAB_WS_QUEUE", default_value_t = 1024)]
+    pub ws_queue: usize,
+}
+
+impl Config {
+    /// Defaults for tests and embedding: an explicit database, everything else default.
+    pub fn for_database(url: &str) -> Self {
+        let mut c = Self::parse_from(["confab"]);
+        c.database_url = url.to_string();
+        c
+    }
+
+    pub fn session_ttl(&self) -> Duration {
+        Duration::from_secs(self.session_days.max(1) * 24 * 3600)
+    }
+}

@@ -1,0 +1,30 @@
+//! `confab`: serves the chat. See `--help` for configuration.
+
+use clap::Parser;
+use server::{build_state, config::Config, leptos_options, run, shutdown_signal};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let config = Config::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_new(&config.log).unwrap_or_else(|_| EnvFilter::new("info")))
+        .init();
+    match serve(config).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    let options = leptos_options()?;
+    let addr = config.addr.unwrap_or(options.site_addr);
+    let state = build_state(config, options).await?;
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!("Confab listening on http://{}", listener.local_addr()?);
+    run(listener, state, shutdown_signal()).await?;
+    Ok(())
+}

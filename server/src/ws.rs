@@ -1,0 +1,241 @@
+//! `/ws`: the WebSocket transport over the [`Hub`](crate::hub::Hub).
+//!
+//! One task per connection reads client frames, writes queued hub frames (batched: everything
+//! ready is fed before one flush) and keeps a heartbeat. Authentication happens once at the
+//! upgrade (cookie or bearer token, Origin checked); authorization happens on every frame
+//! through [`ChatService`]. Buffers are kept small so that idle connections stay cheap.
+
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use app::{
+    backend::{token_from_headers, ChatBackend},
+    protocol::{ClientFrame, ServerFrame, MAX_CLIENT_FRAME_BYTES},
+    types::{MessageId, RoomId, User},
+    AppError,
+};
+use axum::{
+    extract::{
+        ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket, WebSocketUpgrade},
+        State,
+    },
+    http::HeaderMap,
+    response::{IntoResponse, Response},
+};
+use futures_util::SinkExt;
+use tokio::{sync::mpsc, time::Instant};
+
+use crate::{
+    error::ApiError,
+    hub::{ConnId, Frame},
+    origin::origin_allowed,
+    service::ChatService,
+    AppState,
+};
+
+/// How often the server pings; a connection silent for three intervals is dead.
+const HEARTBEAT: Duration = Duration::from_secs(20);
+const DEAD_AFTER: Duration = Duration::from_secs(60);
+/// Close code for slow consumers: "try again later" (RFC 6455 registry, 1013).
+const CLOSE_TRY_AGAIN: u16 = 1013;
+
+pub async fn upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if !origin_allowed(&headers, state.config.public_origin.as_deref()) {
+        return ApiError(AppError::forbidden(
+            "Cross-origin WebSocket connections are not allowed.",
+        ))
+        .into_response();
+    }
+    let Some(token) = token_from_headers(&headers) else {
+        return ApiError(AppError::unauthorized()).into_response();
+    };
+    let user = match state.service.authenticate(&token).await {
+        Ok(user) => user,
+        Err(e) => return ApiError(e).into_response(),
+    };
+    let service = state.service.clone();
+    ws.read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_message_size(MAX_CLIENT_FRAME_BYTES)
+        .max_frame_size(MAX_CLIENT_FRAME_BYTES)
+        .on_upgrade(move |socket| connection(socket, service, user))
+}
+
+/// What a connection remembers between frames.
+struct Session {
+    user: User,
+    conn: ConnId,
+    /// After catch-up, live frames for these rooms at or below the id were already sent.
+    sent_up_to: HashMap<RoomId, MessageId>,
+}
+
+async fn connection(mut socket: WebSocket, service: Arc<ChatService>, user: User) {
+    let rooms = match service.storage.room_ids_for_user(user.id).await {
+        Ok(rooms) => rooms,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot load rooms for a new connection");
+            let _ = socket.send(close(1011, "server error")).await;
+            return;
+        }
+    };
+    let (tx, mut rx) = mpsc::channel(service.hub.config().queue_capacity);
+    let (conn, online) = service.hub.connect(user.id, &rooms, tx);
+    let mut session = Session {
+        user,
+        conn,
+        sent_up_to: HashMap::new(),
+    };
+    tracing::debug!(conn, user = %session.user.id, "websocket connected");
+
+    let hello = ServerFrame::Hello {
+        user: session.user.clone(),
+        online,
+    };
+    let mut alive = socket.send(text(Frame::new(&hello).text)).await.is_ok();
+    let mut heartbeat = tokio::time::interval_at(Instant::now() + HEARTBEAT, HEARTBEAT);
+    let mut last_heard = Instant::now();
+
+    while alive {
+        tokio::select! {
+            incoming = socket.recv() => {
+                last_heard = Instant::now();
+                alive = match incoming {
+                    Some(Ok(WsMessage::Text(t))) => {
+                        let replies = handle_frame(&service, &mut session, t.as_str()).await;
+                        send_batch(&mut socket, replies.into_iter().map(|f| text(f.text))).await
+                    }
+                    Some(Ok(WsMessage::Binary(_))) => {
+                        let err = ServerFrame::error(&AppError::bad_request("Send JSON text frames."), None);
+                        socket.send(text(Frame::new(&err).text)).await.is_ok()
+                    }
+                    Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => true,
+                    Some(Ok(WsMessage::Close(_))) | Some(Err(_)) | None => false,
+                };
+            }
+            queued = rx.recv() => {
+                alive = match queued {
+                    Some(first) => {
+                        // Drain whatever else is ready and flush once.
+                        let mut batch = Vec::with_capacity(8);
+                        let mut next = Some(first);
+                        while let Some(frame) = next {
+                            if !already_sent(&session, &frame) {
+                                batch.push(text(frame.text));
+                            }
+                            next = if batch.len() < 64 { rx.try_recv().ok() } else { None };
+                        }
+                        send_batch(&mut socket, batch.into_iter()).await
+                    }
+                    None => {
+                        // The hub dropped us: we fell too far behind.
+                        let _ = socket.send(close(CLOSE_TRY_AGAIN, "too slow; reconnect to catch up")).await;
+                        false
+                    }
+                };
+            }
+            _ = heartbeat.tick() => {
+                alive = last_heard.elapsed() < DEAD_AFTER
+                    && socket.send(WsMessage::Ping(Default::default())).await.is_ok();
+            }
+        }
+    }
+    service.hub.disconnect(session.conn);
+    tracing::debug!(conn = session.conn, "websocket closed");
+}
+
+fn already_sent(session: &Session, frame: &Frame) -> bool {
+    match (frame.room, frame.message_id) {
+        (Some(room), Some(id)) => session
+            .sent_up_to
+            .get(&room)
+            .is_some_and(|&up_to| id <= up_to),
+        _ => false,
+    }
+}
+
+async fn send_batch(socket: &mut WebSocket, frames: impl Iterator<Item = WsMessage>) -> bool {
+    for frame in frames {
+        if socket.feed(frame).await.is_err() {
+            return false;
+        }
+    }
+    socket.flush().await.is_ok()
+}
+
+fn text(bytes: bytes::Bytes) -> WsMessage {
+    // Frames are serialized from our own types, so they are UTF-8.
+    WsMessage::Text(Utf8Bytes::try_from(bytes).unwrap_or_default())
+}
+
+fn close(code: u16, reason: &'static str) -> WsMessage {
+    WsMessage::Close(Some(CloseFrame {
+        code,
+        reason: Utf8Bytes::from_static(reason),
+    }))
+}
+
+/// Handles one client frame; returns the frames to send back to this connection.
+async fn handle_frame(service: &ChatService, session: &mut Session, raw: &str) -> Vec<Frame> {
+    let frame: ClientFrame = match serde_json::from_str(raw) {
+        Ok(f) => f,
+        Err(e) => {
+            let err = AppError::bad_request(format!("Unreadable frame: {e}"));
+            return vec![Frame::new(&ServerFrame::error(&err, None))];
+        }
+    };
+    let user = session.user.clone();
+    let result = match frame {
+        ClientFrame::Ping => Ok(vec![Frame::new(&ServerFrame::Pong)]),
+        ClientFrame::JoinRoom { room_id, after } => service
+            .join_room(&user, session.conn, room_id, after)
+            .await
+            .map(|missed| {
+                let last_id = missed.last().map(|m| m.id).or(after);
+                if let Some(last) = last_id {
+                    session.sent_up_to.insert(room_id, last);
+                }
+                let mut out: Vec<Frame> = missed
+                    .into_iter()
+                    .map(|message| Frame::new(&ServerFrame::ReceiveMessage { message }))
+                    .collect();
+                out.push(Frame::new(&ServerFrame::Joined { room_id, last_id }));
+                out
+            }),
+        ClientFrame::LeaveRoom { room_id } => {
+            service.hub.unsubscribe(session.conn, room_id);
+            session.sent_up_to.remove(&room_id);
+            Ok(Vec::new())
+        }
+        ClientFrame::SendMessage {
+            room_id,
+            client_id,
+            content,
+        } => {
+            match service
+                .send_message(&user, Some(session.conn), room_id, &client_id, &content)
+                .await
+            {
+                Ok(message) => Ok(vec![Frame::new(&ServerFrame::MessageAck {
+                    client_id,
+                    message,
+                })]),
+                Err(e) => return vec![Frame::new(&ServerFrame::error(&e, Some(client_id)))],
+            }
+        }
+        ClientFrame::UserTyping { room_id, typing } => service
+            .typing(&user, room_id, typing)
+            .await
+            .map(|_| Vec::new()),
+        ClientFrame::MarkRead {
+            room_id,
+            message_id,
+        } => service
+            .mark_read(&user, room_id, message_id)
+            .await
+            .map(|_| Vec::new()),
+    };
+    result.unwrap_or_else(|e| vec![Frame::new(&ServerFrame::error(&e, None))])
+}
