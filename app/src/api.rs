@@ -30,9 +30,7 @@ mod ssr {
     }
 
     pub fn client_ip() -> Option<std::net::IpAddr> {
-        parts()
-            .ok()
-            .and_then(|p| p.extensions.get::<ClientIp>().map(|ip| ip.0))
+        parts().ok().and_then(|p| p.extensions.get::<ClientIp>().map(|ip| ip.0))
     }
 
     pub async fn current_user() -> Result<User, AppError> {
@@ -41,10 +39,7 @@ mod ssr {
     }
 
     pub fn set_cookie(value: &str) {
-        if let (Some(res), Ok(value)) = (
-            use_context::<ResponseOptions>(),
-            HeaderValue::from_str(value),
-        ) {
+        if let (Some(res), Ok(value)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(value)) {
             res.append_header(header::SET_COOKIE, value);
         }
     }
@@ -53,10 +48,7 @@ mod ssr {
     /// navigates by itself once it has recorded the new session.
     pub fn redirect_form_post(path: &str) {
         let html = parts().ok().is_some_and(|p| {
-            p.headers
-                .get(header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.contains("text/html"))
+            p.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
         });
         if html {
             leptos_axum::redirect(path);
@@ -74,9 +66,7 @@ pub async fn register(
     next: Option<String>,
 ) -> Result<User, AppError> {
     let backend = crate::backend::backend()?;
-    let session = backend
-        .register(&username, display_name.as_deref().unwrap_or(""), &password)
-        .await?;
+    let session = backend.register(&username, display_name.as_deref().unwrap_or(""), &password).await?;
     ssr::set_cookie(&backend.session_cookie(Some(&session.token)));
     ssr::redirect_form_post(&crate::state::session::safe_next(next));
     Ok(session.user)
@@ -85,15 +75,9 @@ pub async fn register(
 /// `POST /api/login` (form: `username`, `password`, `next`): sets the session cookie and
 /// redirects to `next`.
 #[server(prefix = "/api", endpoint = "login")]
-pub async fn login(
-    username: String,
-    password: String,
-    next: Option<String>,
-) -> Result<User, AppError> {
+pub async fn login(username: String, password: String, next: Option<String>) -> Result<User, AppError> {
     let backend = crate::backend::backend()?;
-    let session = backend
-        .login(&username, &password, ssr::client_ip())
-        .await?;
+    let session = backend.login(&username, &password, ssr::client_ip()).await?;
     ssr::set_cookie(&backend.session_cookie(Some(&session.token)));
     ssr::redirect_form_post(&crate::state::session::safe_next(next));
     Ok(session.user)
@@ -103,9 +87,7 @@ pub async fn login(
 /// token to send as `Authorization: Bearer <token>`; no cookie, no redirect.
 #[server(prefix = "/api", endpoint = "token")]
 pub async fn create_token(username: String, password: String) -> Result<String, AppError> {
-    let session = crate::backend::backend()?
-        .login(&username, &password, ssr::client_ip())
-        .await?;
+    let session = crate::backend::backend()?.login(&username, &password, ssr::client_ip()).await?;
     Ok(session.token)
 }
 
@@ -143,9 +125,7 @@ pub async fn list_rooms() -> Result<Vec<RoomSummary>, AppError> {
 #[server(prefix = "/api", endpoint = "rooms/private", input = Json)]
 pub async fn open_private_room(user_id: UserId) -> Result<RoomSummary, AppError> {
     let me = ssr::current_user().await?;
-    crate::backend::backend()?
-        .open_private_room(&me, user_id)
-        .await
+    crate::backend::backend()?.open_private_room(&me, user_id).await
 }
 
 /// `POST /api/rooms/group` (JSON `{"name": "Team", "members": [2, 3]}`): a new group owned by
@@ -153,9 +133,7 @@ pub async fn open_private_room(user_id: UserId) -> Result<RoomSummary, AppError>
 #[server(prefix = "/api", endpoint = "rooms/group", input = Json)]
 pub async fn create_group(name: String, members: Vec<UserId>) -> Result<RoomSummary, AppError> {
     let me = ssr::current_user().await?;
-    crate::backend::backend()?
-        .create_group(&me, &name, &members)
-        .await
+    crate::backend::backend()?.create_group(&me, &name, &members).await
 }
 
 /// `GET /api/rooms/details?room_id=1`: the room and its participants.
@@ -168,14 +146,9 @@ pub async fn get_room_details(room_id: RoomId) -> Result<RoomDetails, AppError> 
 /// `POST /api/rooms/participants` (JSON `{"room_id": 1, "user_ids": [4]}`): owners and admins
 /// add people to a group.
 #[server(prefix = "/api", endpoint = "rooms/participants", input = Json)]
-pub async fn add_participants(
-    room_id: RoomId,
-    user_ids: Vec<UserId>,
-) -> Result<RoomDetails, AppError> {
+pub async fn add_participants(room_id: RoomId, user_ids: Vec<UserId>) -> Result<RoomDetails, AppError> {
     let me = ssr::current_user().await?;
-    crate::backend::backend()?
-        .add_participants(&me, room_id, &user_ids)
-        .await
+    crate::backend::backend()?.add_participants(&me, room_id, &user_ids).await
 }
 
 /// `POST /api/rooms/leave` (JSON `{"room_id": 1}`).
@@ -189,9 +162,7 @@ pub async fn leave_room(room_id: RoomId) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "rooms/rename", input = Json)]
 pub async fn rename_room(room_id: RoomId, name: String) -> Result<RoomSummary, AppError> {
     let me = ssr::current_user().await?;
-    crate::backend::backend()?
-        .rename_room(&me, room_id, &name)
-        .await
+    crate::backend::backend()?.rename_room(&me, room_id, &name).await
 }
 
 /// `GET /api/users/search?query=ali`: people whose username or display name contains the query.
@@ -211,14 +182,8 @@ pub async fn room_messages(
     limit: Option<u32>,
 ) -> Result<MessagePage, AppError> {
     let me = ssr::current_user().await?;
-    let query = crate::backend::HistoryQuery {
-        before,
-        after,
-        limit,
-    };
-    crate::backend::backend()?
-        .history(&me, room_id, query)
-        .await
+    let query = crate::backend::HistoryQuery { before, after, limit };
+    crate::backend::backend()?.history(&me, room_id, query).await
 }
 
 /// `POST /api/rooms/read` (JSON `{"room_id": 1, "message_id": 123}`): everything up to that
@@ -226,7 +191,5 @@ pub async fn room_messages(
 #[server(prefix = "/api", endpoint = "rooms/read", input = Json)]
 pub async fn mark_read(room_id: RoomId, message_id: MessageId) -> Result<(), AppError> {
     let me = ssr::current_user().await?;
-    crate::backend::backend()?
-        .mark_read(&me, room_id, message_id)
-        .await
+    crate::backend::backend()?.mark_read(&me, room_id, message_id).await
 }

@@ -38,18 +38,8 @@ pub struct ClientIp(pub IpAddr);
 
 #[async_trait]
 pub trait ChatBackend: Send + Sync + 'static {
-    async fn register(
-        &self,
-        username: &str,
-        display_name: &str,
-        password: &str,
-    ) -> Result<NewSession, AppError>;
-    async fn login(
-        &self,
-        username: &str,
-        password: &str,
-        ip: Option<IpAddr>,
-    ) -> Result<NewSession, AppError>;
+    async fn register(&self, username: &str, display_name: &str, password: &str) -> Result<NewSession, AppError>;
+    async fn login(&self, username: &str, password: &str, ip: Option<IpAddr>) -> Result<NewSession, AppError>;
     async fn logout(&self, token: &str) -> Result<(), AppError>;
     /// The user a session token belongs to; `Unauthorized` when unknown or expired.
     async fn authenticate(&self, token: &str) -> Result<User, AppError>;
@@ -58,33 +48,13 @@ pub trait ChatBackend: Send + Sync + 'static {
 
     async fn list_rooms(&self, me: &User) -> Result<Vec<RoomSummary>, AppError>;
     async fn open_private_room(&self, me: &User, other: UserId) -> Result<RoomSummary, AppError>;
-    async fn create_group(
-        &self,
-        me: &User,
-        name: &str,
-        members: &[UserId],
-    ) -> Result<RoomSummary, AppError>;
+    async fn create_group(&self, me: &User, name: &str, members: &[UserId]) -> Result<RoomSummary, AppError>;
     async fn room_details(&self, me: &User, room: RoomId) -> Result<RoomDetails, AppError>;
-    async fn add_participants(
-        &self,
-        me: &User,
-        room: RoomId,
-        users: &[UserId],
-    ) -> Result<RoomDetails, AppError>;
+    async fn add_participants(&self, me: &User, room: RoomId, users: &[UserId]) -> Result<RoomDetails, AppError>;
     async fn leave_room(&self, me: &User, room: RoomId) -> Result<(), AppError>;
-    async fn rename_room(
-        &self,
-        me: &User,
-        room: RoomId,
-        name: &str,
-    ) -> Result<RoomSummary, AppError>;
+    async fn rename_room(&self, me: &User, room: RoomId, name: &str) -> Result<RoomSummary, AppError>;
     async fn search_users(&self, me: &User, query: &str) -> Result<Vec<User>, AppError>;
-    async fn history(
-        &self,
-        me: &User,
-        room: RoomId,
-        query: HistoryQuery,
-    ) -> Result<MessagePage, AppError>;
+    async fn history(&self, me: &User, room: RoomId, query: HistoryQuery) -> Result<MessagePage, AppError>;
     async fn mark_read(&self, me: &User, room: RoomId, message: MessageId) -> Result<(), AppError>;
 }
 
@@ -95,10 +65,8 @@ pub fn backend() -> Result<Arc<dyn ChatBackend>, AppError> {
 
 /// The session token of a request: `Authorization: Bearer …` first, then the session cookie.
 pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
-    if let Some(token) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+    if let Some(token) =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "))
     {
         return Some(token.trim().to_string());
     }
@@ -120,15 +88,9 @@ mod tests {
     #[test]
     fn bearer_wins_over_cookie() {
         let mut h = HeaderMap::new();
-        h.insert(
-            header::COOKIE,
-            "a=1; confab_session=cookie-token; b=2".parse().unwrap(),
-        );
+        h.insert(header::COOKIE, "a=1; confab_session=cookie-token; b=2".parse().unwrap());
         assert_eq!(token_from_headers(&h).as_deref(), Some("cookie-token"));
-        h.insert(
-            header::AUTHORIZATION,
-            "Bearer bearer-token".parse().unwrap(),
-        );
+        h.insert(header::AUTHORIZATION, "Bearer bearer-token".parse().unwrap());
         assert_eq!(token_from_headers(&h).as_deref(), Some("bearer-token"));
     }
 

@@ -38,10 +38,7 @@ pub enum AppError {
     #[error("{message}")]
     PayloadTooLarge { message: String },
     #[error("{message}")]
-    RateLimited {
-        message: String,
-        retry_after_secs: u64,
-    },
+    RateLimited { message: String, retry_after_secs: u64 },
     /// Something failed on the server; the cause is in the server log, not here.
     #[error("{message}")]
     Internal { message: String },
@@ -52,41 +49,25 @@ pub enum AppError {
 
 impl AppError {
     pub fn bad_request(message: impl Into<String>) -> Self {
-        Self::BadRequest {
-            message: message.into(),
-        }
+        Self::BadRequest { message: message.into() }
     }
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Self::Invalid {
-            field: Some(field.to_string()),
-            message: message.into(),
-        }
+        Self::Invalid { field: Some(field.to_string()), message: message.into() }
     }
     pub fn unauthorized() -> Self {
-        Self::Unauthorized {
-            message: "Please log in.".into(),
-        }
+        Self::Unauthorized { message: "Please log in.".into() }
     }
     pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::Forbidden {
-            message: message.into(),
-        }
+        Self::Forbidden { message: message.into() }
     }
     pub fn not_found(message: impl Into<String>) -> Self {
-        Self::NotFound {
-            message: message.into(),
-        }
+        Self::NotFound { message: message.into() }
     }
     pub fn conflict(field: &str, message: impl Into<String>) -> Self {
-        Self::Conflict {
-            field: Some(field.to_string()),
-            message: message.into(),
-        }
+        Self::Conflict { field: Some(field.to_string()), message: message.into() }
     }
     pub fn internal() -> Self {
-        Self::Internal {
-            message: "Something went wrong on our side. Please try again.".into(),
-        }
+        Self::Internal { message: "Something went wrong on our side. Please try again.".into() }
     }
 
     /// The HTTP status this error is sent with.
@@ -138,11 +119,9 @@ impl FromServerFnError for AppError {
             ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) => {
                 Self::bad_request(format!("Invalid request: {m}"))
             }
-            ServerFnErrorErr::Request(m)
-            | ServerFnErrorErr::Response(m)
-            | ServerFnErrorErr::Deserialization(m) => Self::Network {
-                message: format!("Could not reach Confab ({m}). Check your connection."),
-            },
+            ServerFnErrorErr::Request(m) | ServerFnErrorErr::Response(m) | ServerFnErrorErr::Deserialization(m) => {
+                Self::Network { message: format!("Could not reach Confab ({m}). Check your connection.") }
+            }
             _ => Self::internal(),
         }
     }
@@ -174,10 +153,7 @@ mod tests {
             AppError::forbidden("x"),
             AppError::not_found("x"),
             AppError::internal(),
-            AppError::RateLimited {
-                message: "x".into(),
-                retry_after_secs: 3,
-            },
+            AppError::RateLimited { message: "x".into(), retry_after_secs: 3 },
         ] {
             let json = serde_json::to_value(&e).unwrap();
             assert_eq!(json["code"], e.code());

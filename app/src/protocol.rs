@@ -92,11 +92,7 @@ pub enum ServerFrame {
 
 impl ServerFrame {
     pub fn error(err: &crate::AppError, client_id: Option<String>) -> Self {
-        Self::Error {
-            code: err.code().to_string(),
-            message: err.to_string(),
-            client_id,
-        }
+        Self::Error { code: err.code().to_string(), message: err.to_string(), client_id }
     }
 }
 
@@ -118,23 +114,9 @@ mod tests {
             {"type": "send_message", "room_id": 3, "client_id": "c-1", "content": "hi"}
         ))
         .unwrap();
-        assert_eq!(
-            f,
-            ClientFrame::SendMessage {
-                room_id: RoomId(3),
-                client_id: "c-1".into(),
-                content: "hi".into()
-            }
-        );
-        let f: ClientFrame =
-            serde_json::from_value(json!({"type": "join_room", "room_id": 3})).unwrap();
-        assert_eq!(
-            f,
-            ClientFrame::JoinRoom {
-                room_id: RoomId(3),
-                after: None
-            }
-        );
+        assert_eq!(f, ClientFrame::SendMessage { room_id: RoomId(3), client_id: "c-1".into(), content: "hi".into() });
+        let f: ClientFrame = serde_json::from_value(json!({"type": "join_room", "room_id": 3})).unwrap();
+        assert_eq!(f, ClientFrame::JoinRoom { room_id: RoomId(3), after: None });
         let f: ClientFrame = serde_json::from_value(json!({"type": "ping"})).unwrap();
         assert_eq!(f, ClientFrame::Ping);
         assert!(serde_json::from_value::<ClientFrame>(json!({"type": "nope"})).is_err());
@@ -142,20 +124,9 @@ mod tests {
 
     #[test]
     fn server_frames_are_tagged() {
-        let v = serde_json::to_value(ServerFrame::UserOnline {
-            user_id: UserId(5),
-            online: true,
-        })
-        .unwrap();
-        assert_eq!(
-            v,
-            json!({"type": "user_online", "user_id": 5, "online": true})
-        );
-        let v = serde_json::to_value(ServerFrame::error(&crate::AppError::unauthorized(), None))
-            .unwrap();
-        assert_eq!(
-            v,
-            json!({"type": "error", "code": "unauthorized", "message": "Please log in."})
-        );
+        let v = serde_json::to_value(ServerFrame::UserOnline { user_id: UserId(5), online: true }).unwrap();
+        assert_eq!(v, json!({"type": "user_online", "user_id": 5, "online": true}));
+        let v = serde_json::to_value(ServerFrame::error(&crate::AppError::unauthorized(), None)).unwrap();
+        assert_eq!(v, json!({"type": "error", "code": "unauthorized", "message": "Please log in."}));
     }
 }

@@ -219,21 +219,11 @@ pub fn normalize_username(raw: &str) -> Result<String, AppError> {
     if !(limits::USERNAME_MIN..=limits::USERNAME_MAX).contains(&len) {
         return Err(AppError::invalid(
             "username",
-            format!(
-                "Usernames are {} to {} characters long.",
-                limits::USERNAME_MIN,
-                limits::USERNAME_MAX
-            ),
+            format!("Usernames are {} to {} characters long.", limits::USERNAME_MIN, limits::USERNAME_MAX),
         ));
     }
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.-".contains(c))
-    {
-        return Err(AppError::invalid(
-            "username",
-            "Usernames may use only letters a–z, digits and _ . -",
-        ));
+    if !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.-".contains(c)) {
+        return Err(AppError::invalid("username", "Usernames may use only letters a–z, digits and _ . -"));
     }
     Ok(name)
 }
@@ -246,10 +236,7 @@ pub fn validate_display_name(raw: &str, username: &str) -> Result<String, AppErr
     if name.chars().count() > limits::DISPLAY_NAME_MAX {
         return Err(AppError::invalid(
             "display_name",
-            format!(
-                "Display names are at most {} characters.",
-                limits::DISPLAY_NAME_MAX
-            ),
+            format!("Display names are at most {} characters.", limits::DISPLAY_NAME_MAX),
         ));
     }
     Ok(name)
@@ -260,17 +247,11 @@ pub fn validate_password(password: &str) -> Result<(), AppError> {
     if len < limits::PASSWORD_MIN {
         return Err(AppError::invalid(
             "password",
-            format!(
-                "Passwords need at least {} characters.",
-                limits::PASSWORD_MIN
-            ),
+            format!("Passwords need at least {} characters.", limits::PASSWORD_MIN),
         ));
     }
     if password.len() > limits::PASSWORD_MAX {
-        return Err(AppError::invalid(
-            "password",
-            format!("Passwords are at most {} bytes.", limits::PASSWORD_MAX),
-        ));
+        return Err(AppError::invalid("password", format!("Passwords are at most {} bytes.", limits::PASSWORD_MAX)));
     }
     Ok(())
 }
@@ -284,10 +265,7 @@ pub fn validate_message_content(raw: &str) -> Result<String, AppError> {
     if content.chars().count() > limits::MESSAGE_MAX_CHARS {
         return Err(AppError::invalid(
             "content",
-            format!(
-                "Messages are at most {} characters.",
-                limits::MESSAGE_MAX_CHARS
-            ),
+            format!("Messages are at most {} characters.", limits::MESSAGE_MAX_CHARS),
         ));
     }
     Ok(content.to_string())
@@ -301,10 +279,7 @@ pub fn validate_room_name(raw: &str) -> Result<String, AppError> {
     if name.chars().count() > limits::ROOM_NAME_MAX {
         return Err(AppError::invalid(
             "name",
-            format!(
-                "Group names are at most {} characters.",
-                limits::ROOM_NAME_MAX
-            ),
+            format!("Group names are at most {} characters.", limits::ROOM_NAME_MAX),
         ));
     }
     Ok(name)
@@ -314,10 +289,7 @@ pub fn validate_client_id(raw: &str) -> Result<(), AppError> {
     if raw.is_empty() || raw.len() > limits::CLIENT_ID_MAX || !raw.is_ascii() {
         return Err(AppError::invalid(
             "client_id",
-            format!(
-                "client_id is 1 to {} ASCII characters.",
-                limits::CLIENT_ID_MAX
-            ),
+            format!("client_id is 1 to {} ASCII characters.", limits::CLIENT_ID_MAX),
         ));
     }
     Ok(())
@@ -353,20 +325,14 @@ mod tests {
     #[test]
     fn display_name_defaults_to_username() {
         assert_eq!(validate_display_name("  ", "bob").unwrap(), "bob");
-        assert_eq!(
-            validate_display_name(" Bob   Smith ", "bob").unwrap(),
-            "Bob Smith"
-        );
+        assert_eq!(validate_display_name(" Bob   Smith ", "bob").unwrap(), "Bob Smith");
         assert!(validate_display_name(&"x".repeat(65), "bob").is_err());
     }
 
     #[test]
     fn message_content_rules() {
         assert!(validate_message_content(" \n ").is_err());
-        assert_eq!(
-            validate_message_content("\nhi\nthere \n").unwrap(),
-            "hi\nthere"
-        );
+        assert_eq!(validate_message_content("\nhi\nthere \n").unwrap(), "hi\nthere");
         assert_eq!(validate_message_content("สวัสดี").unwrap(), "สวัสดี");
         assert!(validate_message_content(&"ก".repeat(4001)).is_err());
         assert!(validate_message_content(&"ก".repeat(4000)).is_ok());

@@ -24,9 +24,7 @@ use app::AppError;
 pub async fn hash_password(password: String) -> Result<String, AppError> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
+        Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
     })
     .await
     .map_err(|e| internal("password hashing task failed", e))?
@@ -36,11 +34,7 @@ pub async fn hash_password(password: String) -> Result<String, AppError> {
 /// Verifies a password against a stored PHC string off the async runtime.
 pub async fn verify_password(password: String, hash: String) -> Result<bool, AppError> {
     tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash).map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
+        PasswordHash::new(&hash).map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
     })
     .await
     .map_err(|e| internal("password verification task failed", e))?
@@ -147,9 +141,7 @@ mod tests {
         let b = hash_password("correct horse".into()).await.unwrap();
         assert_ne!(a, b);
         assert!(a.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse".into(), a.clone())
-            .await
-            .unwrap());
+        assert!(verify_password("correct horse".into(), a.clone()).await.unwrap());
         assert!(!verify_password("wrong horse".into(), a).await.unwrap());
     }
 
@@ -175,9 +167,7 @@ mod tests {
         assert!(l.check("alice", Some(ip)).is_ok());
         assert!(l.check("alice", Some(ip)).is_ok());
         let err = l.check("alice", Some(ip)).unwrap_err();
-        assert!(
-            matches!(err, AppError::RateLimited { retry_after_secs, .. } if retry_after_secs >= 1)
-        );
+        assert!(matches!(err, AppError::RateLimited { retry_after_secs, .. } if retry_after_secs >= 1));
         // the IP had 3 attempts: the next one, for another user, is refused too
         assert!(l.check("bob", Some(ip)).is_err());
         // another IP for another user is fine

@@ -5,11 +5,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use clap::Parser;
 
 #[derive(Debug, Clone, Parser)]
-#[command(
-    name = "confab",
-    version,
-    about = "Confab: self-hosted real-time team chat"
-)]
+#[command(name = "confab", version, about = "Confab: self-hosted real-time team chat")]
 pub struct Config {
     /// Address to listen on [default: LEPTOS_SITE_ADDR, else 127.0.0.1:3000]
     #[arg(long, env = "CONFAB_ADDR")]

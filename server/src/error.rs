@@ -14,10 +14,7 @@ use crate::storage::StorageError;
 /// Maps a storage failure to what the client may know, logging the cause.
 pub fn storage_error(e: StorageError) -> AppError {
     match e {
-        StorageError::Conflict => AppError::Conflict {
-            field: None,
-            message: "That already exists.".into(),
-        },
+        StorageError::Conflict => AppError::Conflict { field: None, message: "That already exists.".into() },
         StorageError::NotFound => AppError::not_found("Not found."),
         other => {
             tracing::error!(error = %other, "storage failure");
@@ -37,15 +34,10 @@ impl From<AppError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status =
-            StatusCode::from_u16(self.0.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status = StatusCode::from_u16(self.0.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut res = (status, Json(&self.0)).into_response();
-        if let AppError::RateLimited {
-            retry_after_secs, ..
-        } = self.0
-        {
-            res.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        if let AppError::RateLimited { retry_after_secs, .. } = self.0 {
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         }
         res
     }
@@ -60,19 +52,11 @@ pub async fn server_fn_status(req: Request<Body>, next: Next) -> Response {
         return res;
     }
     let (mut parts, body) = res.into_parts();
-    let bytes = axum::body::to_bytes(body, 64 * 1024)
-        .await
-        .unwrap_or_default();
+    let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
     if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
-        parts.status =
-            StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        if let AppError::RateLimited {
-            retry_after_secs, ..
-        } = err
-        {
-            parts
-                .headers
-                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        parts.status = StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if let AppError::RateLimited { retry_after_secs, .. } = err {
+            parts.headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         }
     }
     Response::from_parts(parts, Body::from(bytes))

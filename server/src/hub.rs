@@ -45,11 +45,7 @@ impl Frame {
         };
         // Serializing our own frame types cannot fail (no maps with non-string keys).
         let text = serde_json::to_vec(frame).unwrap_or_default();
-        Self {
-            text: Bytes::from(text),
-            room,
-            message_id,
-        }
+        Self { text: Bytes::from(text), room, message_id }
     }
 }
 
@@ -110,12 +106,7 @@ pub struct Hub {
 
 impl Hub {
     pub fn new(config: HubConfig) -> Arc<Self> {
-        Arc::new(Self {
-            state: Mutex::default(),
-            config,
-            next_conn: AtomicU64::new(1),
-            stats: HubStats::default(),
-        })
+        Arc::new(Self { state: Mutex::default(), config, next_conn: AtomicU64::new(1), stats: HubStats::default() })
     }
 
     pub fn config(&self) -> &HubConfig {
@@ -125,34 +116,19 @@ impl Hub {
     /// Registers a connection of `user`, subscribed to `rooms`. Returns its id and the users
     /// online now. The first connection of a user announces them online to everyone, unless they
     /// were inside the grace period of a previous tab (a reload).
-    pub fn connect(
-        &self,
-        user: UserId,
-        rooms: &[RoomId],
-        tx: mpsc::Sender<Frame>,
-    ) -> (ConnId, Vec<UserId>) {
+    pub fn connect(&self, user: UserId, rooms: &[RoomId], tx: mpsc::Sender<Frame>) -> (ConnId, Vec<UserId>) {
         let id = self.next_conn.fetch_add(1, Ordering::Relaxed);
         let mut st = self.state.lock();
         for &room in rooms {
             st.rooms.entry(room).or_default().insert(id);
         }
-        st.conns.insert(
-            id,
-            Conn {
-                user,
-                tx,
-                rooms: rooms.iter().copied().collect(),
-            },
-        );
+        st.conns.insert(id, Conn { user, tx, rooms: rooms.iter().copied().collect() });
         let presence = st.users.entry(user).or_default();
         let newly_online = presence.conns.is_empty() && presence.generation == 0;
         presence.conns.insert(id);
         presence.generation += 1;
         if newly_online {
-            let frame = Frame::new(&ServerFrame::UserOnline {
-                user_id: user,
-                online: true,
-            });
+            let frame = Frame::new(&ServerFrame::UserOnline { user_id: user, online: true });
             self.send_all(&mut st, &frame, Some(id));
         }
         let online = st.users.keys().copied().collect();
@@ -197,27 +173,16 @@ impl Hub {
 
     fn finish_offline(&self, user: UserId, generation: u64) {
         let mut st = self.state.lock();
-        let gone = st
-            .users
-            .get(&user)
-            .is_some_and(|p| p.conns.is_empty() && p.generation == generation);
+        let gone = st.users.get(&user).is_some_and(|p| p.conns.is_empty() && p.generation == generation);
         if !gone {
             return;
         }
         st.users.remove(&user);
-        let stale: Vec<(RoomId, UserId)> = st
-            .typing
-            .keys()
-            .filter(|(_, u)| *u == user)
-            .copied()
-            .collect();
+        let stale: Vec<(RoomId, UserId)> = st.typing.keys().filter(|(_, u)| *u == user).copied().collect();
         for key in stale {
             st.typing.remove(&key);
         }
-        let frame = Frame::new(&ServerFrame::UserOnline {
-            user_id: user,
-            online: false,
-        });
+        let frame = Frame::new(&ServerFrame::UserOnline { user_id: user, online: false });
         self.send_all(&mut st, &frame, None);
     }
 
@@ -271,22 +236,12 @@ impl Hub {
     }
 
     fn conns_of(&self, user: UserId) -> Vec<ConnId> {
-        self.state
-            .lock()
-            .users
-            .get(&user)
-            .map(|p| p.conns.iter().copied().collect())
-            .unwrap_or_default()
+        self.state.lock().users.get(&user).map(|p| p.conns.iter().copied().collect()).unwrap_or_default()
     }
 
     /// Sends a frame to every connection subscribed to `room` but `except`; returns how many
     /// queued it.
-    pub fn broadcast(
-        self: &Arc<Self>,
-        room: RoomId,
-        frame: &Frame,
-        except: Option<ConnId>,
-    ) -> usize {
+    pub fn broadcast(self: &Arc<Self>, room: RoomId, frame: &Frame, except: Option<ConnId>) -> usize {
         let mut st = self.state.lock();
         let Some(subscribers) = st.rooms.get(&room) else {
             return 0;
@@ -304,9 +259,7 @@ impl Hub {
             }
         }
         self.drop_slow(&mut st, slow);
-        self.stats
-            .delivered
-            .fetch_add(delivered as u64, Ordering::Relaxed);
+        self.stats.delivered.fetch_add(delivered as u64, Ordering::Relaxed);
         delivered
     }
 
@@ -332,10 +285,7 @@ impl Hub {
     /// Sends a frame to one connection.
     pub fn send_to_conn(self: &Arc<Self>, conn: ConnId, frame: Frame) {
         let mut st = self.state.lock();
-        let failed = st
-            .conns
-            .get(&conn)
-            .is_some_and(|c| c.tx.try_send(frame).is_err());
+        let failed = st.conns.get(&conn).is_some_and(|c| c.tx.try_send(frame).is_err());
         if failed {
             self.drop_slow(&mut st, vec![conn]);
         }
@@ -410,11 +360,7 @@ impl Hub {
 }
 
 fn typing_frame(room: RoomId, user: &User, typing: bool) -> Frame {
-    Frame::new(&ServerFrame::UserTyping {
-        room_id: room,
-        user: user.clone(),
-        typing,
-    })
+    Frame::new(&ServerFrame::UserTyping { room_id: room, user: user.clone(), typing })
 }
 
 #[cfg(test)]
@@ -423,11 +369,7 @@ mod tests {
     use app::types::{Message, MessageKind};
 
     fn user(id: i64) -> User {
-        User {
-            id: UserId(id),
-            username: format!("u{id}"),
-            display_name: format!("User {id}"),
-        }
+        User { id: UserId(id), username: format!("u{id}"), display_name: format!("User {id}") }
     }
 
     fn message(room: i64, id: i64) -> ServerFrame {
@@ -459,10 +401,7 @@ mod tests {
     }
 
     fn hub() -> Arc<Hub> {
-        Hub::new(HubConfig {
-            queue_capacity: 4,
-            ..HubConfig::default()
-        })
+        Hub::new(HubConfig { queue_capacity: 4, ..HubConfig::default() })
     }
 
     #[tokio::test]
@@ -480,16 +419,9 @@ mod tests {
 
         let frame = Frame::new(&message(10, 5));
         assert_eq!(hub.broadcast(RoomId(10), &frame, Some(c1)), 1);
-        assert!(
-            rx1.try_recv().is_err(),
-            "the sender's own connection is skipped"
-        );
+        assert!(rx1.try_recv().is_err(), "the sender's own connection is skipped");
         let got = rx2.try_recv().unwrap();
-        assert_eq!(
-            got.text.as_ptr(),
-            frame.text.as_ptr(),
-            "serialized once, shared"
-        );
+        assert_eq!(got.text.as_ptr(), frame.text.as_ptr(), "serialized once, shared");
         assert_eq!(got.message_id, Some(MessageId(5)));
         assert!(rx3.try_recv().is_err(), "other rooms hear nothing");
     }
@@ -504,10 +436,7 @@ mod tests {
         hub.broadcast(RoomId(7), &Frame::new(&message(7, 1)), None);
         assert_eq!(drain(&mut rx).len(), 1);
         hub.unsubscribe_user(UserId(1), RoomId(7));
-        assert_eq!(
-            hub.broadcast(RoomId(7), &Frame::new(&message(7, 2)), None),
-            0
-        );
+        assert_eq!(hub.broadcast(RoomId(7), &Frame::new(&message(7, 2)), None), 0);
     }
 
     #[tokio::test]
@@ -540,13 +469,7 @@ mod tests {
         let (tx, _rx) = mpsc::channel(8);
         let (tab1, online) = hub.connect(UserId(1), &[], tx);
         assert!(online.contains(&UserId(1)) && online.contains(&UserId(9)));
-        assert_eq!(
-            drain(&mut watch),
-            vec![ServerFrame::UserOnline {
-                user_id: UserId(1),
-                online: true
-            }]
-        );
+        assert_eq!(drain(&mut watch), vec![ServerFrame::UserOnline { user_id: UserId(1), online: true }]);
 
         // Two tabs: closing one keeps the user online.
         let (tx2, _rx2) = mpsc::channel(8);
@@ -568,13 +491,7 @@ mod tests {
         assert!(hub.is_online(UserId(1)), "still inside the grace period");
         tokio::time::sleep(Duration::from_secs(5)).await;
         assert!(!hub.is_online(UserId(1)));
-        assert_eq!(
-            drain(&mut watch),
-            vec![ServerFrame::UserOnline {
-                user_id: UserId(1),
-                online: false
-            }]
-        );
+        assert_eq!(drain(&mut watch), vec![ServerFrame::UserOnline { user_id: UserId(1), online: false }]);
     }
 
     #[tokio::test(start_paused = true)]
@@ -588,29 +505,18 @@ mod tests {
         hub.typing(RoomId(1), &alice, true);
         assert_eq!(
             drain(&mut rx),
-            vec![ServerFrame::UserTyping {
-                room_id: RoomId(1),
-                user: alice.clone(),
-                typing: true
-            }]
+            vec![ServerFrame::UserTyping { room_id: RoomId(1), user: alice.clone(), typing: true }]
         );
         tokio::time::sleep(Duration::from_secs(3)).await;
         hub.typing(RoomId(1), &alice, true); // refresh: no new frame
         assert!(drain(&mut rx).is_empty());
         tokio::time::sleep(Duration::from_millis(4_900)).await;
-        assert!(
-            hub.is_typing(RoomId(1), UserId(1)),
-            "refresh extended the deadline"
-        );
+        assert!(hub.is_typing(RoomId(1), UserId(1)), "refresh extended the deadline");
         tokio::time::sleep(Duration::from_millis(200)).await;
         assert!(!hub.is_typing(RoomId(1), UserId(1)));
         assert_eq!(
             drain(&mut rx),
-            vec![ServerFrame::UserTyping {
-                room_id: RoomId(1),
-                user: alice.clone(),
-                typing: false
-            }]
+            vec![ServerFrame::UserTyping { room_id: RoomId(1), user: alice.clone(), typing: false }]
         );
 
         // An explicit stop is sent at once, and only once.

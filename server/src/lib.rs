@@ -73,9 +73,7 @@ impl FromRef<AppState> for LeptosOptions {
 
 /// The Leptos options from cargo-leptos' environment, with defaults for plain `cargo run`.
 pub fn leptos_options() -> anyhow_lite::Result<LeptosOptions> {
-    let mut options = get_configuration(None)
-        .map_err(|e| anyhow_lite::Error(e.to_string()))?
-        .leptos_options;
+    let mut options = get_configuration(None).map_err(|e| anyhow_lite::Error(e.to_string()))?.leptos_options;
     if options.output_name.is_empty() {
         options.output_name = "confab".into();
     }
@@ -83,39 +81,21 @@ pub fn leptos_options() -> anyhow_lite::Result<LeptosOptions> {
 }
 
 /// Opens storage, applies migrations and builds the service.
-pub async fn build_state(
-    config: Config,
-    leptos_options: LeptosOptions,
-) -> anyhow_lite::Result<AppState> {
-    std::fs::create_dir_all(&config.data_dir).map_err(|e| {
-        anyhow_lite::Error(format!("cannot create {}: {e}", config.data_dir.display()))
-    })?;
-    let storage = Arc::new(
-        Storage::connect(&config.database_url)
-            .await
-            .map_err(|e| anyhow_lite::Error(e.to_string()))?,
-    );
-    let hub = Hub::new(HubConfig {
-        queue_capacity: config.ws_queue.max(8),
-        ..HubConfig::default()
-    });
+pub async fn build_state(config: Config, leptos_options: LeptosOptions) -> anyhow_lite::Result<AppState> {
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|e| anyhow_lite::Error(format!("cannot create {}: {e}", config.data_dir.display())))?;
+    let storage =
+        Arc::new(Storage::connect(&config.database_url).await.map_err(|e| anyhow_lite::Error(e.to_string()))?);
+    let hub = Hub::new(HubConfig { queue_capacity: config.ws_queue.max(8), ..HubConfig::default() });
     let limiter = LoginLimiter::new(LoginLimits {
         per_user_burst: config.login_burst_per_user,
         per_ip_burst: config.login_burst_per_ip,
         ..LoginLimits::default()
     });
-    let service_config = ServiceConfig {
-        session_ttl: config.session_ttl(),
-        secure_cookies: config.secure_cookies,
-    };
-    let service = ChatService::new(storage, hub, limiter, service_config)
-        .await
-        .map_err(|e| anyhow_lite::Error(e.to_string()))?;
-    Ok(AppState {
-        leptos_options,
-        service,
-        config: Arc::new(config),
-    })
+    let service_config = ServiceConfig { session_ttl: config.session_ttl(), secure_cookies: config.secure_cookies };
+    let service =
+        ChatService::new(storage, hub, limiter, service_config).await.map_err(|e| anyhow_lite::Error(e.to_string()))?;
+    Ok(AppState { leptos_options, service, config: Arc::new(config) })
 }
 
 /// All of Confab's HTTP surface.
@@ -128,18 +108,9 @@ pub fn router(state: AppState) -> Router {
 
     // Build output keeps its name across builds: revalidate (304 when unchanged) every time.
     let pkg = Router::new()
-        .fallback_service(
-            ServeDir::new(pkg_dir)
-                .precompressed_br()
-                .precompressed_gzip(),
-        )
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-cache"),
-        ));
-    let assets = ServeDir::new(site_root)
-        .precompressed_br()
-        .precompressed_gzip();
+        .fallback_service(ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip())
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")));
+    let assets = ServeDir::new(site_root).precompressed_br().precompressed_gzip();
 
     Router::new()
         .route("/healthz", get(healthz))
@@ -159,10 +130,7 @@ pub fn router(state: AppState) -> Router {
                 ))
                 .with_state(()),
         )
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            origin::check_origin,
-        ))
+        .layer(middleware::from_fn_with_state(state.clone(), origin::check_origin))
         .layer(middleware::from_fn(client_ip))
         .layer(middleware::from_fn(metrics::track))
         .layer(middleware::from_fn(error::server_fn_status))
@@ -178,11 +146,7 @@ async fn healthz(State(state): State<AppState>) -> Response {
         Ok(()) => Json(serde_json::json!({"status": "ok"})).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(serde_json::json!({"status": "unavailable"})),
-            )
-                .into_response()
+            (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "unavailable"}))).into_response()
         }
     }
 }
@@ -211,9 +175,14 @@ pub async fn run(
     });
     let storage = state.service.storage.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    // Chat frames are small: without TCP_NODELAY, Nagle's algorithm meets delayed ACKs and a
+    // frame can wait 40 ms.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
+    let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     housekeeping.abort();
     storage.close().await;
     result

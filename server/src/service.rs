@@ -10,8 +10,8 @@ use app::{
     backend::{ChatBackend, HistoryQuery, NewSession, SESSION_COOKIE},
     protocol::ServerFrame,
     types::{
-        self, limits, Message, MessageId, MessageKind, MessagePage, Role, RoomDetails, RoomId,
-        RoomKind, RoomSummary, User, UserId,
+        self, limits, Message, MessageId, MessageKind, MessagePage, Role, RoomDetails, RoomId, RoomKind, RoomSummary,
+        User, UserId,
     },
     AppError,
 };
@@ -26,10 +26,7 @@ use crate::{
 };
 
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or_default()
 }
 
 #[derive(Debug, Clone)]
@@ -40,10 +37,7 @@ pub struct ServiceConfig {
 
 impl Default for ServiceConfig {
     fn default() -> Self {
-        Self {
-            session_ttl: Duration::from_secs(30 * 24 * 3600),
-            secure_cookies: false,
-        }
+        Self { session_ttl: Duration::from_secs(30 * 24 * 3600), secure_cookies: false }
     }
 }
 
@@ -57,7 +51,10 @@ pub struct ChatService {
     room_locks: parking_lot::Mutex<std::collections::HashMap<RoomId, Arc<AsyncMutex<()>>>>,
     /// Compared against when a username does not exist, so timing does not reveal which do.
     dummy_hash: String,
+    roles: parking_lot::Mutex<std::collections::HashMap<(RoomId, UserId), (Role, std::time::Instant)>>,
 }
+
+const ROLE_CACHE_TTL: Duration = Duration::from_secs(10);
 
 impl ChatService {
     pub async fn new(
@@ -74,15 +71,32 @@ impl ChatService {
             config,
             room_locks: Default::default(),
             dummy_hash,
+            roles: Default::default(),
         }))
     }
 
+    /// The caller's role in a room: the authorization check behind every room operation.
+    /// Answers are cached briefly, and dropped as soon as this node changes the room's
+    /// membership; the TTL bounds how long another node's change can go unseen.
     async fn require_role(&self, me: &User, room: RoomId) -> Result<Role, AppError> {
-        self.storage
+        let key = (room, me.id);
+        if let Some(&(role, at)) = self.roles.lock().get(&key) {
+            if at.elapsed() < ROLE_CACHE_TTL {
+                return Ok(role);
+            }
+        }
+        let role = self
+            .storage
             .role(room, me.id)
             .await
             .map_err(storage_error)?
-            .ok_or_else(|| AppError::not_found("No such room, or you are not in it."))
+            .ok_or_else(|| AppError::not_found("No such room, or you are not in it."))?;
+        self.roles.lock().insert(key, (role, std::time::Instant::now()));
+        Ok(role)
+    }
+
+    fn forget_roles(&self, room: RoomId) {
+        self.roles.lock().retain(|(r, _), _| *r != room);
     }
 
     fn room_lock(&self, room: RoomId) -> Arc<AsyncMutex<()>> {
@@ -102,10 +116,7 @@ impl ChatService {
     async fn announce_room(&self, room: RoomId, extra: &[UserId]) -> Result<(), AppError> {
         let mut members = self.storage.member_ids(room).await.map_err(storage_error)?;
         members.extend_from_slice(extra);
-        self.hub.send_to_users(
-            &members,
-            &Frame::new(&ServerFrame::RoomUpdated { room_id: room }),
-        );
+        self.hub.send_to_users(&members, &Frame::new(&ServerFrame::RoomUpdated { room_id: room }));
         Ok(())
     }
 
@@ -156,31 +167,17 @@ impl ChatService {
         self.require_role(me, room).await?;
         let lock = self.room_lock(room);
         let _guard = lock.lock().await;
-        let new = NewMessage {
-            room,
-            sender: me,
-            kind: MessageKind::Text,
-            content: &content,
-            client_id: Some(client_id),
-        };
-        let stored = self
-            .storage
-            .insert_message(new, now_ms())
-            .await
-            .map_err(storage_error)?;
+        let new =
+            NewMessage { room, sender: me, kind: MessageKind::Text, content: &content, client_id: Some(client_id) };
+        let stored = self.storage.insert_message(new, now_ms()).await.map_err(storage_error)?;
         if stored.message.room_id != room {
-            return Err(AppError::conflict(
-                "client_id",
-                "This client_id was already used for another room.",
-            ));
+            return Err(AppError::conflict("client_id", "This client_id was already used for another room."));
         }
         if stored.created {
             self.hub.typing(room, me, false);
             self.hub.broadcast(
                 room,
-                &Frame::new(&ServerFrame::ReceiveMessage {
-                    message: stored.message.clone(),
-                }),
+                &Frame::new(&ServerFrame::ReceiveMessage { message: stored.message.clone() }),
                 origin,
             );
         }
@@ -197,10 +194,7 @@ impl ChatService {
         let token = auth::new_token();
         let now = now_ms();
         let expires = now + self.config.session_ttl.as_millis() as i64;
-        self.storage
-            .create_session(&auth::hash_token(&token), user.id, now, expires)
-            .await
-            .map_err(storage_error)?;
+        self.storage.create_session(&auth::hash_token(&token), user.id, now, expires).await.map_err(storage_error)?;
         Ok(NewSession { user, token })
     }
 
@@ -212,35 +206,22 @@ impl ChatService {
             Err(e) => tracing::warn!(error = %e, "session cleanup failed"),
         }
         self.limiter.prune();
-        self.room_locks
-            .lock()
-            .retain(|_, l| Arc::strong_count(l) > 1);
+        self.room_locks.lock().retain(|_, l| Arc::strong_count(l) > 1);
+        self.roles.lock().retain(|_, (_, at)| at.elapsed() < ROLE_CACHE_TTL);
     }
 }
 
 #[async_trait]
 impl ChatBackend for ChatService {
-    async fn register(
-        &self,
-        username: &str,
-        display_name: &str,
-        password: &str,
-    ) -> Result<NewSession, AppError> {
+    async fn register(&self, username: &str, display_name: &str, password: &str) -> Result<NewSession, AppError> {
         let username = types::normalize_username(username)?;
         let display_name = types::validate_display_name(display_name, &username)?;
         types::validate_password(password)?;
         let hash = auth::hash_password(password.to_string()).await?;
-        let user = match self
-            .storage
-            .create_user(&username, &display_name, &hash, now_ms())
-            .await
-        {
+        let user = match self.storage.create_user(&username, &display_name, &hash, now_ms()).await {
             Ok(user) => user,
             Err(StorageError::Conflict) => {
-                return Err(AppError::conflict(
-                    "username",
-                    "That username is taken. Please choose another.",
-                ))
+                return Err(AppError::conflict("username", "That username is taken. Please choose another."))
             }
             Err(e) => return Err(storage_error(e)),
         };
@@ -248,31 +229,15 @@ impl ChatBackend for ChatService {
         self.new_session(user).await
     }
 
-    async fn login(
-        &self,
-        username: &str,
-        password: &str,
-        ip: Option<IpAddr>,
-    ) -> Result<NewSession, AppError> {
-        let wrong = || AppError::Unauthorized {
-            message: "Wrong username or password.".into(),
-        };
+    async fn login(&self, username: &str, password: &str, ip: Option<IpAddr>) -> Result<NewSession, AppError> {
+        let wrong = || AppError::Unauthorized { message: "Wrong username or password.".into() };
         let username = username.trim().to_lowercase();
-        if username.is_empty()
-            || username.len() > limits::USERNAME_MAX
-            || password.len() > limits::PASSWORD_MAX
-        {
+        if username.is_empty() || username.len() > limits::USERNAME_MAX || password.len() > limits::PASSWORD_MAX {
             return Err(wrong());
         }
         self.limiter.check(&username, ip)?;
-        let creds = self
-            .storage
-            .credentials(&username)
-            .await
-            .map_err(storage_error)?;
-        let hash = creds
-            .as_ref()
-            .map_or_else(|| self.dummy_hash.clone(), |c| c.password_hash.clone());
+        let creds = self.storage.credentials(&username).await.map_err(storage_error)?;
+        let hash = creds.as_ref().map_or_else(|| self.dummy_hash.clone(), |c| c.password_hash.clone());
         let ok = auth::verify_password(password.to_string(), hash).await?;
         match creds {
             Some(c) if ok => self.new_session(c.user).await,
@@ -281,10 +246,7 @@ impl ChatBackend for ChatService {
     }
 
     async fn logout(&self, token: &str) -> Result<(), AppError> {
-        self.storage
-            .delete_session(&auth::hash_token(token))
-            .await
-            .map_err(storage_error)
+        self.storage.delete_session(&auth::hash_token(token)).await.map_err(storage_error)
     }
 
     async fn authenticate(&self, token: &str) -> Result<User, AppError> {
@@ -299,11 +261,7 @@ impl ChatBackend for ChatService {
     }
 
     fn session_cookie(&self, token: Option<&str>) -> String {
-        let secure = if self.config.secure_cookies {
-            "; Secure"
-        } else {
-            ""
-        };
+        let secure = if self.config.secure_cookies { "; Secure" } else { "" };
         match token {
             Some(token) => format!(
                 "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
@@ -314,33 +272,18 @@ impl ChatBackend for ChatService {
     }
 
     async fn list_rooms(&self, me: &User) -> Result<Vec<RoomSummary>, AppError> {
-        self.storage
-            .room_summaries(me.id, None)
-            .await
-            .map_err(storage_error)
+        self.storage.room_summaries(me.id, None).await.map_err(storage_error)
     }
 
     async fn open_private_room(&self, me: &User, other: UserId) -> Result<RoomSummary, AppError> {
         if other == me.id {
-            return Err(AppError::invalid(
-                "user_id",
-                "Pick someone other than yourself.",
-            ));
+            return Err(AppError::invalid("user_id", "Pick someone other than yourself."));
         }
-        if self
-            .storage
-            .user(other)
-            .await
-            .map_err(storage_error)?
-            .is_none()
-        {
+        if self.storage.user(other).await.map_err(storage_error)?.is_none() {
             return Err(AppError::not_found("No such user."));
         }
-        let room = self
-            .storage
-            .open_private_room(me.id, other, now_ms())
-            .await
-            .map_err(storage_error)?;
+        let room = self.storage.open_private_room(me.id, other, now_ms()).await.map_err(storage_error)?;
+        self.forget_roles(room);
         for user in [me.id, other] {
             self.hub.subscribe_user(user, room);
         }
@@ -348,12 +291,7 @@ impl ChatBackend for ChatService {
         self.summary(me, room).await
     }
 
-    async fn create_group(
-        &self,
-        me: &User,
-        name: &str,
-        members: &[UserId],
-    ) -> Result<RoomSummary, AppError> {
+    async fn create_group(&self, me: &User, name: &str, members: &[UserId]) -> Result<RoomSummary, AppError> {
         let name = types::validate_room_name(name)?;
         let mut members: Vec<UserId> = members.iter().copied().filter(|&m| m != me.id).collect();
         members.sort();
@@ -364,19 +302,13 @@ impl ChatBackend for ChatService {
                 format!("A group has at most {} members.", limits::GROUP_MAX_MEMBERS),
             ));
         }
-        let room = match self
-            .storage
-            .create_group(me.id, &name, &members, now_ms())
-            .await
-        {
+        let room = match self.storage.create_group(me.id, &name, &members, now_ms()).await {
             Err(StorageError::NotFound) => {
-                return Err(AppError::invalid(
-                    "members",
-                    "One of those people does not exist.",
-                ))
+                return Err(AppError::invalid("members", "One of those people does not exist."))
             }
             other => other.map_err(storage_error)?,
         };
+        self.forget_roles(room);
         self.hub.subscribe_user(me.id, room);
         for &m in &members {
             self.hub.subscribe_user(m, room);
@@ -388,41 +320,18 @@ impl ChatBackend for ChatService {
     async fn room_details(&self, me: &User, room: RoomId) -> Result<RoomDetails, AppError> {
         let my_role = self.require_role(me, room).await?;
         let summary = self.summary(me, room).await?;
-        let participants = self
-            .storage
-            .participants(room)
-            .await
-            .map_err(storage_error)?;
-        Ok(RoomDetails {
-            summary,
-            participants,
-            my_role,
-        })
+        let participants = self.storage.participants(room).await.map_err(storage_error)?;
+        Ok(RoomDetails { summary, participants, my_role })
     }
 
-    async fn add_participants(
-        &self,
-        me: &User,
-        room: RoomId,
-        users: &[UserId],
-    ) -> Result<RoomDetails, AppError> {
+    async fn add_participants(&self, me: &User, room: RoomId, users: &[UserId]) -> Result<RoomDetails, AppError> {
         let role = self.require_role(me, room).await?;
-        let kind = self
-            .storage
-            .room(room)
-            .await
-            .map_err(storage_error)?
-            .map(|r| r.kind);
+        let kind = self.storage.room(room).await.map_err(storage_error)?.map(|r| r.kind);
         if kind != Some(RoomKind::Group) {
-            return Err(AppError::invalid(
-                "room_id",
-                "People can only be added to groups.",
-            ));
+            return Err(AppError::invalid("room_id", "People can only be added to groups."));
         }
         if !role.can_manage() {
-            return Err(AppError::forbidden(
-                "Only the group's owner or admins can add people.",
-            ));
+            return Err(AppError::forbidden("Only the group's owner or admins can add people."));
         }
         let current = self.storage.member_ids(room).await.map_err(storage_error)?;
         if current.len() + users.len() > limits::GROUP_MAX_MEMBERS {
@@ -433,13 +342,11 @@ impl ChatBackend for ChatService {
         }
         let added = match self.storage.add_participants(room, users, now_ms()).await {
             Err(StorageError::NotFound) => {
-                return Err(AppError::invalid(
-                    "user_ids",
-                    "One of those people does not exist.",
-                ))
+                return Err(AppError::invalid("user_ids", "One of those people does not exist."))
             }
             other => other.map_err(storage_error)?,
         };
+        self.forget_roles(room);
         for &u in &added {
             self.hub.subscribe_user(u, room);
         }
@@ -449,43 +356,22 @@ impl ChatBackend for ChatService {
 
     async fn leave_room(&self, me: &User, room: RoomId) -> Result<(), AppError> {
         self.require_role(me, room).await?;
-        self.storage
-            .remove_participant(room, me.id, now_ms())
-            .await
-            .map_err(storage_error)?;
+        self.storage.remove_participant(room, me.id, now_ms()).await.map_err(storage_error)?;
+        self.forget_roles(room);
         self.hub.typing(room, me, false);
         self.hub.unsubscribe_user(me.id, room);
-        self.hub.send_to_users(
-            &[me.id],
-            &Frame::new(&ServerFrame::RoomRemoved { room_id: room }),
-        );
+        self.hub.send_to_users(&[me.id], &Frame::new(&ServerFrame::RoomRemoved { room_id: room }));
         self.announce_room(room, &[]).await
     }
 
-    async fn rename_room(
-        &self,
-        me: &User,
-        room: RoomId,
-        name: &str,
-    ) -> Result<RoomSummary, AppError> {
+    async fn rename_room(&self, me: &User, room: RoomId, name: &str) -> Result<RoomSummary, AppError> {
         self.require_role(me, room).await?;
         let name = types::validate_room_name(name)?;
-        let kind = self
-            .storage
-            .room(room)
-            .await
-            .map_err(storage_error)?
-            .map(|r| r.kind);
+        let kind = self.storage.room(room).await.map_err(storage_error)?.map(|r| r.kind);
         if kind != Some(RoomKind::Group) {
-            return Err(AppError::invalid(
-                "room_id",
-                "Private conversations have no name to change.",
-            ));
+            return Err(AppError::invalid("room_id", "Private conversations have no name to change."));
         }
-        self.storage
-            .rename_room(room, &name, now_ms())
-            .await
-            .map_err(storage_error)?;
+        self.storage.rename_room(room, &name, now_ms()).await.map_err(storage_error)?;
         self.announce_room(room, &[]).await?;
         self.summary(me, room).await
     }
@@ -495,45 +381,23 @@ impl ChatBackend for ChatService {
         if needle.chars().count() > limits::SEARCH_QUERY_MAX {
             return Err(AppError::invalid("query", "That search is too long."));
         }
-        self.storage
-            .search_users(&needle, me.id, 20)
-            .await
-            .map_err(storage_error)
+        self.storage.search_users(&needle, me.id, 20).await.map_err(storage_error)
     }
 
-    async fn history(
-        &self,
-        me: &User,
-        room: RoomId,
-        query: HistoryQuery,
-    ) -> Result<MessagePage, AppError> {
+    async fn history(&self, me: &User, room: RoomId, query: HistoryQuery) -> Result<MessagePage, AppError> {
         self.require_role(me, room).await?;
         let limit = query.limit.unwrap_or(limits::HISTORY_PAGE_DEFAULT);
         if limit == 0 || limit > limits::HISTORY_PAGE_MAX {
-            return Err(AppError::invalid(
-                "limit",
-                format!("limit is 1 to {}.", limits::HISTORY_PAGE_MAX),
-            ));
+            return Err(AppError::invalid("limit", format!("limit is 1 to {}.", limits::HISTORY_PAGE_MAX)));
         }
-        self.storage
-            .history(room, query.before, query.after, limit)
-            .await
-            .map_err(storage_error)
+        self.storage.history(room, query.before, query.after, limit).await.map_err(storage_error)
     }
 
     async fn mark_read(&self, me: &User, room: RoomId, message: MessageId) -> Result<(), AppError> {
         self.require_role(me, room).await?;
-        if self
-            .storage
-            .mark_read(room, me.id, message, now_ms())
-            .await
-            .map_err(storage_error)?
-        {
+        if self.storage.mark_read(room, me.id, message, now_ms()).await.map_err(storage_error)? {
             // The user's other tabs update their unread badges.
-            self.hub.send_to_users(
-                &[me.id],
-                &Frame::new(&ServerFrame::RoomUpdated { room_id: room }),
-            );
+            self.hub.send_to_users(&[me.id], &Frame::new(&ServerFrame::RoomUpdated { room_id: room }));
         }
         Ok(())
     }

@@ -38,16 +38,9 @@ const DEAD_AFTER: Duration = Duration::from_secs(60);
 /// Close code for slow consumers: "try again later" (RFC 6455 registry, 1013).
 const CLOSE_TRY_AGAIN: u16 = 1013;
 
-pub async fn upgrade(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    ws: WebSocketUpgrade,
-) -> Response {
+pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
     if !origin_allowed(&headers, state.config.public_origin.as_deref()) {
-        return ApiError(AppError::forbidden(
-            "Cross-origin WebSocket connections are not allowed.",
-        ))
-        .into_response();
+        return ApiError(AppError::forbidden("Cross-origin WebSocket connections are not allowed.")).into_response();
     }
     let Some(token) = token_from_headers(&headers) else {
         return ApiError(AppError::unauthorized()).into_response();
@@ -73,7 +66,7 @@ struct Session {
 }
 
 async fn connection(mut socket: WebSocket, service: Arc<ChatService>, user: User) {
-    let rooms = match service.storage.room_ids_for_user(user.id).await {
+    let rooms = match Box::pin(service.storage.room_ids_for_user(user.id)).await {
         Ok(rooms) => rooms,
         Err(e) => {
             tracing::error!(error = %e, "cannot load rooms for a new connection");
@@ -83,17 +76,10 @@ async fn connection(mut socket: WebSocket, service: Arc<ChatService>, user: User
     };
     let (tx, mut rx) = mpsc::channel(service.hub.config().queue_capacity);
     let (conn, online) = service.hub.connect(user.id, &rooms, tx);
-    let mut session = Session {
-        user,
-        conn,
-        sent_up_to: HashMap::new(),
-    };
+    let mut session = Session { user, conn, sent_up_to: HashMap::new() };
     tracing::debug!(conn, user = %session.user.id, "websocket connected");
 
-    let hello = ServerFrame::Hello {
-        user: session.user.clone(),
-        online,
-    };
+    let hello = ServerFrame::Hello { user: session.user.clone(), online };
     let mut alive = socket.send(text(Frame::new(&hello).text)).await.is_ok();
     let mut heartbeat = tokio::time::interval_at(Instant::now() + HEARTBEAT, HEARTBEAT);
     let mut last_heard = Instant::now();
@@ -104,7 +90,9 @@ async fn connection(mut socket: WebSocket, service: Arc<ChatService>, user: User
                 last_heard = Instant::now();
                 alive = match incoming {
                     Some(Ok(WsMessage::Text(t))) => {
-                        let replies = handle_frame(&service, &mut session, t.as_str()).await;
+                        // Boxed: the handler's futures (database calls) are large, and an idle
+                        // connection should not carry their space in its task.
+                        let replies = Box::pin(handle_frame(&service, &mut session, t.as_str())).await;
                         send_batch(&mut socket, replies.into_iter().map(|f| text(f.text))).await
                     }
                     Some(Ok(WsMessage::Binary(_))) => {
@@ -118,7 +106,10 @@ async fn connection(mut socket: WebSocket, service: Arc<ChatService>, user: User
             queued = rx.recv() => {
                 alive = match queued {
                     Some(first) => {
-                        // Drain whatever else is ready and flush once.
+                        // Let the frames that are about to follow (the rest of a burst) arrive,
+                        // then write everything ready with one flush: under load that is one
+                        // syscall for many frames, when idle it costs nothing.
+                        tokio::task::yield_now().await;
                         let mut batch = Vec::with_capacity(8);
                         let mut next = Some(first);
                         while let Some(frame) = next {
@@ -148,10 +139,7 @@ async fn connection(mut socket: WebSocket, service: Arc<ChatService>, user: User
 
 fn already_sent(session: &Session, frame: &Frame) -> bool {
     match (frame.room, frame.message_id) {
-        (Some(room), Some(id)) => session
-            .sent_up_to
-            .get(&room)
-            .is_some_and(|&up_to| id <= up_to),
+        (Some(room), Some(id)) => session.sent_up_to.get(&room).is_some_and(|&up_to| id <= up_to),
         _ => false,
     }
 }
@@ -171,10 +159,7 @@ fn text(bytes: bytes::Bytes) -> WsMessage {
 }
 
 fn close(code: u16, reason: &'static str) -> WsMessage {
-    WsMessage::Close(Some(CloseFrame {
-        code,
-        reason: Utf8Bytes::from_static(reason),
-    }))
+    WsMessage::Close(Some(CloseFrame { code, reason: Utf8Bytes::from_static(reason) }))
 }
 
 /// Handles one client frame; returns the frames to send back to this connection.
@@ -189,53 +174,33 @@ async fn handle_frame(service: &ChatService, session: &mut Session, raw: &str) -
     let user = session.user.clone();
     let result = match frame {
         ClientFrame::Ping => Ok(vec![Frame::new(&ServerFrame::Pong)]),
-        ClientFrame::JoinRoom { room_id, after } => service
-            .join_room(&user, session.conn, room_id, after)
-            .await
-            .map(|missed| {
+        ClientFrame::JoinRoom { room_id, after } => {
+            service.join_room(&user, session.conn, room_id, after).await.map(|missed| {
                 let last_id = missed.last().map(|m| m.id).or(after);
                 if let Some(last) = last_id {
                     session.sent_up_to.insert(room_id, last);
                 }
-                let mut out: Vec<Frame> = missed
-                    .into_iter()
-                    .map(|message| Frame::new(&ServerFrame::ReceiveMessage { message }))
-                    .collect();
+                let mut out: Vec<Frame> =
+                    missed.into_iter().map(|message| Frame::new(&ServerFrame::ReceiveMessage { message })).collect();
                 out.push(Frame::new(&ServerFrame::Joined { room_id, last_id }));
                 out
-            }),
+            })
+        }
         ClientFrame::LeaveRoom { room_id } => {
             service.hub.unsubscribe(session.conn, room_id);
             session.sent_up_to.remove(&room_id);
             Ok(Vec::new())
         }
-        ClientFrame::SendMessage {
-            room_id,
-            client_id,
-            content,
-        } => {
-            match service
-                .send_message(&user, Some(session.conn), room_id, &client_id, &content)
-                .await
-            {
-                Ok(message) => Ok(vec![Frame::new(&ServerFrame::MessageAck {
-                    client_id,
-                    message,
-                })]),
+        ClientFrame::SendMessage { room_id, client_id, content } => {
+            match service.send_message(&user, Some(session.conn), room_id, &client_id, &content).await {
+                Ok(message) => Ok(vec![Frame::new(&ServerFrame::MessageAck { client_id, message })]),
                 Err(e) => return vec![Frame::new(&ServerFrame::error(&e, Some(client_id)))],
             }
         }
-        ClientFrame::UserTyping { room_id, typing } => service
-            .typing(&user, room_id, typing)
-            .await
-            .map(|_| Vec::new()),
-        ClientFrame::MarkRead {
-            room_id,
-            message_id,
-        } => service
-            .mark_read(&user, room_id, message_id)
-            .await
-            .map(|_| Vec::new()),
+        ClientFrame::UserTyping { room_id, typing } => service.typing(&user, room_id, typing).await.map(|_| Vec::new()),
+        ClientFrame::MarkRead { room_id, message_id } => {
+            service.mark_read(&user, room_id, message_id).await.map(|_| Vec::new())
+        }
     };
     result.unwrap_or_else(|e| vec![Frame::new(&ServerFrame::error(&e, None))])
 }

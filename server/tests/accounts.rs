@@ -25,44 +25,20 @@ async fn register_login_logout_and_bearer_tokens() {
     let (status, user, headers) = form(
         &browser,
         server.url("/api/register"),
-        &[
-            ("username", "Alice"),
-            ("display_name", "Alice A."),
-            ("password", PASSWORD),
-        ],
+        &[("username", "Alice"), ("display_name", "Alice A."), ("password", PASSWORD)],
     )
     .await;
     assert_eq!(status, 200, "{user}");
     assert_eq!(user["username"], "alice", "usernames are stored lower-case");
     assert_eq!(user["display_name"], "Alice A.");
-    let cookie = headers
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
+    let cookie = headers.get("set-cookie").unwrap().to_str().unwrap().to_string();
     assert!(cookie.starts_with("confab_session="), "{cookie}");
-    assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
-        "{cookie}"
-    );
-    let token = cookie
-        .trim_start_matches("confab_session=")
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let token = cookie.trim_start_matches("confab_session=").split(';').next().unwrap().to_string();
     assert_eq!(token.len(), 43, "256 bits, base64url");
 
     // The cookie authenticates.
-    let me: Value = browser
-        .get(server.url("/api/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = browser.get(server.url("/api/me")).send().await.unwrap().json().await.unwrap();
     assert_eq!(me["username"], "alice");
 
     // The token is stored hashed, never as is.
@@ -75,39 +51,22 @@ async fn register_login_logout_and_bearer_tokens() {
     // Logout ends the session on the server, not just in the browser.
     let (status, _, headers) = form(&browser, server.url("/api/logout"), &[]).await;
     assert_eq!(status, 200);
-    assert!(headers
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .contains("Max-Age=0"));
+    assert!(headers.get("set-cookie").unwrap().to_str().unwrap().contains("Max-Age=0"));
     let stale = reqwest::Client::new()
         .get(server.url("/api/me"))
         .header("cookie", format!("confab_session={token}"))
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        stale.json::<Value>().await.unwrap(),
-        Value::Null,
-        "logged-out token no longer works"
-    );
+    assert_eq!(stale.json::<Value>().await.unwrap(), Value::Null, "logged-out token no longer works");
 
     // Log in again (any case), then a bearer token works without cookies.
-    let (status, user, _) = form(
-        &browser,
-        server.url("/api/login"),
-        &[("username", "ALICE"), ("password", PASSWORD)],
-    )
-    .await;
+    let (status, user, _) =
+        form(&browser, server.url("/api/login"), &[("username", "ALICE"), ("password", PASSWORD)]).await;
     assert_eq!(status, 200);
     assert_eq!(user["username"], "alice");
-    let (status, token, _) = form(
-        &server.client(),
-        server.url("/api/token"),
-        &[("username", "alice"), ("password", PASSWORD)],
-    )
-    .await;
+    let (status, token, _) =
+        form(&server.client(), server.url("/api/token"), &[("username", "alice"), ("password", PASSWORD)]).await;
     assert_eq!(status, 200);
     let token = token.as_str().unwrap().to_string();
     let me: Value = reqwest::Client::new()
@@ -121,75 +80,32 @@ async fn register_login_logout_and_bearer_tokens() {
         .unwrap();
     assert_eq!(me["username"], "alice");
     // A made-up token is anonymous, and protected endpoints say 401.
-    let res = reqwest::Client::new()
-        .get(server.url("/api/rooms"))
-        .bearer_auth("forged")
-        .send()
-        .await
-        .unwrap();
+    let res = reqwest::Client::new().get(server.url("/api/rooms")).bearer_auth("forged").send().await.unwrap();
     assert_eq!(res.status(), 401);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["code"], "unauthorized");
 }
 
 async fn server_pool(server: &TestServer) -> server::storage::Storage {
-    server::storage::Storage::connect(&format!(
-        "sqlite://{}/confab.db",
-        server.dir.path().display()
-    ))
-    .await
-    .unwrap()
+    server::storage::Storage::connect(&format!("sqlite://{}/confab.db", server.dir.path().display())).await.unwrap()
 }
 
 #[tokio::test]
 async fn registration_refuses_duplicates_and_bad_input_with_clear_errors() {
     let server = TestServer::start().await;
     let c = server.client();
-    let ok = form(
-        &c,
-        server.url("/api/register"),
-        &[("username", "bob"), ("password", PASSWORD)],
-    )
-    .await;
+    let ok = form(&c, server.url("/api/register"), &[("username", "bob"), ("password", PASSWORD)]).await;
     assert_eq!(ok.0, 200);
-    assert_eq!(
-        ok.1["display_name"], "bob",
-        "display name defaults to the username"
-    );
+    assert_eq!(ok.1["display_name"], "bob", "display name defaults to the username");
 
     // (form fields, status, field named in the error, words in the message)
     type Case<'a> = (&'a [(&'a str, &'a str)], u16, &'a str, &'a str);
     let cases: &[Case] = &[
-        (
-            &[("username", "BOB"), ("password", PASSWORD)],
-            409,
-            "username",
-            "taken",
-        ),
-        (
-            &[("username", "ab"), ("password", PASSWORD)],
-            422,
-            "username",
-            "3 to 32",
-        ),
-        (
-            &[("username", "no spaces"), ("password", PASSWORD)],
-            422,
-            "username",
-            "only letters",
-        ),
-        (
-            &[("username", "carol"), ("password", "short")],
-            422,
-            "password",
-            "at least 8",
-        ),
-        (
-            &[("username", "carol"), ("password", &"x".repeat(300))],
-            422,
-            "password",
-            "at most",
-        ),
+        (&[("username", "BOB"), ("password", PASSWORD)], 409, "username", "taken"),
+        (&[("username", "ab"), ("password", PASSWORD)], 422, "username", "3 to 32"),
+        (&[("username", "no spaces"), ("password", PASSWORD)], 422, "username", "only letters"),
+        (&[("username", "carol"), ("password", "short")], 422, "password", "at least 8"),
+        (&[("username", "carol"), ("password", &"x".repeat(300))], 422, "password", "at most"),
     ];
     for (fields, status, field, text) in cases {
         let (got, body, _) = form(&server.client(), server.url("/api/register"), fields).await;
@@ -198,12 +114,7 @@ async fn registration_refuses_duplicates_and_bad_input_with_clear_errors() {
         assert!(body["message"].as_str().unwrap().contains(text), "{body}");
     }
     // A missing field is a 400, not a crash.
-    let (got, body, _) = form(
-        &server.client(),
-        server.url("/api/register"),
-        &[("username", "dave")],
-    )
-    .await;
+    let (got, body, _) = form(&server.client(), server.url("/api/register"), &[("username", "dave")]).await;
     assert_eq!(got, 400, "{body}");
     assert_eq!(body["code"], "bad_request");
 }
@@ -212,18 +123,10 @@ async fn registration_refuses_duplicates_and_bad_input_with_clear_errors() {
 async fn wrong_credentials_get_one_generic_message() {
     let server = TestServer::start().await;
     server.register("erin").await;
-    let (s1, b1, _) = form(
-        &server.client(),
-        server.url("/api/login"),
-        &[("username", "erin"), ("password", "nope nope")],
-    )
-    .await;
-    let (s2, b2, _) = form(
-        &server.client(),
-        server.url("/api/login"),
-        &[("username", "nobody"), ("password", PASSWORD)],
-    )
-    .await;
+    let (s1, b1, _) =
+        form(&server.client(), server.url("/api/login"), &[("username", "erin"), ("password", "nope nope")]).await;
+    let (s2, b2, _) =
+        form(&server.client(), server.url("/api/login"), &[("username", "nobody"), ("password", PASSWORD)]).await;
     assert_eq!((s1, s2), (401, 401));
     assert_eq!(b1, b2, "unknown user and wrong password look the same");
     assert_eq!(b1["message"], "Wrong username or password.");
@@ -240,14 +143,7 @@ async fn login_attempts_are_rate_limited_per_username_and_per_ip() {
     let attempt = |user: &'static str| {
         let c = server.client();
         let url = server.url("/api/login");
-        async move {
-            form(
-                &c,
-                url,
-                &[("username", user), ("password", "wrong password")],
-            )
-            .await
-        }
+        async move { form(&c, url, &[("username", user), ("password", "wrong password")]).await }
     };
     assert_eq!(attempt("frank").await.0, 401);
     assert_eq!(attempt("frank").await.0, 401);
@@ -256,12 +152,8 @@ async fn login_attempts_are_rate_limited_per_username_and_per_ip() {
     assert_eq!(body["code"], "rate_limited");
     assert!(headers.get("retry-after").is_some());
     // Even the right password waits now.
-    let (status, ..) = form(
-        &server.client(),
-        server.url("/api/login"),
-        &[("username", "frank"), ("password", PASSWORD)],
-    )
-    .await;
+    let (status, ..) =
+        form(&server.client(), server.url("/api/login"), &[("username", "frank"), ("password", PASSWORD)]).await;
     assert_eq!(status, 429);
     // Spraying other names from the same IP hits the per-IP limit.
     let mut last = 0;
@@ -286,28 +178,11 @@ async fn pages_redirect_to_login_and_hygiene_endpoints_work() {
     let res = c.get(server.url("/login")).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
-    assert!(
-        html.contains("action=\"/api/login\""),
-        "the login form posts without JavaScript"
-    );
+    assert!(html.contains("action=\"/api/login\""), "the login form posts without JavaScript");
 
-    let health: Value = c
-        .get(server.url("/healthz"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health: Value = c.get(server.url("/healthz")).send().await.unwrap().json().await.unwrap();
     assert_eq!(health["status"], "ok");
-    let metrics = c
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = c.get(server.url("/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("confab_http_requests_total"));
 
     let res = c.get(server.url("/no/such/page")).send().await.unwrap();

@@ -9,10 +9,7 @@ use common::{Account, TestServer, Ws};
 use serde_json::{json, Value};
 
 fn ids(frames: &[Value]) -> Vec<i64> {
-    frames
-        .iter()
-        .map(|f| f["message"]["id"].as_i64().unwrap())
-        .collect()
+    frames.iter().map(|f| f["message"]["id"].as_i64().unwrap()).collect()
 }
 
 #[tokio::test]
@@ -21,11 +18,7 @@ async fn two_users_exchange_messages_in_a_private_room() {
     let alice = server.register("alice").await;
     let bob = server.register("bob").await;
     let room = alice.private_room_with(&bob).await;
-    assert_eq!(
-        bob.private_room_with(&alice).await,
-        room,
-        "one private room per pair"
-    );
+    assert_eq!(bob.private_room_with(&alice).await, room, "one private room per pair");
 
     let mut a = alice.connect().await;
     let mut b = bob.connect().await;
@@ -42,16 +35,10 @@ async fn two_users_exchange_messages_in_a_private_room() {
     assert!(reply["message"]["id"].as_i64() > ack["message"]["id"].as_i64());
 
     // Both are persisted, in id order, and the room list shows the latest with unread counts.
-    let (status, page) = alice
-        .get(&format!("/api/rooms/messages?room_id={room}"))
-        .await;
+    let (status, page) = alice.get(&format!("/api/rooms/messages?room_id={room}")).await;
     assert_eq!(status, 200);
-    let contents: Vec<&str> = page["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["content"].as_str().unwrap())
-        .collect();
+    let contents: Vec<&str> =
+        page["messages"].as_array().unwrap().iter().map(|m| m["content"].as_str().unwrap()).collect();
     assert_eq!(contents, ["Hello Bob", "สวัสดี Alice"]);
     let (_, rooms) = alice.get("/api/rooms").await;
     assert_eq!(rooms[0]["room"]["id"], room);
@@ -60,8 +47,7 @@ async fn two_users_exchange_messages_in_a_private_room() {
     assert_eq!(rooms[0]["unread"], 1);
 
     // mark_read over the socket clears it (and tells the reader's other tabs).
-    a.send(json!({"type": "mark_read", "room_id": room, "message_id": reply["message"]["id"]}))
-        .await;
+    a.send(json!({"type": "mark_read", "room_id": room, "message_id": reply["message"]["id"]})).await;
     a.recv_type("room_updated").await;
     let (_, rooms) = alice.get("/api/rooms").await;
     assert_eq!(rooms[0]["unread"], 0);
@@ -80,35 +66,22 @@ async fn non_members_are_refused_join_send_and_history() {
     let err = e.recv_type("error").await;
     assert_eq!(err["code"], "not_found");
 
-    e.send(
-        json!({"type": "send_message", "room_id": room, "client_id": "x", "content": "let me in"}),
-    )
-    .await;
+    e.send(json!({"type": "send_message", "room_id": room, "client_id": "x", "content": "let me in"})).await;
     let err = e.recv_type("error").await;
-    assert_eq!(
-        (err["code"].as_str(), err["client_id"].as_str()),
-        (Some("not_found"), Some("x"))
-    );
+    assert_eq!((err["code"].as_str(), err["client_id"].as_str()), (Some("not_found"), Some("x")));
 
-    e.send(json!({"type": "user_typing", "room_id": room, "typing": true}))
-        .await;
+    e.send(json!({"type": "user_typing", "room_id": room, "typing": true})).await;
     assert_eq!(e.recv_type("error").await["code"], "not_found");
 
-    let (status, body) = eve
-        .get(&format!("/api/rooms/messages?room_id={room}"))
-        .await;
+    let (status, body) = eve.get(&format!("/api/rooms/messages?room_id={room}")).await;
     assert_eq!(status, 404, "{body}");
     let (status, _) = eve.get(&format!("/api/rooms/details?room_id={room}")).await;
     assert_eq!(status, 404);
-    let (status, _) = eve
-        .post("/api/rooms/read", json!({"room_id": room, "message_id": 1}))
-        .await;
+    let (status, _) = eve.post("/api/rooms/read", json!({"room_id": room, "message_id": 1})).await;
     assert_eq!(status, 404);
 
     // Nothing Eve tried was stored.
-    let (_, page) = alice
-        .get(&format!("/api/rooms/messages?room_id={room}"))
-        .await;
+    let (_, page) = alice.get(&format!("/api/rooms/messages?room_id={room}")).await;
     assert_eq!(page["messages"].as_array().unwrap().len(), 0);
 }
 
@@ -123,22 +96,15 @@ async fn an_idempotent_retry_yields_one_message() {
 
     let first = a.send_message(room, "same-key", "once").await;
     let retry = a.send_message(room, "same-key", "once").await;
-    assert_eq!(
-        first["message"], retry["message"],
-        "the retry returns the original"
-    );
+    assert_eq!(first["message"], retry["message"], "the retry returns the original");
     // Even from another tab (a reconnect), the same key is the same message.
     let mut a2 = alice.connect().await;
     let third = a2.send_message(room, "same-key", "once").await;
     assert_eq!(third["message"]["id"], first["message"]["id"]);
 
-    let delivered = b
-        .collect_type("receive_message", Duration::from_millis(500))
-        .await;
+    let delivered = b.collect_type("receive_message", Duration::from_millis(500)).await;
     assert_eq!(delivered.len(), 1, "fanned out once");
-    let (_, page) = alice
-        .get(&format!("/api/rooms/messages?room_id={room}"))
-        .await;
+    let (_, page) = alice.get(&format!("/api/rooms/messages?room_id={room}")).await;
     assert_eq!(page["messages"].as_array().unwrap().len(), 1);
 }
 
@@ -152,25 +118,19 @@ async fn a_reconnect_catches_up_exactly() {
 
     let mut b = bob.connect().await;
     let seen = a.send_message(room, "m0", "seen by bob").await;
-    let last_seen = b.recv_type("receive_message").await["message"]["id"]
-        .as_i64()
-        .unwrap();
+    let last_seen = b.recv_type("receive_message").await["message"]["id"].as_i64().unwrap();
     assert_eq!(last_seen, seen["message"]["id"].as_i64().unwrap());
     drop(b); // Bob's connection dies
 
     let mut sent = Vec::new();
     for i in 1..=7 {
         sent.push(
-            a.send_message(room, &format!("m{i}"), &format!("missed {i}"))
-                .await["message"]["id"]
-                .as_i64()
-                .unwrap(),
+            a.send_message(room, &format!("m{i}"), &format!("missed {i}")).await["message"]["id"].as_i64().unwrap(),
         );
     }
 
     let mut b = bob.connect().await;
-    b.send(json!({"type": "join_room", "room_id": room, "after": last_seen}))
-        .await;
+    b.send(json!({"type": "join_room", "room_id": room, "after": last_seen})).await;
     let mut caught_up = Vec::new();
     loop {
         let f = b.recv().await;
@@ -183,20 +143,13 @@ async fn a_reconnect_catches_up_exactly() {
             _ => {}
         }
     }
-    assert_eq!(
-        ids(&caught_up),
-        sent,
-        "every missed message, in order, once"
-    );
+    assert_eq!(ids(&caught_up), sent, "every missed message, in order, once");
 
     // Live delivery continues after catch-up, without repeats.
     let live = a.send_message(room, "m8", "live again").await;
     let next = b.recv_type("receive_message").await;
     assert_eq!(next["message"]["id"], live["message"]["id"]);
-    assert!(b
-        .collect_type("receive_message", Duration::from_millis(300))
-        .await
-        .is_empty());
+    assert!(b.collect_type("receive_message", Duration::from_millis(300)).await.is_empty());
 }
 
 #[tokio::test]
@@ -208,27 +161,17 @@ async fn typing_is_relayed_and_expires_after_five_seconds() {
     let mut a = alice.connect().await;
     let mut b = bob.connect().await;
 
-    a.send(json!({"type": "user_typing", "room_id": room, "typing": true}))
-        .await;
+    a.send(json!({"type": "user_typing", "room_id": room, "typing": true})).await;
     let t = b.recv_type("user_typing").await;
-    assert_eq!(
-        (t["typing"].as_bool(), t["user"]["display_name"].as_str()),
-        (Some(true), Some("Alice"))
-    );
+    assert_eq!((t["typing"].as_bool(), t["user"]["display_name"].as_str()), (Some(true), Some("Alice")));
     let started = std::time::Instant::now();
-    let t = b
-        .recv_type_within("user_typing", Duration::from_secs(8))
-        .await;
+    let t = b.recv_type_within("user_typing", Duration::from_secs(8)).await;
     assert_eq!(t["typing"], false);
     let waited = started.elapsed();
-    assert!(
-        waited >= Duration::from_millis(4_500) && waited < Duration::from_millis(7_000),
-        "{waited:?}"
-    );
+    assert!(waited >= Duration::from_millis(4_500) && waited < Duration::from_millis(7_000), "{waited:?}");
 
     // Sending a message ends typing at once.
-    a.send(json!({"type": "user_typing", "room_id": room, "typing": true}))
-        .await;
+    a.send(json!({"type": "user_typing", "room_id": room, "typing": true})).await;
     assert_eq!(b.recv_type("user_typing").await["typing"], true);
     a.send_message(room, "t1", "done typing").await;
     assert_eq!(b.recv_type("user_typing").await["typing"], false);
@@ -243,32 +186,19 @@ async fn presence_holds_across_two_tabs_and_ends_after_the_last() {
 
     let tab1 = alice.connect().await;
     let f = watcher.recv_type("user_online").await;
-    assert_eq!(
-        (f["user_id"].as_i64(), f["online"].as_bool()),
-        (Some(alice.id), Some(true))
-    );
+    assert_eq!((f["user_id"].as_i64(), f["online"].as_bool()), (Some(alice.id), Some(true)));
     let tab2 = alice.connect().await;
     drop(tab1);
     assert!(
-        watcher
-            .collect_type("user_online", Duration::from_secs(4))
-            .await
-            .is_empty(),
+        watcher.collect_type("user_online", Duration::from_secs(4)).await.is_empty(),
         "one tab closing while another is open changes nothing"
     );
     // A third client sees Alice online in its hello.
-    let mut c = Ws::connect(&bob.base, Some(&bob.token), None)
-        .await
-        .unwrap();
+    let mut c = Ws::connect(&bob.base, Some(&bob.token), None).await.unwrap();
     let _ = &mut c;
     drop(tab2);
-    let f = watcher
-        .recv_type_within("user_online", Duration::from_secs(6))
-        .await;
-    assert_eq!(
-        (f["user_id"].as_i64(), f["online"].as_bool()),
-        (Some(alice.id), Some(false))
-    );
+    let f = watcher.recv_type_within("user_online", Duration::from_secs(6)).await;
+    assert_eq!((f["user_id"].as_i64(), f["online"].as_bool()), (Some(alice.id), Some(false)));
 }
 
 #[tokio::test]
@@ -290,9 +220,7 @@ async fn a_slow_consumer_is_cut_off_while_others_keep_receiving() {
     let reader = tokio::spawn(async move {
         let mut got = Vec::new();
         while got.len() < total {
-            let f = b
-                .recv_type_within("receive_message", Duration::from_secs(20))
-                .await;
+            let f = b.recv_type_within("receive_message", Duration::from_secs(20)).await;
             got.push(f["message"]["id"].as_i64().unwrap());
         }
         got
@@ -310,27 +238,14 @@ async fn a_slow_consumer_is_cut_off_while_others_keep_receiving() {
         }
     }
     while sent.len() < total {
-        let f = a
-            .recv_type_within("message_ack", Duration::from_secs(20))
-            .await;
+        let f = a.recv_type_within("message_ack", Duration::from_secs(20)).await;
         sent.push(f["message"]["id"].as_i64().unwrap());
     }
     let got = reader.await.unwrap();
-    assert_eq!(
-        got, sent,
-        "Bob got everything, in order, while Carol stalled"
-    );
+    assert_eq!(got, sent, "Bob got everything, in order, while Carol stalled");
 
-    let metrics = reqwest::get(server.url("/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        metrics.contains("confab_slow_consumers_dropped_total 1"),
-        "{metrics}"
-    );
+    let metrics = reqwest::get(server.url("/metrics")).await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("confab_slow_consumers_dropped_total 1"), "{metrics}");
     // Carol's socket ends with "try again later" once she reads what was buffered.
     assert_eq!(slow.drain_until_close().await, Some(1013));
 }
@@ -348,66 +263,34 @@ async fn a_three_member_group_with_roles_leave_and_rename() {
     let mut a = alice.connect().await;
 
     a.send_message(room, "g1", "hi both").await;
-    assert_eq!(
-        b.recv_type("receive_message").await["message"]["content"],
-        "hi both"
-    );
-    assert_eq!(
-        c.recv_type("receive_message").await["message"]["content"],
-        "hi both"
-    );
+    assert_eq!(b.recv_type("receive_message").await["message"]["content"], "hi both");
+    assert_eq!(c.recv_type("receive_message").await["message"]["content"], "hi both");
 
     // Members cannot add people; the owner can, and the newcomer hears the room at once.
-    let (status, body) = bob
-        .post(
-            "/api/rooms/participants",
-            json!({"room_id": room, "user_ids": [dave.id]}),
-        )
-        .await;
+    let (status, body) = bob.post("/api/rooms/participants", json!({"room_id": room, "user_ids": [dave.id]})).await;
     assert_eq!(status, 403, "{body}");
     let mut d = dave.connect().await;
-    let (status, details) = alice
-        .post(
-            "/api/rooms/participants",
-            json!({"room_id": room, "user_ids": [dave.id]}),
-        )
-        .await;
+    let (status, details) =
+        alice.post("/api/rooms/participants", json!({"room_id": room, "user_ids": [dave.id]})).await;
     assert_eq!(status, 200, "{details}");
     assert_eq!(details["participants"].as_array().unwrap().len(), 4);
     d.recv_type("room_updated").await;
     a.send_message(room, "g2", "welcome dave").await;
-    assert_eq!(
-        d.recv_type("receive_message").await["message"]["content"],
-        "welcome dave"
-    );
+    assert_eq!(d.recv_type("receive_message").await["message"]["content"], "welcome dave");
 
     // Carol leaves: she stops receiving; the others are told the room changed.
-    let (status, _) = carol
-        .post("/api/rooms/leave", json!({"room_id": room}))
-        .await;
+    let (status, _) = carol.post("/api/rooms/leave", json!({"room_id": room})).await;
     assert_eq!(status, 200);
     assert_eq!(c.recv_type("room_removed").await["room_id"], room);
     a.send_message(room, "g3", "after carol left").await;
-    assert!(c
-        .collect_type("receive_message", Duration::from_millis(400))
-        .await
-        .is_empty());
-    let (status, _) = carol
-        .get(&format!("/api/rooms/messages?room_id={room}"))
-        .await;
+    assert!(c.collect_type("receive_message", Duration::from_millis(400)).await.is_empty());
+    let (status, _) = carol.get(&format!("/api/rooms/messages?room_id={room}")).await;
     assert_eq!(status, 404);
 
-    let (status, renamed) = bob
-        .post(
-            "/api/rooms/rename",
-            json!({"room_id": room, "name": "  Quartet "}),
-        )
-        .await;
+    let (status, renamed) = bob.post("/api/rooms/rename", json!({"room_id": room, "name": "  Quartet "})).await;
     assert_eq!(status, 200);
     assert_eq!(renamed["title"], "Quartet");
-    let (status, body) = bob
-        .post("/api/rooms/rename", json!({"room_id": room, "name": ""}))
-        .await;
+    let (status, body) = bob.post("/api/rooms/rename", json!({"room_id": room, "name": ""})).await;
     assert_eq!((status, body["field"].as_str()), (422, Some("name")));
 }
 
@@ -421,37 +304,18 @@ async fn the_http_api_validates_and_paginates() {
     let mut a = alice.connect().await;
     let mut all = Vec::new();
     for i in 0..30 {
-        all.push(
-            a.send_message(room, &format!("p{i}"), &format!("n{i}"))
-                .await["message"]["id"]
-                .as_i64()
-                .unwrap(),
-        );
+        all.push(a.send_message(room, &format!("p{i}"), &format!("n{i}")).await["message"]["id"].as_i64().unwrap());
     }
     let page = |q: String| {
         let alice = alice.clone();
-        async move {
-            alice
-                .get(&format!("/api/rooms/messages?room_id={room}{q}"))
-                .await
-        }
+        async move { alice.get(&format!("/api/rooms/messages?room_id={room}{q}")).await }
     };
     let (_, p) = page("&limit=10".into()).await;
-    let got: Vec<i64> = p["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["id"].as_i64().unwrap())
-        .collect();
+    let got: Vec<i64> = p["messages"].as_array().unwrap().iter().map(|m| m["id"].as_i64().unwrap()).collect();
     assert_eq!(got, all[20..]);
     assert_eq!(p["has_more"], true);
     let (_, p) = page(format!("&limit=10&before={}", all[20])).await;
-    let got: Vec<i64> = p["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["id"].as_i64().unwrap())
-        .collect();
+    let got: Vec<i64> = p["messages"].as_array().unwrap().iter().map(|m| m["id"].as_i64().unwrap()).collect();
     assert_eq!(got, all[10..20]);
     let (_, p) = page(format!("&limit=100&after={}", all[27])).await;
     assert_eq!(p["messages"].as_array().unwrap().len(), 2);
@@ -460,13 +324,9 @@ async fn the_http_api_validates_and_paginates() {
     assert_eq!((status, body["field"].as_str()), (422, Some("limit")));
 
     // Bad frames get clear errors and lose nothing.
-    a.send(json!({"type": "send_message", "room_id": room, "client_id": "e1", "content": "   "}))
-        .await;
+    a.send(json!({"type": "send_message", "room_id": room, "client_id": "e1", "content": "   "})).await;
     let err = a.recv_type("error").await;
-    assert_eq!(
-        (err["code"].as_str(), err["client_id"].as_str()),
-        (Some("invalid"), Some("e1"))
-    );
+    assert_eq!((err["code"].as_str(), err["client_id"].as_str()), (Some("invalid"), Some("e1")));
     a.send(json!({"type": "send_message", "room_id": room, "client_id": "e2", "content": "x".repeat(4001)})).await;
     assert_eq!(a.recv_type("error").await["code"], "invalid");
     a.send(json!({"type": "dance"})).await;
@@ -475,27 +335,13 @@ async fn the_http_api_validates_and_paginates() {
     a.recv_type("pong").await;
 
     let (_, found) = alice.get("/api/users/search?query=BOB").await;
-    let names: Vec<&str> = found
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["username"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> = found.as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap()).collect();
     assert_eq!(names, ["bobby", "bobcat"]);
-    let (status, _) = alice
-        .post("/api/rooms/private", json!({"user_id": alice.id}))
-        .await;
+    let (status, _) = alice.post("/api/rooms/private", json!({"user_id": alice.id})).await;
     assert_eq!(status, 422);
-    let (status, _) = alice
-        .post("/api/rooms/private", json!({"user_id": 999_999}))
-        .await;
+    let (status, _) = alice.post("/api/rooms/private", json!({"user_id": 999_999})).await;
     assert_eq!(status, 404);
-    let (status, body) = alice
-        .post(
-            "/api/rooms/group",
-            json!({"name": "Ghosts", "members": [999_999]}),
-        )
-        .await;
+    let (status, body) = alice.post("/api/rooms/group", json!({"name": "Ghosts", "members": [999_999]})).await;
     assert_eq!((status, body["field"].as_str()), (422, Some("members")));
 }
 
@@ -504,25 +350,9 @@ async fn websocket_upgrades_need_a_session_and_the_right_origin() {
     let server = TestServer::start().await;
     let alice = server.register("alice").await;
     assert_eq!(Ws::connect(&server.base, None, None).await.err(), Some(401));
-    assert_eq!(
-        Ws::connect(&server.base, Some("forged"), None).await.err(),
-        Some(401)
-    );
-    assert_eq!(
-        Ws::connect(
-            &server.base,
-            Some(&alice.token),
-            Some("http://evil.example")
-        )
-        .await
-        .err(),
-        Some(403)
-    );
-    assert!(
-        Ws::connect(&server.base, Some(&alice.token), Some(&server.base))
-            .await
-            .is_ok()
-    );
+    assert_eq!(Ws::connect(&server.base, Some("forged"), None).await.err(), Some(401));
+    assert_eq!(Ws::connect(&server.base, Some(&alice.token), Some("http://evil.example")).await.err(), Some(403));
+    assert!(Ws::connect(&server.base, Some(&alice.token), Some(&server.base)).await.is_ok());
 }
 
 #[tokio::test]
@@ -531,34 +361,17 @@ async fn messages_survive_a_server_restart() {
     let alice = server.register("alice").await;
     let bob = server.register("bob").await;
     let room = alice.private_room_with(&bob).await;
-    let before = alice
-        .connect()
-        .await
-        .send_message(room, "r1", "before restart")
-        .await;
+    let before = alice.connect().await.send_message(room, "r1", "before restart").await;
     let dir = server.stop().await;
 
     let url = format!("sqlite://{}/confab.db", dir.path().display());
     let server = TestServer::start_on(dir, &url, |_| {}).await;
-    let alice = Account {
-        base: server.base.clone(),
-        ..alice
-    };
-    let after = alice
-        .connect()
-        .await
-        .send_message(room, "r2", "after restart")
-        .await;
+    let alice = Account { base: server.base.clone(), ..alice };
+    let after = alice.connect().await.send_message(room, "r2", "after restart").await;
     assert!(after["message"]["id"].as_i64() > before["message"]["id"].as_i64());
-    let (_, page) = alice
-        .get(&format!("/api/rooms/messages?room_id={room}"))
-        .await;
-    let contents: Vec<&str> = page["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["content"].as_str().unwrap())
-        .collect();
+    let (_, page) = alice.get(&format!("/api/rooms/messages?room_id={room}")).await;
+    let contents: Vec<&str> =
+        page["messages"].as_array().unwrap().iter().map(|m| m["content"].as_str().unwrap()).collect();
     assert_eq!(contents, ["before restart", "after restart"]);
     // The session survived too (it is in the database, not in memory).
     let (status, _) = alice.get("/api/rooms").await;

@@ -6,38 +6,17 @@ use app::types::{MessageId, MessageKind, Role, RoomId, RoomKind, User, UserId};
 use server::storage::{NewMessage, Storage, StorageError};
 
 async fn user(s: &Storage, name: &str) -> User {
-    s.create_user(name, &name.to_uppercase(), "hash", 1)
-        .await
-        .unwrap()
+    s.create_user(name, &name.to_uppercase(), "hash", 1).await.unwrap()
 }
 
-async fn post(
-    s: &Storage,
-    room: RoomId,
-    sender: &User,
-    client_id: &str,
-    content: &str,
-) -> MessageId {
-    let new = NewMessage {
-        room,
-        sender,
-        kind: MessageKind::Text,
-        content,
-        client_id: Some(client_id),
-    };
-    s.insert_message(new, server::service::now_ms())
-        .await
-        .unwrap()
-        .message
-        .id
+async fn post(s: &Storage, room: RoomId, sender: &User, client_id: &str, content: &str) -> MessageId {
+    let new = NewMessage { room, sender, kind: MessageKind::Text, content, client_id: Some(client_id) };
+    s.insert_message(new, server::service::now_ms()).await.unwrap().message.id
 }
 
 async fn accounts_and_sessions(s: &Storage) {
     let alice = user(s, "alice").await;
-    assert!(matches!(
-        s.create_user("alice", "Again", "h", 2).await,
-        Err(StorageError::Conflict)
-    ));
+    assert!(matches!(s.create_user("alice", "Again", "h", 2).await, Err(StorageError::Conflict)));
     let creds = s.credentials("alice").await.unwrap().unwrap();
     assert_eq!(creds.user, alice);
     assert_eq!(creds.password_hash, "hash");
@@ -45,10 +24,7 @@ async fn accounts_and_sessions(s: &Storage) {
 
     s.create_session("live", alice.id, 10, 1_000).await.unwrap();
     s.create_session("old", alice.id, 10, 20).await.unwrap();
-    assert_eq!(
-        s.session_user("live", 500).await.unwrap(),
-        Some(alice.clone())
-    );
+    assert_eq!(s.session_user("live", 500).await.unwrap(), Some(alice.clone()));
     assert_eq!(s.session_user("old", 500).await.unwrap(), None, "expired");
     assert_eq!(s.delete_expired_sessions(500).await.unwrap(), 1);
     s.delete_session("live").await.unwrap();
@@ -57,22 +33,10 @@ async fn accounts_and_sessions(s: &Storage) {
     user(s, "al_bert").await;
     user(s, "bob").await;
     let found = s.search_users("al", UserId(-1), 10).await.unwrap();
-    assert_eq!(
-        found
-            .iter()
-            .map(|u| u.username.as_str())
-            .collect::<Vec<_>>(),
-        ["al_bert", "alice"]
-    );
+    assert_eq!(found.iter().map(|u| u.username.as_str()).collect::<Vec<_>>(), ["al_bert", "alice"]);
     // LIKE wildcards in the query are taken literally
     let found = s.search_users("_", UserId(-1), 10).await.unwrap();
-    assert_eq!(
-        found
-            .iter()
-            .map(|u| u.username.as_str())
-            .collect::<Vec<_>>(),
-        ["al_bert"]
-    );
+    assert_eq!(found.iter().map(|u| u.username.as_str()).collect::<Vec<_>>(), ["al_bert"]);
 }
 
 async fn rooms_and_membership(s: &Storage) {
@@ -85,37 +49,19 @@ async fn rooms_and_membership(s: &Storage) {
     assert_eq!(s.room(p1).await.unwrap().unwrap().kind, RoomKind::Private);
     assert_eq!(s.role(p1, c.id).await.unwrap(), None);
 
-    let g = s
-        .create_group(a.id, "Team", &[b.id, b.id], 7)
-        .await
-        .unwrap();
+    let g = s.create_group(a.id, "Team", &[b.id, b.id], 7).await.unwrap();
     assert_eq!(s.role(g, a.id).await.unwrap(), Some(Role::Owner));
     assert_eq!(s.role(g, b.id).await.unwrap(), Some(Role::Member));
-    assert!(matches!(
-        s.create_group(a.id, "Bad", &[UserId(999_999)], 8).await,
-        Err(StorageError::NotFound)
-    ));
+    assert!(matches!(s.create_group(a.id, "Bad", &[UserId(999_999)], 8).await, Err(StorageError::NotFound)));
 
-    assert_eq!(
-        s.add_participants(g, &[b.id, c.id], 9).await.unwrap(),
-        vec![c.id]
-    );
-    let names: Vec<String> = s
-        .participants(g)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|p| p.user.username)
-        .collect();
+    assert_eq!(s.add_participants(g, &[b.id, c.id], 9).await.unwrap(), vec![c.id]);
+    let names: Vec<String> = s.participants(g).await.unwrap().into_iter().map(|p| p.user.username).collect();
     assert_eq!(names, ["ann", "ben", "cat"]);
 
     // The owner leaves: ownership passes on.
     s.remove_participant(g, a.id, 10).await.unwrap();
     assert_eq!(s.role(g, b.id).await.unwrap(), Some(Role::Owner));
-    assert!(matches!(
-        s.remove_participant(g, a.id, 11).await,
-        Err(StorageError::NotFound)
-    ));
+    assert!(matches!(s.remove_participant(g, a.id, 11).await, Err(StorageError::NotFound)));
 
     s.rename_room(g, "Renamed", 12).await.unwrap();
     let rooms = s.room_summaries(b.id, None).await.unwrap();
@@ -123,10 +69,7 @@ async fn rooms_and_membership(s: &Storage) {
     let group = rooms.iter().find(|r| r.room.id == g).unwrap();
     assert_eq!(group.title, "Renamed");
     let private = rooms.iter().find(|r| r.room.id == p1).unwrap();
-    assert_eq!(
-        private.title, "ANN",
-        "private rooms are named after the other person"
-    );
+    assert_eq!(private.title, "ANN", "private rooms are named after the other person");
     assert_eq!(private.peer.as_ref().unwrap().id, a.id);
 }
 
@@ -139,19 +82,10 @@ async fn messages_history_and_unread(s: &Storage) {
         let sender = if i % 2 == 0 { &a } else { &b };
         ids.push(post(s, room, sender, &format!("c{i}"), &format!("message {i}")).await);
     }
-    assert!(
-        ids.windows(2).all(|w| w[0] < w[1]),
-        "ids grow in send order"
-    );
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids grow in send order");
 
     // Idempotent on (sender, client_id).
-    let again = NewMessage {
-        room,
-        sender: &a,
-        kind: MessageKind::Text,
-        content: "different",
-        client_id: Some("c0"),
-    };
+    let again = NewMessage { room, sender: &a, kind: MessageKind::Text, content: "different", client_id: Some("c0") };
     let stored = s.insert_message(again, 99).await.unwrap();
     assert!(!stored.created);
     assert_eq!(stored.message.id, ids[0]);
@@ -160,42 +94,24 @@ async fn messages_history_and_unread(s: &Storage) {
     // Latest page, then keyset pages backwards and forwards.
     let latest = s.history(room, None, None, 10).await.unwrap();
     assert!(latest.has_more);
-    assert_eq!(
-        latest.messages.iter().map(|m| m.id).collect::<Vec<_>>(),
-        ids[15..]
-    );
+    assert_eq!(latest.messages.iter().map(|m| m.id).collect::<Vec<_>>(), ids[15..]);
     let older = s.history(room, Some(ids[15]), None, 10).await.unwrap();
-    assert_eq!(
-        older.messages.iter().map(|m| m.id).collect::<Vec<_>>(),
-        ids[5..15]
-    );
+    assert_eq!(older.messages.iter().map(|m| m.id).collect::<Vec<_>>(), ids[5..15]);
     let oldest = s.history(room, Some(ids[5]), None, 10).await.unwrap();
     assert!(!oldest.has_more);
     assert_eq!(oldest.messages.len(), 5);
     let newer = s.history(room, None, Some(ids[20]), 10).await.unwrap();
-    assert_eq!(
-        newer.messages.iter().map(|m| m.id).collect::<Vec<_>>(),
-        ids[21..]
-    );
+    assert_eq!(newer.messages.iter().map(|m| m.id).collect::<Vec<_>>(), ids[21..]);
     assert!(!newer.has_more);
     assert_eq!(newer.messages[0].sender_name, "EVE");
 
     // Unread counts what others sent after the read marker; the marker never moves back.
-    let summary = |u: UserId| async move {
-        s.room_summaries(u, Some(room))
-            .await
-            .unwrap()
-            .pop()
-            .unwrap()
-    };
+    let summary = |u: UserId| async move { s.room_summaries(u, Some(room)).await.unwrap().pop().unwrap() };
     assert_eq!(summary(a.id).await.unread, 12);
     assert_eq!(summary(a.id).await.last_message.unwrap().id, ids[24]);
     assert!(s.mark_read(room, a.id, ids[20], 5).await.unwrap());
     assert_eq!(summary(a.id).await.unread, 2);
-    assert!(
-        !s.mark_read(room, a.id, ids[10], 6).await.unwrap(),
-        "never backwards"
-    );
+    assert!(!s.mark_read(room, a.id, ids[10], 6).await.unwrap(), "never backwards");
     assert_eq!(summary(a.id).await.unread, 2);
 }
 
@@ -225,11 +141,7 @@ async fn suite(url: &str) {
 #[tokio::test]
 async fn storage_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
-    suite(&format!(
-        "sqlite://{}/nested/confab.db",
-        dir.path().display()
-    ))
-    .await;
+    suite(&format!("sqlite://{}/nested/confab.db", dir.path().display())).await;
 }
 
 #[tokio::test]
@@ -243,9 +155,7 @@ async fn storage_on_postgres() {
 #[tokio::test]
 async fn sqlite_history_is_a_range_scan_of_the_clustered_table() {
     let dir = tempfile::tempdir().unwrap();
-    let s = Storage::connect(&format!("sqlite://{}/plan.db", dir.path().display()))
-        .await
-        .unwrap();
+    let s = Storage::connect(&format!("sqlite://{}/plan.db", dir.path().display())).await.unwrap();
     let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(
         "EXPLAIN QUERY PLAN SELECT m.id FROM messages m WHERE m.room_id = $1 AND m.id > $2 AND m.id < $3 \
          ORDER BY m.id DESC LIMIT 50",
@@ -257,9 +167,6 @@ async fn sqlite_history_is_a_range_scan_of_the_clustered_table() {
     .await
     .unwrap();
     let plan = rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("; ");
-    assert!(
-        plan.contains("SEARCH m USING PRIMARY KEY (room_id=? AND id>? AND id<?)"),
-        "{plan}"
-    );
+    assert!(plan.contains("SEARCH m USING PRIMARY KEY (room_id=? AND id>? AND id<?)"), "{plan}");
     assert!(!plan.contains("TEMP B-TREE"), "no sort step: {plan}");
 }

@@ -5,8 +5,7 @@ use leptos::{prelude::*, task::spawn_local};
 use leptos_router::{components::A, hooks::use_navigate, hooks::use_params_map};
 
 use super::{
-    message_input::MessageInput, message_list::MessageList, typing_indicator::TypingIndicator,
-    user_list::UserList,
+    message_input::MessageInput, message_list::MessageList, typing_indicator::TypingIndicator, user_list::UserList,
 };
 use crate::{
     api,
@@ -18,13 +17,7 @@ use crate::{
 pub fn ChatRoom() -> impl IntoView {
     let store = use_chat();
     let params = use_params_map();
-    let room_id = Memo::new(move |_| {
-        params
-            .read()
-            .get("room_id")
-            .and_then(|s| s.parse::<i64>().ok())
-            .map(RoomId)
-    });
+    let room_id = Memo::new(move |_| params.read().get("room_id").and_then(|s| s.parse::<i64>().ok()).map(RoomId));
     let room = Signal::derive(move || room_id.get().unwrap_or(RoomId(0)));
     store.open_room.set(room_id.get_untracked());
     Effect::new(move || {

@@ -78,11 +78,7 @@ fn RoomItem(summary: RoomSummary) -> impl IntoView {
     let me = store.me_id();
     let peer = summary.peer.as_ref().map(|p| p.id);
     let preview = summary.last_message.as_ref().map(|m| {
-        let who = if m.sender_id == me {
-            "You".to_string()
-        } else {
-            m.sender_name.clone()
-        };
+        let who = if m.sender_id == me { "You".to_string() } else { m.sender_name.clone() };
         let text: String = m.content.chars().take(80).collect();
         if summary.room.kind == RoomKind::Private && m.sender_id != me {
             text

@@ -23,10 +23,7 @@ pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
     let stop_typing = move || {
         if typing_since.get_value() > 0.0 {
             typing_since.set_value(0.0);
-            socket::send(&ClientFrame::UserTyping {
-                room_id: room.get_untracked(),
-                typing: false,
-            });
+            socket::send(&ClientFrame::UserTyping { room_id: room.get_untracked(), typing: false });
         }
     };
 
@@ -48,11 +45,7 @@ pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
                     })
                 });
                 // Offline, it stays in the outbox and goes out on reconnect.
-                socket::send(&ClientFrame::SendMessage {
-                    room_id,
-                    client_id,
-                    content,
-                });
+                socket::send(&ClientFrame::SendMessage { room_id, client_id, content });
                 text.set(String::new());
                 typing_since.set_value(0.0);
                 store.at_bottom.set(true);
@@ -80,10 +73,7 @@ pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
             let now = js_sys::Date::now();
             if now - typing_since.get_value() > crate::protocol::TYPING_REFRESH_MS as f64 {
                 typing_since.set_value(now);
-                socket::send(&ClientFrame::UserTyping {
-                    room_id: room.get_untracked(),
-                    typing: true,
-                });
+                socket::send(&ClientFrame::UserTyping { room_id: room.get_untracked(), typing: true });
             }
         }
     };
@@ -94,10 +84,7 @@ pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
             if typing_since.get_value() > 0.0 {
                 typing_since.set_value(0.0);
                 if let Some(p) = prev {
-                    socket::send(&ClientFrame::UserTyping {
-                        room_id: p,
-                        typing: false,
-                    });
+                    socket::send(&ClientFrame::UserTyping { room_id: p, typing: false });
                 }
             }
             text.set(String::new());

@@ -25,16 +25,9 @@ pub fn MessageList(room: Signal<RoomId>) -> impl IntoView {
     let unseen = RwSignal::new(0usize);
     let messages = Memo::new(move |_| store.messages(room.get()));
     let pending = Memo::new(move |_| store.pending_in(room.get()));
-    let loaded = Memo::new(move |_| {
-        store
-            .timelines
-            .with(|t| t.get(&room.get()).is_some_and(|tl| tl.loaded))
-    });
-    let has_more = Memo::new(move |_| {
-        store
-            .timelines
-            .with(|t| t.get(&room.get()).is_some_and(|tl| tl.has_more_before))
-    });
+    let loaded = Memo::new(move |_| store.timelines.with(|t| t.get(&room.get()).is_some_and(|tl| tl.loaded)));
+    let has_more =
+        Memo::new(move |_| store.timelines.with(|t| t.get(&room.get()).is_some_and(|tl| tl.has_more_before)));
 
     let scroll_to_bottom = move || {
         request_animation_frame(move || {
@@ -91,8 +84,7 @@ pub fn MessageList(room: Signal<RoomId>) -> impl IntoView {
         let mut prev: Option<(crate::types::UserId, i64)> = None;
         msgs.into_iter()
             .map(|m| {
-                let first_of_group = prev
-                    .is_none_or(|(s, t)| s != m.sender_id || m.created_at - t > GROUP_WINDOW_MS);
+                let first_of_group = prev.is_none_or(|(s, t)| s != m.sender_id || m.created_at - t > GROUP_WINDOW_MS);
                 prev = Some((m.sender_id, m.created_at));
                 (m, first_of_group)
             })
@@ -175,19 +167,10 @@ pub fn MessageList(room: Signal<RoomId>) -> impl IntoView {
 }
 
 #[component]
-fn MessageItem(
-    message: Message,
-    mine: bool,
-    show_header: bool,
-    me: crate::types::UserId,
-) -> impl IntoView {
+fn MessageItem(message: Message, mine: bool, show_header: bool, me: crate::types::UserId) -> impl IntoView {
     let mine = mine || message.sender_id == me;
     let header = show_header.then(|| {
-        let who = if mine {
-            "You".to_string()
-        } else {
-            message.sender_name.clone()
-        };
+        let who = if mine { "You".to_string() } else { message.sender_name.clone() };
         view! { <div class="meta">{who} " · " {clock_time(message.created_at)}</div> }
     });
     view! {

@@ -21,10 +21,6 @@ pub fn clock_time(ms: i64) -> String {
     #[cfg(not(feature = "hydrate"))]
     {
         let minutes = ms.div_euclid(60_000);
-        format!(
-            "{:02}:{:02}",
-            minutes.div_euclid(60).rem_euclid(24),
-            minutes.rem_euclid(60)
-        )
+        format!("{:02}:{:02}", minutes.div_euclid(60).rem_euclid(24), minutes.rem_euclid(60))
     }
 }

@@ -70,8 +70,5 @@ pub fn Navbar() -> impl IntoView {
 
 /// The first letter of a name, for avatars.
 pub fn initial(name: &str) -> String {
-    name.chars()
-        .next()
-        .map(|c| c.to_uppercase().collect())
-        .unwrap_or_default()
+    name.chars().next().map(|c| c.to_uppercase().collect()).unwrap_or_default()
 }

@@ -80,12 +80,8 @@ pub fn NewChatDialog(open: RwSignal<bool>, add_to: Option<RoomId>) -> impl IntoV
         busy.set(true);
         spawn_local(async move {
             let result = match mode.get_untracked() {
-                Mode::Add(room) => api::add_participants(room, members)
-                    .await
-                    .map(|d| d.summary.room.id),
-                _ => api::create_group(group_name.get_untracked(), members)
-                    .await
-                    .map(|s| s.room.id),
+                Mode::Add(room) => api::add_participants(room, members).await.map(|d| d.summary.room.id),
+                _ => api::create_group(group_name.get_untracked(), members).await.map(|s| s.room.id),
             };
             match result {
                 Ok(room) => go_to.with_value(|g| g(room)),

@@ -9,9 +9,7 @@ pub fn TypingIndicator(room: Signal<RoomId>) -> impl IntoView {
     let store = use_chat();
     let text = move || {
         let names: Vec<String> = store.typing.with(|t| {
-            t.get(&room.get())
-                .map(|users| users.iter().map(|u| u.display_name.clone()).collect())
-                .unwrap_or_default()
+            t.get(&room.get()).map(|users| users.iter().map(|u| u.display_name.clone()).collect()).unwrap_or_default()
         });
         match names.as_slice() {
             [] => String::new(),

@@ -90,15 +90,10 @@ impl ChatStore {
             ServerFrame::Hello { online, .. } => self.online.set(online.into_iter().collect()),
             ServerFrame::ReceiveMessage { message } => self.add_message(message),
             ServerFrame::MessageAck { client_id, message } => {
-                self.pending
-                    .update(|p| p.retain(|m| m.client_id != client_id));
+                self.pending.update(|p| p.retain(|m| m.client_id != client_id));
                 self.add_message(message);
             }
-            ServerFrame::UserTyping {
-                room_id,
-                user,
-                typing,
-            } => {
+            ServerFrame::UserTyping { room_id, user, typing } => {
                 if user.id == self.me_id() {
                     return;
                 }
@@ -124,11 +119,7 @@ impl ChatStore {
                     t.remove(&room_id);
                 });
             }
-            ServerFrame::Error {
-                code,
-                message,
-                client_id,
-            } => match client_id {
+            ServerFrame::Error { code, message, client_id } => match client_id {
                 Some(id) => self.pending.update(|p| {
                     if let Some(m) = p.iter_mut().find(|m| m.client_id == id) {
                         m.state = SendState::Failed(message.clone());
@@ -162,27 +153,17 @@ impl ChatStore {
         if !new {
             return;
         }
-        let reading =
-            self.open_room.get_untracked() == Some(room) && self.at_bottom.get_untracked();
+        let reading = self.open_room.get_untracked() == Some(room) && self.at_bottom.get_untracked();
         let mut known = false;
         self.rooms.update(|rooms| {
             if let Some(i) = rooms.iter().position(|s| s.room.id == room) {
                 known = true;
                 let mut summary = rooms.remove(i);
-                let newer = summary
-                    .last_message
-                    .as_ref()
-                    .is_none_or(|m| m.id < message.id);
+                let newer = summary.last_message.as_ref().is_none_or(|m| m.id < message.id);
                 if newer {
                     summary.last_message = Some(message.clone());
                 }
-                if !mine
-                    && !reading
-                    && summary
-                        .last_message
-                        .as_ref()
-                        .is_some_and(|m| m.id == message.id)
-                {
+                if !mine && !reading && summary.last_message.as_ref().is_some_and(|m| m.id == message.id) {
                     summary.unread += 1;
                 }
                 rooms.insert(0, summary);
@@ -195,23 +176,16 @@ impl ChatStore {
 
     /// Messages of a room on screen: confirmed ones in id order.
     pub fn messages(&self, room: RoomId) -> Vec<Message> {
-        self.timelines.with(|t| {
-            t.get(&room)
-                .map(|tl| tl.messages.clone())
-                .unwrap_or_default()
-        })
+        self.timelines.with(|t| t.get(&room).map(|tl| tl.messages.clone()).unwrap_or_default())
     }
 
     pub fn pending_in(&self, room: RoomId) -> Vec<Pending> {
-        self.pending
-            .with(|p| p.iter().filter(|m| m.room_id == room).cloned().collect())
+        self.pending.with(|p| p.iter().filter(|m| m.room_id == room).cloned().collect())
     }
 
     /// The newest message of a room not yet reported as read, if any.
     pub fn unreported_read(&self, room: RoomId) -> Option<MessageId> {
-        let last = self
-            .timelines
-            .with_untracked(|t| t.get(&room).and_then(|tl| tl.last_id()))?;
+        let last = self.timelines.with_untracked(|t| t.get(&room).and_then(|tl| tl.last_id()))?;
         let reported = self.read_sent.with_untracked(|r| r.get(&room).copied());
         (reported < Some(last)).then_some(last)
     }
@@ -259,21 +233,13 @@ pub fn use_chat() -> ChatStore {
 /// Opens a room: loads its newest page once, then joins it over the socket from the newest id
 /// held, so anything sent meanwhile arrives as catch-up.
 pub fn open_room(store: ChatStore, room: RoomId) {
-    let loaded = store
-        .timelines
-        .with_untracked(|t| t.get(&room).is_some_and(|tl| tl.loaded));
+    let loaded = store.timelines.with_untracked(|t| t.get(&room).is_some_and(|tl| tl.loaded));
     if loaded {
         super::socket::join(&store, room);
         return;
     }
     leptos::task::spawn_local(async move {
-        let page = crate::api::room_messages(
-            room,
-            None,
-            None,
-            Some(crate::types::limits::HISTORY_PAGE_DEFAULT),
-        )
-        .await;
+        let page = crate::api::room_messages(room, None, None, Some(crate::types::limits::HISTORY_PAGE_DEFAULT)).await;
         match page {
             Ok(page) => {
                 store.timelines.update(|t| {
@@ -290,16 +256,10 @@ pub fn open_room(store: ChatStore, room: RoomId) {
 }
 
 /// Loads the page before the oldest message held; `done` runs after the merge.
-pub fn load_older(
-    store: ChatStore,
-    room: RoomId,
-    loading: RwSignal<bool>,
-    done: impl FnOnce() + 'static,
-) {
-    let (more, first) = store.timelines.with_untracked(|t| {
-        t.get(&room)
-            .map_or((false, None), |tl| (tl.has_more_before, tl.first_id()))
-    });
+pub fn load_older(store: ChatStore, room: RoomId, loading: RwSignal<bool>, done: impl FnOnce() + 'static) {
+    let (more, first) = store
+        .timelines
+        .with_untracked(|t| t.get(&room).map_or((false, None), |tl| (tl.has_more_before, tl.first_id())));
     let Some(first) = first.filter(|_| more && !loading.get_untracked()) else {
         return;
     };
@@ -327,17 +287,13 @@ pub fn load_older(
 pub fn report_read(store: ChatStore, room: RoomId) {
     #[cfg(feature = "hydrate")]
     {
-        let visible =
-            leptos::prelude::document().visibility_state() == web_sys::VisibilityState::Visible;
+        let visible = leptos::prelude::document().visibility_state() == web_sys::VisibilityState::Visible;
         if !visible {
             return;
         }
     }
     if let Some(up_to) = store.unreported_read(room) {
-        if super::socket::send(&crate::protocol::ClientFrame::MarkRead {
-            room_id: room,
-            message_id: up_to,
-        }) {
+        if super::socket::send(&crate::protocol::ClientFrame::MarkRead { room_id: room, message_id: up_to }) {
             store.record_read(room, up_to);
         }
     }

@@ -36,10 +36,7 @@ impl Session {
 
 pub fn provide_session() {
     let fetched = Resource::new(|| (), |_| api::me());
-    provide_context(Session {
-        fetched,
-        known: RwSignal::new(None),
-    });
+    provide_context(Session { fetched, known: RwSignal::new(None) });
 }
 
 pub fn use_session() -> Session {

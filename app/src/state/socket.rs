@@ -39,13 +39,8 @@ pub fn send(frame: &ClientFrame) -> bool {
 
 /// Subscribes to a room and asks for everything after the newest message held.
 pub fn join(store: &ChatStore, room: RoomId) -> bool {
-    let after = store
-        .timelines
-        .with_untracked(|t| t.get(&room).and_then(|tl| tl.last_id()));
-    send(&ClientFrame::JoinRoom {
-        room_id: room,
-        after,
-    })
+    let after = store.timelines.with_untracked(|t| t.get(&room).and_then(|tl| tl.last_id()));
+    send(&ClientFrame::JoinRoom { room_id: room, after })
 }
 
 /// Sends every pending message again (after a reconnect, or on "retry").
@@ -53,11 +48,8 @@ pub fn flush_outbox(store: &ChatStore) {
     use super::chat::SendState;
     let pending = store.pending.get_untracked();
     for p in pending.iter().filter(|p| p.state == SendState::Sending) {
-        let frame = ClientFrame::SendMessage {
-            room_id: p.room_id,
-            client_id: p.client_id.clone(),
-            content: p.content.clone(),
-        };
+        let frame =
+            ClientFrame::SendMessage { room_id: p.room_id, client_id: p.client_id.clone(), content: p.content.clone() };
         if !send(&frame) {
             break;
         }
@@ -92,11 +84,7 @@ mod imp {
 
     fn url() -> Option<String> {
         let loc = window().location();
-        let scheme = if loc.protocol().ok()? == "https:" {
-            "wss"
-        } else {
-            "ws"
-        };
+        let scheme = if loc.protocol().ok()? == "https:" { "wss" } else { "ws" };
         Some(format!("{scheme}://{}/ws", loc.host().ok()?))
     }
 
@@ -157,8 +145,7 @@ mod imp {
             move || {
                 let dead = CONN.with_borrow(|c| {
                     c.as_ref().is_some_and(|c| {
-                        c.ws.ready_state() == WebSocket::OPEN
-                            && js_sys::Date::now() - c.last_heard > 60_000.0
+                        c.ws.ready_state() == WebSocket::OPEN && js_sys::Date::now() - c.last_heard > 60_000.0
                     })
                 });
                 if dead {
@@ -201,9 +188,7 @@ mod imp {
     fn schedule_reconnect(store: ChatStore, attempts: u32) {
         let base = 500.0 * 2f64.powi(attempts.min(6) as i32);
         let delay_ms = (base.min(30_000.0) * (0.75 + 0.5 * js_sys::Math::random())) as u64;
-        store.connection.set(Connection::Offline {
-            retry_in_secs: (delay_ms / 1000).max(1) as u32,
-        });
+        store.connection.set(Connection::Offline { retry_in_secs: (delay_ms / 1000).max(1) as u32 });
         CONN.with_borrow_mut(|c| {
             if let Some(c) = c.as_mut() {
                 c.attempts = attempts;
@@ -214,8 +199,7 @@ mod imp {
         });
         set_timeout(
             move || {
-                let still_wanted =
-                    CONN.with_borrow(|c| c.as_ref().is_some_and(|c| !c.closed_for_good));
+                let still_wanted = CONN.with_borrow(|c| c.as_ref().is_some_and(|c| !c.closed_for_good));
                 if still_wanted {
                     open(store, attempts);
                 }

@@ -30,10 +30,7 @@ impl Timeline {
 
     /// Merges a page (from history or catch-up); returns how many messages were new.
     pub fn merge(&mut self, page: impl IntoIterator<Item = Message>) -> usize {
-        page.into_iter()
-            .map(|m| self.upsert(m))
-            .filter(|&new| new)
-            .count()
+        page.into_iter().map(|m| self.upsert(m)).filter(|&new| new).count()
     }
 
     pub fn first_id(&self) -> Option<MessageId> {
@@ -70,20 +67,10 @@ mod tests {
         let mut b = Timeline::default();
         assert_eq!(a.merge([msg(3), msg(1), msg(2)]), 3);
         assert_eq!(b.merge([msg(2), msg(3)]), 2);
-        assert_eq!(
-            b.merge([msg(1), msg(2), msg(3)]),
-            1,
-            "catch-up overlapping live delivery"
-        );
+        assert_eq!(b.merge([msg(1), msg(2), msg(3)]), 1, "catch-up overlapping live delivery");
         assert_eq!(a, b);
-        assert_eq!(
-            a.messages.iter().map(|m| m.id.0).collect::<Vec<_>>(),
-            [1, 2, 3]
-        );
-        assert_eq!(
-            (a.first_id(), a.last_id()),
-            (Some(MessageId(1)), Some(MessageId(3)))
-        );
+        assert_eq!(a.messages.iter().map(|m| m.id.0).collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!((a.first_id(), a.last_id()), (Some(MessageId(1)), Some(MessageId(3))));
     }
 
     #[test]

@@ -17,9 +17,7 @@ pub struct IdGenerator {
 
 impl IdGenerator {
     pub fn new(seed: i64) -> Self {
-        Self {
-            last: AtomicI64::new(seed),
-        }
+        Self { last: AtomicI64::new(seed) }
     }
 
     /// Raises the floor (e.g. to the largest id already stored).
@@ -32,9 +30,7 @@ impl IdGenerator {
         let floor = (now_ms - EPOCH_MS).max(0) << SEQ_BITS;
         let prev = self
             .last
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |prev| {
-                Some((prev + 1).max(floor))
-            })
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |prev| Some((prev + 1).max(floor)))
             .unwrap_or_else(|p| p);
         (prev + 1).max(floor)
     }

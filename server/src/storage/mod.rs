@@ -11,8 +11,7 @@ pub mod ids;
 use std::{path::Path, str::FromStr, time::Duration};
 
 use app::types::{
-    Message, MessageId, MessageKind, MessagePage, Participant, Role, Room, RoomId, RoomKind,
-    RoomSummary, User, UserId,
+    Message, MessageId, MessageKind, MessagePage, Participant, Role, Room, RoomId, RoomKind, RoomSummary, User, UserId,
 };
 use sqlx::{
     any::{AnyConnectOptions, AnyPoolOptions, AnyRow},
@@ -76,8 +75,7 @@ pub struct Storage {
 }
 
 const USER_COLS: &str = "u.id AS user_id, u.username, u.display_name";
-const MESSAGE_COLS: &str =
-    "m.id, m.room_id, m.sender_id, u.display_name AS sender_name, m.kind, m.content, \
+const MESSAGE_COLS: &str = "m.id, m.room_id, m.sender_id, u.display_name AS sender_name, m.kind, m.content, \
                             m.client_id, m.created_at, m.edited_at";
 
 impl Storage {
@@ -103,11 +101,7 @@ impl Storage {
         let mut pool = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
         pool = match (dialect, memory) {
             // One connection that never idles out, or the in-memory database vanishes.
-            (Dialect::Sqlite, true) => pool
-                .max_connections(1)
-                .min_connections(1)
-                .idle_timeout(None)
-                .max_lifetime(None),
+            (Dialect::Sqlite, true) => pool.max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None),
             // SQLite has one writer; a few readers beside it are all that help.
             (Dialect::Sqlite, false) => pool.max_connections(4),
             (Dialect::Postgres, _) => pool.max_connections(16),
@@ -129,14 +123,8 @@ impl Storage {
             Dialect::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Dialect::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
-        let storage = Self {
-            pool,
-            dialect,
-            ids: IdGenerator::default(),
-        };
-        let max: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM messages")
-            .fetch_one(&storage.pool)
-            .await?;
+        let storage = Self { pool, dialect, ids: IdGenerator::default() };
+        let max: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM messages").fetch_one(&storage.pool).await?;
         storage.ids.observe(max.unwrap_or(0));
         Ok(storage)
     }
@@ -161,13 +149,7 @@ impl Storage {
 
     // ---- accounts -------------------------------------------------------------------------
 
-    pub async fn create_user(
-        &self,
-        username: &str,
-        display_name: &str,
-        password_hash: &str,
-        now: i64,
-    ) -> Result<User> {
+    pub async fn create_user(&self, username: &str, display_name: &str, password_hash: &str, now: i64) -> Result<User> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (username, display_name, password_hash, created_at) VALUES ($1, $2, $3, $4) \
              RETURNING id",
@@ -179,27 +161,15 @@ impl Storage {
         .fetch_one(&self.pool)
         .await
         .map_err(conflict_or_db)?;
-        Ok(User {
-            id: UserId(id),
-            username: username.to_string(),
-            display_name: display_name.to_string(),
-        })
+        Ok(User { id: UserId(id), username: username.to_string(), display_name: display_name.to_string() })
     }
 
     pub async fn credentials(&self, username: &str) -> Result<Option<Credentials>> {
-        let row = sqlx::query(&format!(
-            "SELECT {USER_COLS}, u.password_hash FROM users u WHERE u.username = $1"
-        ))
-        .bind(username)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| {
-            Ok(Credentials {
-                user: user_from(&r)?,
-                password_hash: r.try_get("password_hash")?,
-            })
-        })
-        .transpose()
+        let row = sqlx::query(&format!("SELECT {USER_COLS}, u.password_hash FROM users u WHERE u.username = $1"))
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| Ok(Credentials { user: user_from(&r)?, password_hash: r.try_get("password_hash")? })).transpose()
     }
 
     pub async fn user(&self, id: UserId) -> Result<Option<User>> {
@@ -211,12 +181,7 @@ impl Storage {
     }
 
     /// People whose username or display name contains `needle` (already lower-cased).
-    pub async fn search_users(
-        &self,
-        needle: &str,
-        exclude: UserId,
-        limit: i64,
-    ) -> Result<Vec<User>> {
+    pub async fn search_users(&self, needle: &str, exclude: UserId, limit: i64) -> Result<Vec<User>> {
         let pattern = format!("%{}%", escape_like(needle));
         let rows = sqlx::query(&format!(
             "SELECT {USER_COLS} FROM users u \
@@ -231,13 +196,7 @@ impl Storage {
         rows.iter().map(user_from).collect()
     }
 
-    pub async fn create_session(
-        &self,
-        token_hash: &str,
-        user: UserId,
-        now: i64,
-        expires_at: i64,
-    ) -> Result<()> {
+    pub async fn create_session(&self, token_hash: &str, user: UserId, now: i64, expires_at: i64) -> Result<()> {
         sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
             .bind(token_hash)
             .bind(user.0)
@@ -261,18 +220,12 @@ impl Storage {
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await?;
         Ok(())
     }
 
     pub async fn delete_expired_sessions(&self, now: i64) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
+        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(&self.pool).await?;
         Ok(done.rows_affected())
     }
 
@@ -293,10 +246,7 @@ impl Storage {
         let room = match inserted {
             Some(id) => id,
             None => {
-                sqlx::query_scalar("SELECT id FROM rooms WHERE private_key = $1")
-                    .bind(&key)
-                    .fetch_one(&mut *tx)
-                    .await?
+                sqlx::query_scalar("SELECT id FROM rooms WHERE private_key = $1").bind(&key).fetch_one(&mut *tx).await?
             }
         };
         for user in [a, b] {
@@ -315,13 +265,7 @@ impl Storage {
     }
 
     /// A new group owned by `owner` with `members` (unknown ids are refused as `NotFound`).
-    pub async fn create_group(
-        &self,
-        owner: UserId,
-        name: &str,
-        members: &[UserId],
-        now: i64,
-    ) -> Result<RoomId> {
+    pub async fn create_group(&self, owner: UserId, name: &str, members: &[UserId], now: i64) -> Result<RoomId> {
         let mut tx = self.pool.begin().await?;
         let room: i64 = sqlx::query_scalar(
             "INSERT INTO rooms (name, kind, created_at, updated_at) VALUES ($1, 'GROUP', $2, $2) RETURNING id",
@@ -339,12 +283,7 @@ impl Storage {
     }
 
     /// Adds members to a room; returns those who were not in it already.
-    pub async fn add_participants(
-        &self,
-        room: RoomId,
-        users: &[UserId],
-        now: i64,
-    ) -> Result<Vec<UserId>> {
+    pub async fn add_participants(&self, room: RoomId, users: &[UserId], now: i64) -> Result<Vec<UserId>> {
         let mut tx = self.pool.begin().await?;
         let mut added = Vec::new();
         for &u in users {
@@ -352,11 +291,7 @@ impl Storage {
                 added.push(u);
             }
         }
-        sqlx::query("UPDATE rooms SET updated_at = $2 WHERE id = $1")
-            .bind(room.0)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("UPDATE rooms SET updated_at = $2 WHERE id = $1").bind(room.0).bind(now).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(added)
     }
@@ -380,12 +315,11 @@ impl Storage {
             .execute(&mut *tx)
             .await?;
         if role == Role::Owner.as_str() {
-            let has_owner: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM participants WHERE room_id = $1 AND role = 'owner'",
-            )
-            .bind(room.0)
-            .fetch_one(&mut *tx)
-            .await?;
+            let has_owner: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM participants WHERE room_id = $1 AND role = 'owner'")
+                    .bind(room.0)
+                    .fetch_one(&mut *tx)
+                    .await?;
             if has_owner == 0 {
                 sqlx::query(
                     "UPDATE participants SET role = 'owner' WHERE room_id = $1 AND user_id = \
@@ -396,11 +330,7 @@ impl Storage {
                 .await?;
             }
         }
-        sqlx::query("UPDATE rooms SET updated_at = $2 WHERE id = $1")
-            .bind(room.0)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("UPDATE rooms SET updated_at = $2 WHERE id = $1").bind(room.0).bind(now).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -416,11 +346,10 @@ impl Storage {
     }
 
     pub async fn room(&self, room: RoomId) -> Result<Option<Room>> {
-        let row =
-            sqlx::query("SELECT id, name, kind, created_at, updated_at FROM rooms WHERE id = $1")
-                .bind(room.0)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row = sqlx::query("SELECT id, name, kind, created_at, updated_at FROM rooms WHERE id = $1")
+            .bind(room.0)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(room_from).transpose()
     }
 
@@ -436,20 +365,18 @@ impl Storage {
     }
 
     pub async fn room_ids_for_user(&self, user: UserId) -> Result<Vec<RoomId>> {
-        let ids: Vec<i64> =
-            sqlx::query_scalar("SELECT room_id FROM participants WHERE user_id = $1")
-                .bind(user.0)
-                .fetch_all(&self.pool)
-                .await?;
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT room_id FROM participants WHERE user_id = $1")
+            .bind(user.0)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(ids.into_iter().map(RoomId).collect())
     }
 
     pub async fn member_ids(&self, room: RoomId) -> Result<Vec<UserId>> {
-        let ids: Vec<i64> =
-            sqlx::query_scalar("SELECT user_id FROM participants WHERE room_id = $1")
-                .bind(room.0)
-                .fetch_all(&self.pool)
-                .await?;
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT user_id FROM participants WHERE room_id = $1")
+            .bind(room.0)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(ids.into_iter().map(UserId).collect())
     }
 
@@ -468,9 +395,7 @@ impl Storage {
                     user: user_from(r)?,
                     role: Role::parse(&role).ok_or_else(|| bad_column("role", &role))?,
                     joined_at: r.try_get("joined_at")?,
-                    last_read: r
-                        .try_get::<Option<i64>, _>("last_read_message_id")?
-                        .map(MessageId),
+                    last_read: r.try_get::<Option<i64>, _>("last_read_message_id")?.map(MessageId),
                 })
             })
             .collect()
@@ -478,11 +403,7 @@ impl Storage {
 
     /// A user's rooms with title, last message and unread count, most recent activity first.
     /// `only` narrows the list to one room.
-    pub async fn room_summaries(
-        &self,
-        me: UserId,
-        only: Option<RoomId>,
-    ) -> Result<Vec<RoomSummary>> {
+    pub async fn room_summaries(&self, me: UserId, only: Option<RoomId>) -> Result<Vec<RoomSummary>> {
         let rows = sqlx::query(
             "SELECT r.id, r.name, r.kind, r.created_at, r.updated_at, \
                 (SELECT COUNT(*) FROM messages c WHERE c.room_id = r.id \
@@ -520,19 +441,11 @@ impl Storage {
                 (None, Some(peer)) => peer.display_name.clone(),
                 (None, None) => "Just you".to_string(),
             };
-            summaries.push(RoomSummary {
-                room,
-                title,
-                peer,
-                last_message,
-                unread: r.try_get("unread")?,
-            });
+            summaries.push(RoomSummary { room, title, peer, last_message, unread: r.try_get("unread")? });
         }
         summaries.sort_by_key(|s| {
             std::cmp::Reverse(
-                s.last_message
-                    .as_ref()
-                    .map_or(s.room.updated_at, |m| m.created_at.max(s.room.updated_at)),
+                s.last_message.as_ref().map_or(s.room.updated_at, |m| m.created_at.max(s.room.updated_at)),
             )
         });
         Ok(summaries)
@@ -541,15 +454,9 @@ impl Storage {
     // ---- messages -------------------------------------------------------------------------
 
     /// Stores a message exactly once per `(sender, client_id)`: a retry returns the original.
+    /// One statement in the common case: `ON CONFLICT DO NOTHING` detects a retry, and only then
+    /// is the original read back.
     pub async fn insert_message(&self, new: NewMessage<'_>, now: i64) -> Result<Stored> {
-        if let Some(client_id) = new.client_id {
-            if let Some(existing) = self.message_by_client_id(new.sender.id, client_id).await? {
-                return Ok(Stored {
-                    message: existing,
-                    created: false,
-                });
-            }
-        }
         // A collision on the id itself is only possible between nodes; take the next id then.
         for _ in 0..3 {
             let id = self.ids.next(now);
@@ -581,21 +488,13 @@ impl Storage {
                         created_at,
                         edited_at: None,
                     };
-                    return Ok(Stored {
-                        message,
-                        created: true,
-                    });
+                    return Ok(Stored { message, created: true });
                 }
                 // Lost a race with a concurrent retry of the same client id.
                 Ok(None) => {
                     let client_id = new.client_id.unwrap_or_default();
                     let existing = self.message_by_client_id(new.sender.id, client_id).await?;
-                    return existing
-                        .map(|message| Stored {
-                            message,
-                            created: false,
-                        })
-                        .ok_or(StorageError::NotFound);
+                    return existing.map(|message| Stored { message, created: false }).ok_or(StorageError::NotFound);
                 }
                 Err(e) if is_unique_violation(&e) => continue,
                 Err(e) => return Err(e.into()),
@@ -604,11 +503,7 @@ impl Storage {
         Err(StorageError::Conflict)
     }
 
-    async fn message_by_client_id(
-        &self,
-        sender: UserId,
-        client_id: &str,
-    ) -> Result<Option<Message>> {
+    async fn message_by_client_id(&self, sender: UserId, client_id: &str) -> Result<Option<Message>> {
         let row = sqlx::query(&format!(
             "SELECT {MESSAGE_COLS} FROM messages m JOIN users u ON u.id = m.sender_id \
              WHERE m.sender_id = $1 AND m.client_id = $2"
@@ -655,11 +550,7 @@ impl Storage {
         .fetch_all(&self.pool)
         .await?;
         let has_more = rows.len() > limit as usize;
-        let mut messages = rows
-            .iter()
-            .take(limit as usize)
-            .map(message_from)
-            .collect::<Result<Vec<_>>>()?;
+        let mut messages = rows.iter().take(limit as usize).map(message_from).collect::<Result<Vec<_>>>()?;
         if !forward {
             messages.reverse();
         }
@@ -667,13 +558,7 @@ impl Storage {
     }
 
     /// Moves the read marker forward (never back).
-    pub async fn mark_read(
-        &self,
-        room: RoomId,
-        user: UserId,
-        message: MessageId,
-        now: i64,
-    ) -> Result<bool> {
+    pub async fn mark_read(&self, room: RoomId, user: UserId, message: MessageId, now: i64) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE participants SET last_read_message_id = $3, last_seen_at = $4 \
              WHERE room_id = $1 AND user_id = $2 \
@@ -706,25 +591,14 @@ async fn add_participant(
     .bind(now)
     .execute(&mut **tx)
     .await
-    .map_err(|e| {
-        if is_foreign_key_violation(&e) {
-            StorageError::NotFound
-        } else {
-            StorageError::Db(e)
-        }
-    })?;
+    .map_err(|e| if is_foreign_key_violation(&e) { StorageError::NotFound } else { StorageError::Db(e) })?;
     Ok(done.rows_affected() > 0)
 }
 
 fn prepare_sqlite_file(url: &str) -> Result<String> {
-    let rest = url
-        .trim_start_matches("sqlite://")
-        .trim_start_matches("sqlite:");
+    let rest = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
     let path = rest.split('?').next().unwrap_or(rest);
-    if let Some(dir) = Path::new(path)
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-    {
+    if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .map_err(|e| StorageError::Setup(format!("cannot create {}: {e}", dir.display())))?;
     }
@@ -738,9 +612,7 @@ fn prepare_sqlite_file(url: &str) -> Result<String> {
 }
 
 fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 fn is_unique_violation(e: &sqlx::Error) -> bool {

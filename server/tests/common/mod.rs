@@ -39,18 +39,12 @@ impl TestServer {
     }
 
     /// A server on an existing database (to test restarts).
-    pub async fn start_on(
-        dir: tempfile::TempDir,
-        url: &str,
-        tweak: impl FnOnce(&mut Config),
-    ) -> Self {
+    pub async fn start_on(dir: tempfile::TempDir, url: &str, tweak: impl FnOnce(&mut Config)) -> Self {
         let mut config = Config::for_database(url);
         config.data_dir = dir.path().join("data");
         config.addr = None;
         tweak(&mut config);
-        let state = build_state(config, leptos_options().unwrap())
-            .await
-            .expect("server state");
+        let state = build_state(config, leptos_options().unwrap()).await.expect("server state");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = oneshot::channel::<()>();
@@ -61,13 +55,7 @@ impl TestServer {
             .await
             .unwrap();
         });
-        Self {
-            addr,
-            base: format!("http://{addr}"),
-            shutdown: Some(tx),
-            handle: Some(handle),
-            dir,
-        }
+        Self { addr, base: format!("http://{addr}"), shutdown: Some(tx), handle: Some(handle), dir }
     }
 
     /// Stops the server gracefully and hands back its directory (to restart on the same data).
@@ -88,11 +76,7 @@ impl TestServer {
 
     /// A client with its own cookie jar (one browser).
     pub fn client(&self) -> reqwest::Client {
-        reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap()
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
     }
 
     /// Registers a user; returns their id and a bearer token.
@@ -100,20 +84,11 @@ impl TestServer {
         let client = self.client();
         let res = client
             .post(self.url("/api/register"))
-            .form(&[
-                ("username", username),
-                ("display_name", &display_name(username)),
-                ("password", PASSWORD),
-            ])
+            .form(&[("username", username), ("display_name", &display_name(username)), ("password", PASSWORD)])
             .send()
             .await
             .unwrap();
-        assert_eq!(
-            res.status(),
-            200,
-            "register {username}: {}",
-            res.text().await.unwrap()
-        );
+        assert_eq!(res.status(), 200, "register {username}: {}", res.text().await.unwrap());
         let user: Value = res.json().await.unwrap();
         let token: String = client
             .post(self.url("/api/token"))
@@ -124,12 +99,7 @@ impl TestServer {
             .json()
             .await
             .unwrap();
-        Account {
-            id: user["id"].as_i64().unwrap(),
-            username: username.to_string(),
-            token,
-            base: self.base.clone(),
-        }
+        Account { id: user["id"].as_i64().unwrap(), username: username.to_string(), token, base: self.base.clone() }
     }
 }
 
@@ -143,9 +113,7 @@ impl Drop for TestServer {
 
 pub fn display_name(username: &str) -> String {
     let mut c = username.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
 /// A registered user with a bearer token, for API and WebSocket calls.
@@ -159,12 +127,8 @@ pub struct Account {
 
 impl Account {
     pub async fn get(&self, path: &str) -> (u16, Value) {
-        let res = reqwest::Client::new()
-            .get(format!("{}{}", self.base, path))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .unwrap();
+        let res =
+            reqwest::Client::new().get(format!("{}{}", self.base, path)).bearer_auth(&self.token).send().await.unwrap();
         let status = res.status().as_u16();
         (status, res.json().await.unwrap_or(Value::Null))
     }
@@ -182,26 +146,20 @@ impl Account {
     }
 
     pub async fn private_room_with(&self, other: &Account) -> i64 {
-        let (status, room) = self
-            .post("/api/rooms/private", json!({"user_id": other.id}))
-            .await;
+        let (status, room) = self.post("/api/rooms/private", json!({"user_id": other.id})).await;
         assert_eq!(status, 200, "{room}");
         room["room"]["id"].as_i64().unwrap()
     }
 
     pub async fn group(&self, name: &str, members: &[&Account]) -> i64 {
         let ids: Vec<i64> = members.iter().map(|m| m.id).collect();
-        let (status, room) = self
-            .post("/api/rooms/group", json!({"name": name, "members": ids}))
-            .await;
+        let (status, room) = self.post("/api/rooms/group", json!({"name": name, "members": ids})).await;
         assert_eq!(status, 200, "{room}");
         room["room"]["id"].as_i64().unwrap()
     }
 
     pub async fn connect(&self) -> Ws {
-        Ws::connect(&self.base, Some(&self.token), None)
-            .await
-            .expect("websocket connects")
+        Ws::connect(&self.base, Some(&self.token), None).await.expect("websocket connects")
     }
 }
 
@@ -211,22 +169,14 @@ pub struct Ws {
 }
 
 impl Ws {
-    pub async fn connect(
-        base: &str,
-        token: Option<&str>,
-        origin: Option<&str>,
-    ) -> Result<Self, u16> {
+    pub async fn connect(base: &str, token: Option<&str>, origin: Option<&str>) -> Result<Self, u16> {
         let url = format!("{}/ws", base.replacen("http", "ws", 1));
         let mut req = url.into_client_request().unwrap();
         if let Some(t) = token {
-            req.headers_mut().insert(
-                "authorization",
-                HeaderValue::from_str(&format!("Bearer {t}")).unwrap(),
-            );
+            req.headers_mut().insert("authorization", HeaderValue::from_str(&format!("Bearer {t}")).unwrap());
         }
         if let Some(o) = origin {
-            req.headers_mut()
-                .insert("origin", HeaderValue::from_str(o).unwrap());
+            req.headers_mut().insert("origin", HeaderValue::from_str(o).unwrap());
         }
         match tokio_tungstenite::connect_async(req).await {
             Ok((stream, _)) => {
@@ -248,13 +198,8 @@ impl Ws {
         socket.set_recv_buffer_size(4096).unwrap();
         let tcp = socket.connect(addr).await.unwrap();
         let mut req = format!("ws://{addr}/ws").into_client_request().unwrap();
-        req.headers_mut().insert(
-            "authorization",
-            HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
-        );
-        let (stream, _) = tokio_tungstenite::client_async(req, MaybeTlsStream::Plain(tcp))
-            .await
-            .unwrap();
+        req.headers_mut().insert("authorization", HeaderValue::from_str(&format!("Bearer {token}")).unwrap());
+        let (stream, _) = tokio_tungstenite::client_async(req, MaybeTlsStream::Plain(tcp)).await.unwrap();
         let mut ws = Self { stream };
         assert_eq!(ws.recv().await["type"], "hello");
         ws
@@ -263,10 +208,7 @@ impl Ws {
     /// Reads everything until the server closes; returns the close code.
     pub async fn drain_until_close(&mut self) -> Option<u16> {
         loop {
-            match tokio::time::timeout(Duration::from_secs(20), self.stream.next())
-                .await
-                .ok()??
-            {
+            match tokio::time::timeout(Duration::from_secs(20), self.stream.next()).await.ok()?? {
                 Ok(Message::Close(frame)) => return frame.map(|f| u16::from(f.code)),
                 Ok(_) => continue,
                 Err(_) => return None,
@@ -275,25 +217,18 @@ impl Ws {
     }
 
     pub async fn send(&mut self, frame: Value) {
-        self.stream
-            .send(Message::text(frame.to_string()))
-            .await
-            .unwrap();
+        self.stream.send(Message::text(frame.to_string())).await.unwrap();
     }
 
     /// The next JSON frame (fails the test after 5 s of silence).
     pub async fn recv(&mut self) -> Value {
-        self.try_recv(Duration::from_secs(5))
-            .await
-            .expect("a frame within 5 s")
+        self.try_recv(Duration::from_secs(5)).await.expect("a frame within 5 s")
     }
 
     pub async fn try_recv(&mut self, wait: Duration) -> Option<Value> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
-            let next = tokio::time::timeout_at(deadline, self.stream.next())
-                .await
-                .ok()??;
+            let next = tokio::time::timeout_at(deadline, self.stream.next()).await.ok()??;
             match next {
                 Ok(Message::Text(t)) => return Some(serde_json::from_str(t.as_str()).unwrap()),
                 Ok(Message::Close(_)) | Err(_) => return None,
@@ -311,10 +246,7 @@ impl Ws {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            let frame = self
-                .try_recv(left)
-                .await
-                .unwrap_or_else(|| panic!("no {kind} frame within 5 s"));
+            let frame = self.try_recv(left).await.unwrap_or_else(|| panic!("no {kind} frame within 5 s"));
             if frame["type"] == kind {
                 return frame;
             }
@@ -336,8 +268,7 @@ impl Ws {
     }
 
     pub async fn send_message(&mut self, room: i64, client_id: &str, content: &str) -> Value {
-        self.send(json!({"type": "send_message", "room_id": room, "client_id": client_id, "content": content}))
-            .await;
+        self.send(json!({"type": "send_message", "room_id": room, "client_id": client_id, "content": content})).await;
         self.recv_type("message_ack").await
     }
 }

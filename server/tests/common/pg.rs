@@ -26,29 +26,18 @@ fn bin(name: &str) -> Option<PathBuf> {
 }
 
 fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
+    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 impl PgServer {
     /// Starts a server, or returns `None` when PostgreSQL is not installed (outside CI).
     pub fn start() -> Option<Self> {
         let (Some(initdb), Some(pg_ctl)) = (bin("initdb"), bin("pg_ctl")) else {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "PostgreSQL binaries (initdb, pg_ctl) are required in CI"
-            );
+            assert!(std::env::var_os("CI").is_none(), "PostgreSQL binaries (initdb, pg_ctl) are required in CI");
             eprintln!("skipping PostgreSQL tests: initdb/pg_ctl not found");
             return None;
         };
@@ -56,11 +45,7 @@ impl PgServer {
         let as_postgres = is_root();
         let data = dir.path().join("data");
         if as_postgres {
-            let status = Command::new("chown")
-                .args(["-R", "postgres:postgres"])
-                .arg(dir.path())
-                .status()
-                .unwrap();
+            let status = Command::new("chown").args(["-R", "postgres:postgres"]).arg(dir.path()).status().unwrap();
             assert!(status.success(), "chown to postgres failed");
         }
         let run = |program: &Path, args: &[&str]| {
@@ -81,36 +66,15 @@ impl PgServer {
             );
         };
         let data_s = data.to_str().unwrap();
-        run(
-            &initdb,
-            &[
-                "-D",
-                data_s,
-                "-A",
-                "trust",
-                "-U",
-                "confab",
-                "-E",
-                "UTF8",
-                "--no-sync",
-            ],
-        );
+        run(&initdb, &["-D", data_s, "-A", "trust", "-U", "confab", "-E", "UTF8", "--no-sync"]);
         let port = free_port();
         let opts = format!(
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off",
             dir.path().display()
         );
         let log = dir.path().join("log").to_str().unwrap().to_string();
-        run(
-            &pg_ctl,
-            &["-D", data_s, "-o", &opts, "-l", &log, "-w", "start"],
-        );
-        Some(Self {
-            url: format!("postgres://confab@127.0.0.1:{port}/postgres"),
-            data,
-            _dir: dir,
-            as_postgres,
-        })
+        run(&pg_ctl, &["-D", data_s, "-o", &opts, "-l", &log, "-w", "start"]);
+        Some(Self { url: format!("postgres://confab@127.0.0.1:{port}/postgres"), data, _dir: dir, as_postgres })
     }
 }
 
@@ -124,11 +88,7 @@ impl Drop for PgServer {
             } else {
                 Command::new(pg_ctl)
             };
-            let _ = cmd
-                .arg("-D")
-                .arg(&self.data)
-                .args(["-m", "immediate", "stop"])
-                .output();
+            let _ = cmd.arg("-D").arg(&self.data).args(["-m", "immediate", "stop"]).output();
         }
     }
 }
