@@ -17,6 +17,13 @@ async function openRoomFromSidebar(page: Page, title: string) {
   await expect(page.getByTestId("room-title")).toHaveText(title);
 }
 
+async function startPrivateChat(page: Page, username: string, title: string) {
+  await page.getByTestId("new-chat").click();
+  await page.getByTestId("user-search").fill(username);
+  await page.getByTestId("user-result").filter({ hasText: username }).getByRole("button", { name: "Message" }).click();
+  await expect(page.getByTestId("room-title")).toHaveText(title);
+}
+
 async function send(page: Page, text: string) {
   const input = page.getByTestId("message-input");
   await input.fill(text);
@@ -123,4 +130,84 @@ test("a three-member group works for everyone", async ({ browser }) => {
   await expect(bob.page.getByTestId("message-list")).toContainText("carol here");
 
   for (const u of [alice, bob, carol]) await u.context.close();
+});
+
+test("history loads upwards on scroll, and new messages wait in a pill", async ({ browser }) => {
+  const alice = await newUser(browser, "hal", "Hal");
+  const bob = await newUser(browser, "hbo", "Hbo");
+  await startPrivateChat(alice.page, bob.username, "Hbo");
+  const roomId = Number(alice.page.url().split("/").pop());
+
+  // 120 messages over a second WebSocket of Alice's (same cookie), acknowledged one by one.
+  await alice.page.evaluate(async (room) => {
+    const ws = new WebSocket(`ws://${location.host}/ws`);
+    await new Promise((ok) => ws.addEventListener("open", ok));
+    let acked = 0;
+    const done = new Promise<void>((ok) =>
+      ws.addEventListener("message", (ev) => {
+        if (JSON.parse(ev.data).type === "message_ack" && ++acked === 120) ok();
+      }),
+    );
+    for (let i = 0; i < 120; i++) {
+      ws.send(JSON.stringify({ type: "send_message", room_id: room, client_id: `bulk-${i}`, content: `m${i}` }));
+    }
+    await done;
+    ws.close();
+  }, roomId);
+
+  await openRoomFromSidebar(bob.page, "Hal");
+  const messages = bob.page.getByTestId("message");
+  await expect(messages).toHaveCount(50);
+  await expect(messages.last()).toContainText("m119");
+
+  const list = bob.page.getByTestId("message-list");
+  await list.evaluate((el) => el.scrollTo(0, 0));
+  await expect(messages).toHaveCount(100);
+  // The reader's place is kept: what was the first message is still on screen.
+  await expect(messages.nth(50)).toContainText("m70");
+  await expect(messages.nth(50)).toBeInViewport();
+  await list.evaluate((el) => el.scrollTo(0, 0));
+  await expect(messages).toHaveCount(120);
+  await expect(list).toContainText("This is the beginning of the conversation.");
+  await expect(messages.first()).toContainText("m0");
+
+  // Scrolled up, Bob is not yanked down by a new message: a pill counts it instead.
+  await list.evaluate((el) => el.scrollTo(0, 0));
+  await send(alice.page, "fresh news");
+  const pill = bob.page.getByTestId("new-messages-pill");
+  await expect(pill).toHaveText("1 new message ↓");
+  await pill.click();
+  await expect(pill).toHaveCount(0);
+  await expect(messages.last()).toBeInViewport();
+  await expect(messages.last()).toContainText("fresh news");
+
+  // At the bottom, the next message simply appears in view.
+  await send(alice.page, "and more");
+  await expect(messages.last()).toContainText("and more");
+  await expect(messages.last()).toBeInViewport();
+  await expect(pill).toHaveCount(0);
+  await alice.context.close();
+  await bob.context.close();
+});
+
+test("a message typed offline waits in the outbox and is sent on reconnect", async ({ browser }) => {
+  const alice = await newUser(browser, "oal", "Oal");
+  const bob = await newUser(browser, "obo", "Obo");
+  await startPrivateChat(alice.page, bob.username, "Obo");
+  await openRoomFromSidebar(bob.page, "Oal");
+
+  await alice.context.setOffline(true);
+  // Going offline is noticed when the socket drops; force it like a network change would.
+  await alice.page.evaluate(() => window.dispatchEvent(new Event("offline")));
+  const input = alice.page.getByTestId("message-input");
+  await input.fill("sent while offline");
+  await input.press("Enter");
+  await expect(alice.page.getByTestId("pending-message")).toContainText("sending…");
+  await alice.context.setOffline(false);
+  await alice.page.evaluate(() => window.dispatchEvent(new Event("online")));
+  await expect(bob.page.getByTestId("message-list")).toContainText("sent while offline", { timeout: 20_000 });
+  await expect(alice.page.getByTestId("pending-message")).toHaveCount(0, { timeout: 20_000 });
+  await expect(alice.page.getByTestId("message").filter({ hasText: "sent while offline" })).toHaveCount(1);
+  await alice.context.close();
+  await bob.context.close();
 });

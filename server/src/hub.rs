@@ -1,6 +1,6 @@
 //! The hub: who is connected, which connection hears which room, presence and typing.
 //!
-//! No transport code lives here: a connection is a bounded [`mpsc`] sender of pre-serialized
+//! No transport code lives here: a connection is a bounded [`outbox`] sender of pre-serialized
 //! [`Frame`]s, so the hub is unit-tested over plain channels. Every event is serialized once and
 //! the same bytes (reference-counted) go to every recipient. A connection whose queue is full is
 //! a slow consumer: the hub drops it (its receiver then ends, the transport closes the socket)
@@ -17,13 +17,13 @@ use std::{
     time::Duration,
 };
 
+use crate::outbox;
 use app::{
     protocol::ServerFrame,
     types::{MessageId, RoomId, User, UserId},
 };
 use bytes::Bytes;
 use parking_lot::Mutex;
-use tokio::sync::mpsc;
 
 pub type ConnId = u64;
 
@@ -71,7 +71,7 @@ impl Default for HubConfig {
 
 struct Conn {
     user: UserId,
-    tx: mpsc::Sender<Frame>,
+    tx: outbox::Sender<Frame>,
     rooms: HashSet<RoomId>,
 }
 
@@ -116,7 +116,7 @@ impl Hub {
     /// Registers a connection of `user`, subscribed to `rooms`. Returns its id and the users
     /// online now. The first connection of a user announces them online to everyone, unless they
     /// were inside the grace period of a previous tab (a reload).
-    pub fn connect(&self, user: UserId, rooms: &[RoomId], tx: mpsc::Sender<Frame>) -> (ConnId, Vec<UserId>) {
+    pub fn connect(&self, user: UserId, rooms: &[RoomId], tx: outbox::Sender<Frame>) -> (ConnId, Vec<UserId>) {
         let id = self.next_conn.fetch_add(1, Ordering::Relaxed);
         let mut st = self.state.lock();
         for &room in rooms {
@@ -392,9 +392,9 @@ mod tests {
         serde_json::from_slice(&f.text).unwrap()
     }
 
-    fn drain(rx: &mut mpsc::Receiver<Frame>) -> Vec<ServerFrame> {
+    fn drain(rx: &mut outbox::Receiver<Frame>) -> Vec<ServerFrame> {
         let mut out = Vec::new();
-        while let Ok(f) = rx.try_recv() {
+        while let Some(f) = rx.try_recv() {
             out.push(parse(&f));
         }
         out
@@ -407,9 +407,9 @@ mod tests {
     #[tokio::test]
     async fn room_broadcast_reaches_subscribers_only_and_shares_bytes() {
         let hub = hub();
-        let (tx1, mut rx1) = mpsc::channel(8);
-        let (tx2, mut rx2) = mpsc::channel(8);
-        let (tx3, mut rx3) = mpsc::channel(8);
+        let (tx1, mut rx1) = outbox::channel(8);
+        let (tx2, mut rx2) = outbox::channel(8);
+        let (tx3, mut rx3) = outbox::channel(8);
         let (c1, _) = hub.connect(UserId(1), &[RoomId(10)], tx1);
         hub.connect(UserId(2), &[RoomId(10)], tx2);
         hub.connect(UserId(3), &[RoomId(11)], tx3);
@@ -419,17 +419,17 @@ mod tests {
 
         let frame = Frame::new(&message(10, 5));
         assert_eq!(hub.broadcast(RoomId(10), &frame, Some(c1)), 1);
-        assert!(rx1.try_recv().is_err(), "the sender's own connection is skipped");
+        assert!(rx1.try_recv().is_none(), "the sender's own connection is skipped");
         let got = rx2.try_recv().unwrap();
         assert_eq!(got.text.as_ptr(), frame.text.as_ptr(), "serialized once, shared");
         assert_eq!(got.message_id, Some(MessageId(5)));
-        assert!(rx3.try_recv().is_err(), "other rooms hear nothing");
+        assert!(rx3.try_recv().is_none(), "other rooms hear nothing");
     }
 
     #[tokio::test]
     async fn subscribe_and_unsubscribe_users() {
         let hub = hub();
-        let (tx, mut rx) = mpsc::channel(8);
+        let (tx, mut rx) = outbox::channel(8);
         hub.connect(UserId(1), &[], tx);
         drain(&mut rx);
         hub.subscribe_user(UserId(1), RoomId(7));
@@ -442,14 +442,14 @@ mod tests {
     #[tokio::test]
     async fn slow_consumer_is_dropped_and_others_keep_receiving() {
         let hub = hub();
-        let (slow_tx, mut slow_rx) = mpsc::channel(2);
-        let (fast_tx, mut fast_rx) = mpsc::channel(64);
+        let (slow_tx, mut slow_rx) = outbox::channel(2);
+        let (fast_tx, mut fast_rx) = outbox::channel(64);
         hub.connect(UserId(1), &[RoomId(1)], slow_tx);
         hub.connect(UserId(2), &[RoomId(1)], fast_tx);
         for i in 0..10 {
             hub.broadcast(RoomId(1), &Frame::new(&message(1, i)), None);
             // the fast client keeps draining
-            while fast_rx.try_recv().is_ok() {}
+            while fast_rx.try_recv().is_some() {}
         }
         assert_eq!(hub.stats.slow_consumers.load(Ordering::Relaxed), 1);
         assert_eq!(hub.connection_count(), 1);
@@ -464,15 +464,15 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn presence_survives_a_reload_and_ends_after_grace() {
         let hub = hub();
-        let (watch_tx, mut watch) = mpsc::channel(64);
+        let (watch_tx, mut watch) = outbox::channel(64);
         hub.connect(UserId(9), &[], watch_tx);
-        let (tx, _rx) = mpsc::channel(8);
+        let (tx, _rx) = outbox::channel(8);
         let (tab1, online) = hub.connect(UserId(1), &[], tx);
         assert!(online.contains(&UserId(1)) && online.contains(&UserId(9)));
         assert_eq!(drain(&mut watch), vec![ServerFrame::UserOnline { user_id: UserId(1), online: true }]);
 
         // Two tabs: closing one keeps the user online.
-        let (tx2, _rx2) = mpsc::channel(8);
+        let (tx2, _rx2) = outbox::channel(8);
         let (tab2, _) = hub.connect(UserId(1), &[], tx2);
         hub.disconnect(tab1);
         tokio::time::sleep(Duration::from_secs(10)).await;
@@ -481,7 +481,7 @@ mod tests {
         // A reload: the last tab closes and a new one opens within the grace period.
         hub.disconnect(tab2);
         tokio::time::sleep(Duration::from_secs(1)).await;
-        let (tx3, _rx3) = mpsc::channel(8);
+        let (tx3, _rx3) = outbox::channel(8);
         let (tab3, _) = hub.connect(UserId(1), &[], tx3);
         tokio::time::sleep(Duration::from_secs(10)).await;
         assert!(drain(&mut watch).is_empty(), "no flapping on reload");
@@ -497,7 +497,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn typing_expires_five_seconds_after_the_last_refresh() {
         let hub = hub();
-        let (tx, mut rx) = mpsc::channel(64);
+        let (tx, mut rx) = outbox::channel(64);
         hub.connect(UserId(2), &[RoomId(1)], tx);
         drain(&mut rx);
         let alice = user(1);

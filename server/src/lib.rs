@@ -7,7 +7,8 @@
 //! - [`service`]: Confab's rules (authorization, validation, idempotency) over storage and hub,
 //!   also serving the Leptos server functions through [`app::backend::ChatBackend`];
 //! - [`storage`]: SQLite/PostgreSQL persistence behind one interface;
-//! - [`hub`]: rooms, fan-out, presence and typing, with no transport code;
+//! - [`hub`]: rooms, fan-out, presence and typing, with no transport code; [`outbox`]: the
+//!   per-connection queue it fills;
 //! - [`auth`]: argon2id passwords, hashed session tokens, login rate limits;
 //! - [`origin`]: Origin checks; [`error`]: logging causes, hiding internals;
 //! - [`metrics`]: counters served on `/metrics`.
@@ -20,6 +21,7 @@ pub mod error;
 pub mod hub;
 pub mod metrics;
 pub mod origin;
+pub mod outbox;
 pub mod service;
 pub mod storage;
 pub mod ws;

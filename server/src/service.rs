@@ -16,7 +16,7 @@ use app::{
     AppError,
 };
 use async_trait::async_trait;
-use tokio::sync::Mutex as AsyncMutex;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::{
     auth::{self, LoginLimiter},
@@ -46,15 +46,73 @@ pub struct ChatService {
     pub hub: Arc<Hub>,
     limiter: Arc<LoginLimiter>,
     config: ServiceConfig,
-    /// Serializes id assignment, insert and fan-out per room, so every member receives a room's
-    /// messages in id order (a later id is never delivered before an earlier one).
-    room_locks: parking_lot::Mutex<std::collections::HashMap<RoomId, Arc<AsyncMutex<()>>>>,
+    /// The single writer that stores messages (many per commit) and fans them out in id order.
+    writer: mpsc::Sender<Submission>,
     /// Compared against when a username does not exist, so timing does not reveal which do.
     dummy_hash: String,
     roles: parking_lot::Mutex<std::collections::HashMap<(RoomId, UserId), (Role, std::time::Instant)>>,
 }
 
 const ROLE_CACHE_TTL: Duration = Duration::from_secs(10);
+/// Messages waiting for the writer before senders wait too (backpressure).
+const WRITE_QUEUE: usize = 4096;
+/// The most messages stored in one statement.
+const MAX_BATCH: usize = 256;
+
+/// A message on its way to storage, and who is waiting for the stored copy.
+struct Submission {
+    room: RoomId,
+    sender: User,
+    content: String,
+    client_id: String,
+    origin: Option<ConnId>,
+    reply: oneshot::Sender<Result<Message, AppError>>,
+}
+
+/// Group commit: takes every message waiting, stores them in one statement (ids in arrival
+/// order), then fans each out and answers its sender. Under load one commit serves many
+/// messages; when quiet a message is stored alone, at once. Being the only writer, it also
+/// makes delivery order equal id order for every room.
+async fn write_loop(storage: Arc<Storage>, hub: Arc<Hub>, mut queue: mpsc::Receiver<Submission>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let news: Vec<NewMessage> = batch
+            .iter()
+            .map(|s: &Submission| NewMessage {
+                room: s.room,
+                sender: &s.sender,
+                kind: MessageKind::Text,
+                content: &s.content,
+                client_id: Some(&s.client_id),
+            })
+            .collect();
+        let result = storage.insert_messages(&news, now_ms()).await;
+        drop(news);
+        match result {
+            Ok(stored) => {
+                for (sub, stored) in batch.drain(..).zip(stored) {
+                    let answer = if stored.message.room_id != sub.room {
+                        Err(AppError::conflict("client_id", "This client_id was already used for another room."))
+                    } else {
+                        if stored.created {
+                            hub.typing(sub.room, &sub.sender, false);
+                            let frame = Frame::new(&ServerFrame::ReceiveMessage { message: stored.message.clone() });
+                            hub.broadcast(sub.room, &frame, sub.origin);
+                        }
+                        Ok(stored.message)
+                    };
+                    let _ = sub.reply.send(answer);
+                }
+            }
+            Err(e) => {
+                let err = storage_error(e);
+                for sub in batch.drain(..) {
+                    let _ = sub.reply.send(Err(err.clone()));
+                }
+            }
+        }
+    }
+}
 
 impl ChatService {
     pub async fn new(
@@ -64,15 +122,9 @@ impl ChatService {
         config: ServiceConfig,
     ) -> Result<Arc<Self>, AppError> {
         let dummy_hash = auth::hash_password(auth::new_token()).await?;
-        Ok(Arc::new(Self {
-            storage,
-            hub,
-            limiter,
-            config,
-            room_locks: Default::default(),
-            dummy_hash,
-            roles: Default::default(),
-        }))
+        let (writer, queue) = mpsc::channel(WRITE_QUEUE);
+        tokio::spawn(write_loop(storage.clone(), hub.clone(), queue));
+        Ok(Arc::new(Self { storage, hub, limiter, config, writer, dummy_hash, roles: Default::default() }))
     }
 
     /// The caller's role in a room: the authorization check behind every room operation.
@@ -97,10 +149,6 @@ impl ChatService {
 
     fn forget_roles(&self, room: RoomId) {
         self.roles.lock().retain(|(r, _), _| *r != room);
-    }
-
-    fn room_lock(&self, room: RoomId) -> Arc<AsyncMutex<()>> {
-        self.room_locks.lock().entry(room).or_default().clone()
     }
 
     async fn summary(&self, me: &User, room: RoomId) -> Result<RoomSummary, AppError> {
@@ -165,23 +213,11 @@ impl ChatService {
         types::validate_client_id(client_id)?;
         let content = types::validate_message_content(content)?;
         self.require_role(me, room).await?;
-        let lock = self.room_lock(room);
-        let _guard = lock.lock().await;
-        let new =
-            NewMessage { room, sender: me, kind: MessageKind::Text, content: &content, client_id: Some(client_id) };
-        let stored = self.storage.insert_message(new, now_ms()).await.map_err(storage_error)?;
-        if stored.message.room_id != room {
-            return Err(AppError::conflict("client_id", "This client_id was already used for another room."));
-        }
-        if stored.created {
-            self.hub.typing(room, me, false);
-            self.hub.broadcast(
-                room,
-                &Frame::new(&ServerFrame::ReceiveMessage { message: stored.message.clone() }),
-                origin,
-            );
-        }
-        Ok(stored.message)
+        let (reply, answer) = oneshot::channel();
+        let submission =
+            Submission { room, sender: me.clone(), content, client_id: client_id.to_string(), origin, reply };
+        self.writer.send(submission).await.map_err(|_| AppError::internal())?;
+        answer.await.map_err(|_| AppError::internal())?
     }
 
     pub async fn typing(&self, me: &User, room: RoomId, typing: bool) -> Result<(), AppError> {
@@ -206,7 +242,6 @@ impl ChatService {
             Err(e) => tracing::warn!(error = %e, "session cleanup failed"),
         }
         self.limiter.prune();
-        self.room_locks.lock().retain(|_, l| Arc::strong_count(l) > 1);
         self.roles.lock().retain(|_, (_, at)| at.elapsed() < ROLE_CACHE_TTL);
     }
 }

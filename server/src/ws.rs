@@ -22,7 +22,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use futures_util::SinkExt;
-use tokio::{sync::mpsc, time::Instant};
+use tokio::time::Instant;
 
 use crate::{
     error::ApiError,
@@ -50,7 +50,9 @@ pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, ws: WebS
         Err(e) => return ApiError(e).into_response(),
     };
     let service = state.service.clone();
-    ws.read_buffer_size(4 * 1024)
+    // A small read buffer: tungstenite allocates it up front for every connection, and client
+    // frames are small (larger ones grow it as needed).
+    ws.read_buffer_size(256)
         .write_buffer_size(0)
         .max_message_size(MAX_CLIENT_FRAME_BYTES)
         .max_frame_size(MAX_CLIENT_FRAME_BYTES)
@@ -74,7 +76,7 @@ async fn connection(mut socket: WebSocket, service: Arc<ChatService>, user: User
             return;
         }
     };
-    let (tx, mut rx) = mpsc::channel(service.hub.config().queue_capacity);
+    let (tx, mut rx) = crate::outbox::channel(service.hub.config().queue_capacity);
     let (conn, online) = service.hub.connect(user.id, &rooms, tx);
     let mut session = Session { user, conn, sent_up_to: HashMap::new() };
     tracing::debug!(conn, user = %session.user.id, "websocket connected");
@@ -106,17 +108,15 @@ async fn connection(mut socket: WebSocket, service: Arc<ChatService>, user: User
             queued = rx.recv() => {
                 alive = match queued {
                     Some(first) => {
-                        // Let the frames that are about to follow (the rest of a burst) arrive,
-                        // then write everything ready with one flush: under load that is one
-                        // syscall for many frames, when idle it costs nothing.
-                        tokio::task::yield_now().await;
+                        // Write everything already queued with one flush: under load that is
+                        // one syscall for many frames.
                         let mut batch = Vec::with_capacity(8);
                         let mut next = Some(first);
                         while let Some(frame) = next {
                             if !already_sent(&session, &frame) {
                                 batch.push(text(frame.text));
                             }
-                            next = if batch.len() < 64 { rx.try_recv().ok() } else { None };
+                            next = if batch.len() < 64 { rx.try_recv() } else { None };
                         }
                         send_batch(&mut socket, batch.into_iter()).await
                     }

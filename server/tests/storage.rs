@@ -115,6 +115,33 @@ async fn messages_history_and_unread(s: &Storage) {
     assert_eq!(summary(a.id).await.unread, 2);
 }
 
+async fn group_commit_keeps_order_and_idempotency(s: &Storage) {
+    let a = user(s, "hal").await;
+    let b = user(s, "ivy").await;
+    let room = s.open_private_room(a.id, b.id, 1).await.unwrap();
+    let earlier = post(s, room, &a, "g0", "stored before").await;
+    fn msg<'a>(room: RoomId, sender: &'a User, client_id: &'a str, content: &'a str) -> NewMessage<'a> {
+        NewMessage { room, sender, kind: MessageKind::Text, content, client_id: Some(client_id) }
+    }
+    let batch = [
+        msg(room, &a, "g1", "first"),
+        msg(room, &b, "g1", "same key, other sender"),
+        msg(room, &a, "g0", "retry of an earlier message"),
+        msg(room, &a, "g1", "retry inside the batch"),
+        msg(room, &b, "g2", "last"),
+    ];
+    let stored = s.insert_messages(&batch, server::service::now_ms()).await.unwrap();
+    let created: Vec<bool> = stored.iter().map(|s| s.created).collect();
+    assert_eq!(created, [true, true, false, false, true]);
+    assert_eq!(stored[2].message.id, earlier);
+    assert_eq!(stored[3].message.id, stored[0].message.id);
+    assert_eq!(stored[3].message.content, "first");
+    assert!(stored[0].message.id < stored[1].message.id && stored[1].message.id < stored[4].message.id);
+    let page = s.history(room, None, None, 10).await.unwrap();
+    let contents: Vec<&str> = page.messages.iter().map(|m| m.content.as_str()).collect();
+    assert_eq!(contents, ["stored before", "first", "same key, other sender", "last"]);
+}
+
 async fn reopen_keeps_ids_increasing(url: &str) {
     let s = Storage::connect(url).await.unwrap();
     let a = user(&s, "fay").await;
@@ -134,6 +161,7 @@ async fn suite(url: &str) {
     accounts_and_sessions(&s).await;
     rooms_and_membership(&s).await;
     messages_history_and_unread(&s).await;
+    group_commit_keeps_order_and_idempotency(&s).await;
     s.close().await;
     reopen_keeps_ids_increasing(url).await;
 }

@@ -4,13 +4,13 @@
 
 use leptos::{html, prelude::*};
 
-use super::clock_time;
+use super::message_item::MessageItem;
 use crate::{
     state::{
         chat::{load_older, report_read, use_chat, SendState},
         socket,
     },
-    types::{Message, MessageId, RoomId},
+    types::{MessageId, RoomId},
 };
 
 /// Consecutive messages of one sender within this many ms share a header.
@@ -163,21 +163,5 @@ pub fn MessageList(room: Signal<RoomId>) -> impl IntoView {
                 }}
             </button>
         </Show>
-    }
-}
-
-#[component]
-fn MessageItem(message: Message, mine: bool, show_header: bool, me: crate::types::UserId) -> impl IntoView {
-    let mine = mine || message.sender_id == me;
-    let header = show_header.then(|| {
-        let who = if mine { "You".to_string() } else { message.sender_name.clone() };
-        view! { <div class="meta">{who} " · " {clock_time(message.created_at)}</div> }
-    });
-    view! {
-        <div class="message" class=("mine", mine) data-testid="message" data-message-id=message.id.0>
-            {header}
-            // Text is rendered as text: the browser escapes it, nothing is interpreted as HTML.
-            <div class="bubble" title=clock_time(message.created_at)>{message.content}</div>
-        </div>
     }
 }

@@ -4,10 +4,14 @@ pub mod chat_room;
 pub mod chat_sidebar;
 pub mod form_error;
 pub mod message_input;
+pub mod message_item;
 pub mod message_list;
 pub mod navbar;
 pub mod new_chat_dialog;
 pub mod require_user;
+pub mod room_header;
+pub mod room_item;
+pub mod room_list;
 pub mod typing_indicator;
 pub mod user_list;
 

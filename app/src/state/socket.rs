@@ -80,7 +80,11 @@ mod imp {
 
     thread_local! {
         static CONN: RefCell<Option<Conn>> = const { RefCell::new(None) };
+        /// The window's `online`/`offline` listeners, removed on disconnect.
+        static NETWORK: RefCell<Option<[Listener; 2]>> = const { RefCell::new(None) };
     }
+
+    type Listener = Closure<dyn FnMut()>;
 
     fn url() -> Option<String> {
         let loc = window().location();
@@ -90,6 +94,21 @@ mod imp {
 
     pub fn connect(store: ChatStore) {
         open(store, 0);
+        // The browser knows about network changes before a socket times out: drop the socket
+        // when it goes offline (messages wait in the outbox), reconnect at once when back.
+        let offline = Closure::<dyn FnMut()>::new(move || {
+            CONN.with_borrow(|c| c.as_ref().map(|c| c.ws.close()));
+        });
+        let online = Closure::<dyn FnMut()>::new(move || {
+            let closed = CONN.with_borrow(|c| c.as_ref().is_some_and(|c| c.ws.ready_state() == WebSocket::CLOSED));
+            if closed {
+                open(store, 0);
+            }
+        });
+        let w = window();
+        let _ = w.add_event_listener_with_callback("offline", offline.as_ref().unchecked_ref());
+        let _ = w.add_event_listener_with_callback("online", online.as_ref().unchecked_ref());
+        NETWORK.with_borrow_mut(|n| *n = Some([offline, online]));
     }
 
     fn open(store: ChatStore, attempts: u32) {
@@ -199,7 +218,10 @@ mod imp {
         });
         set_timeout(
             move || {
-                let still_wanted = CONN.with_borrow(|c| c.as_ref().is_some_and(|c| !c.closed_for_good));
+                // Not if we are gone, or a reconnect (the `online` event) already happened.
+                let still_wanted = CONN.with_borrow(|c| {
+                    c.as_ref().is_some_and(|c| !c.closed_for_good && c.ws.ready_state() == WebSocket::CLOSED)
+                });
                 if still_wanted {
                     open(store, attempts);
                 }
@@ -209,6 +231,11 @@ mod imp {
     }
 
     pub fn disconnect() {
+        if let Some([offline, online]) = NETWORK.with_borrow_mut(|n| n.take()) {
+            let w = window();
+            let _ = w.remove_event_listener_with_callback("offline", offline.as_ref().unchecked_ref());
+            let _ = w.remove_event_listener_with_callback("online", online.as_ref().unchecked_ref());
+        }
         if let Some(mut conn) = CONN.with_borrow_mut(|c| c.take()) {
             conn.closed_for_good = true;
             shut(conn);

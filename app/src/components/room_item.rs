@@ -1,0 +1,58 @@
+//! One room in the sidebar: avatar with the peer's presence, title, preview, unread badge.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use super::navbar::initial;
+use crate::{
+    state::chat::use_chat,
+    types::{RoomKind, RoomSummary},
+};
+
+#[component]
+pub fn RoomItem(summary: RoomSummary) -> impl IntoView {
+    let store = use_chat();
+    let id = summary.room.id;
+    let me = store.me_id();
+    let peer = summary.peer.as_ref().map(|p| p.id);
+    let preview = summary.last_message.as_ref().map(|m| {
+        let who = if m.sender_id == me { "You".to_string() } else { m.sender_name.clone() };
+        let text: String = m.content.chars().take(80).collect();
+        if summary.room.kind == RoomKind::Private && m.sender_id != me {
+            text
+        } else {
+            format!("{who}: {text}")
+        }
+    });
+    let unread = summary.unread;
+    view! {
+        <li
+            class="room-item"
+            class=("active", move || store.open_room.get() == Some(id))
+            class=("unread", unread > 0)
+            data-testid="room-item"
+            data-room-id=id.0
+        >
+            <A href=format!("/chat/{id}")>
+                <span class="avatar" aria-hidden="true">
+                    {initial(&summary.title)}
+                    {peer.map(|p| {
+                        view! { <span class="dot" class=("online", move || store.online.with(|o| o.contains(&p)))></span> }
+                    })}
+                </span>
+                <span class="room-text">
+                    <span class="room-title">{summary.title.clone()}</span>
+                    <span class="room-preview">{preview.unwrap_or_else(|| "No messages yet".to_string())}</span>
+                </span>
+                {(unread > 0)
+                    .then(|| {
+                        view! {
+                            <span class="badge" data-testid="unread-badge" aria-label=format!("{unread} unread")>
+                                {if unread > 99 { "99+".to_string() } else { unread.to_string() }}
+                            </span>
+                        }
+                    })}
+            </A>
+        </li>
+    }
+}

@@ -1,0 +1,23 @@
+//! The list of rooms in the sidebar, most recent first, kept live by the chat store.
+
+use leptos::prelude::*;
+
+use super::room_item::RoomItem;
+use crate::state::chat::use_chat;
+
+#[component]
+pub fn RoomList() -> impl IntoView {
+    let store = use_chat();
+    view! {
+        <ul class="room-list" data-testid="room-list">
+            <For
+                each=move || store.rooms.get()
+                key=|s| (s.room.id, s.unread, s.last_message.as_ref().map(|m| m.id), s.title.clone())
+                children=move |s| view! { <RoomItem summary=s /> }
+            />
+        </ul>
+        <Show when=move || store.rooms.with(Vec::is_empty)>
+            <p class="empty-list">"No conversations yet. Start one with “New chat”."</p>
+        </Show>
+    }
+}

@@ -1,0 +1,121 @@
+//! A connection's outbound queue: bounded, single consumer, and allocation-free while empty.
+//!
+//! It behaves like a bounded `tokio::sync::mpsc` channel with one sender (the hub) and one
+//! receiver (the connection's task): `try_send` fails when full, and the receiver sees the end
+//! once the sender is dropped and the queue is drained. Unlike tokio's channel it preallocates
+//! nothing, so ten thousand idle connections do not carry ten thousand empty blocks.
+
+use std::{
+    collections::VecDeque,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+};
+
+use parking_lot::Mutex;
+use tokio::sync::Notify;
+
+struct Shared<T> {
+    queue: Mutex<VecDeque<T>>,
+    notify: Notify,
+    closed: AtomicBool,
+    capacity: usize,
+}
+
+pub struct Sender<T>(Arc<Shared<T>>);
+pub struct Receiver<T>(Arc<Shared<T>>);
+
+pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
+    let shared = Arc::new(Shared {
+        queue: Mutex::new(VecDeque::new()),
+        notify: Notify::new(),
+        closed: AtomicBool::new(false),
+        capacity: capacity.max(1),
+    });
+    (Sender(shared.clone()), Receiver(shared))
+}
+
+impl<T> Sender<T> {
+    /// Queues an item; gives it back when the queue is full.
+    pub fn try_send(&self, item: T) -> Result<(), T> {
+        {
+            let mut q = self.0.queue.lock();
+            if q.len() >= self.0.capacity {
+                return Err(item);
+            }
+            q.push_back(item);
+        }
+        self.0.notify.notify_one();
+        Ok(())
+    }
+}
+
+impl<T> Drop for Sender<T> {
+    fn drop(&mut self) {
+        self.0.closed.store(true, Ordering::Release);
+        self.0.notify.notify_one();
+    }
+}
+
+impl<T> Receiver<T> {
+    /// The next item, waiting for one; `None` once the sender is gone and the queue is empty.
+    pub async fn recv(&mut self) -> Option<T> {
+        loop {
+            // Registered before checking, so a send in between still wakes us.
+            let notified = self.0.notify.notified();
+            if let Some(item) = self.0.pop() {
+                return Some(item);
+            }
+            if self.0.closed.load(Ordering::Acquire) {
+                return self.0.pop();
+            }
+            notified.await;
+        }
+    }
+
+    /// The next item if one is queued.
+    pub fn try_recv(&mut self) -> Option<T> {
+        self.0.pop()
+    }
+}
+
+impl<T> Shared<T> {
+    fn pop(&self) -> Option<T> {
+        let mut q = self.queue.lock();
+        let item = q.pop_front();
+        // Give back the memory a burst needed once it has drained.
+        if q.is_empty() && q.capacity() > 64 {
+            *q = VecDeque::new();
+        }
+        item
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn bounded_fifo_that_ends_when_the_sender_drops() {
+        let (tx, mut rx) = channel(2);
+        assert!(tx.try_send(1).is_ok());
+        assert!(tx.try_send(2).is_ok());
+        assert_eq!(tx.try_send(3), Err(3), "full");
+        assert_eq!(rx.recv().await, Some(1));
+        assert!(tx.try_send(3).is_ok());
+        drop(tx);
+        assert_eq!(rx.recv().await, Some(2));
+        assert_eq!(rx.recv().await, Some(3));
+        assert_eq!(rx.recv().await, None);
+    }
+
+    #[tokio::test]
+    async fn a_waiting_receiver_is_woken() {
+        let (tx, mut rx) = channel(4);
+        let waiter = tokio::spawn(async move { rx.recv().await });
+        tokio::task::yield_now().await;
+        tx.try_send(7).unwrap();
+        assert_eq!(waiter.await.unwrap(), Some(7));
+    }
+}
