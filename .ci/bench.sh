@@ -1,25 +1,34 @@
 #!/usr/bin/env bash
 # The benchmark (not a test): a release server pinned to core 0 over a fresh SQLite file, the
-# load generator pinned to core 1. Prints the figures recorded in the README.
-#   bash .ci/bench.sh                      # fan-out and idle scenarios with the README's numbers
+# load generator pinned to core 1. Each scenario gets a fresh server. Prints the figures
+# recorded in the README.
+#   bash .ci/bench.sh                      # the README's scenarios
 #   bash .ci/bench.sh fanout --rate 2000   # one scenario with other settings
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$CONFAB_ROOT"
 cargo build --release -p server --bins
 ulimit -n "$(ulimit -Hn)"
-dir="$(mktemp -d)"
 port="${CONFAB_BENCH_PORT:-3400}"
-CONFAB_ADDR="127.0.0.1:$port" DATABASE_URL="sqlite://$dir/bench.db" CONFAB_DATA_DIR="$dir" RUST_LOG=warn \
-  CONFAB_LOGIN_BURST_PER_IP=100000 taskset -c 0 "$CARGO_TARGET_DIR/release/server" &
-pid=$!
-trap 'kill $pid 2>/dev/null; rm -rf "$dir"' EXIT
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-gen() { taskset -c 1 "$CARGO_TARGET_DIR/release/confab-loadgen" --url "http://127.0.0.1:$port" --server-pid "$pid" "$@"; }
-if [ $# -gt 0 ]; then
-  gen "$@"
-else
-  gen fanout --members 100 --senders 10 --rate 1000 --seconds 10
+
+scenario() {
+  local dir pid
+  dir="$(mktemp -d)"
+  CONFAB_ADDR="127.0.0.1:$port" DATABASE_URL="sqlite://$dir/bench.db" CONFAB_DATA_DIR="$dir" RUST_LOG=warn \
+    CONFAB_LOGIN_BURST_PER_IP=100000 taskset -c 0 "$CARGO_TARGET_DIR/release/server" 2>/dev/null &
+  pid=$!
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+  taskset -c 1 "$CARGO_TARGET_DIR/release/confab-loadgen" --url "http://127.0.0.1:$port" --server-pid "$pid" "$@" || true
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  rm -rf "$dir"
   echo
-  gen idle --connections 10000
+}
+
+if [ $# -gt 0 ]; then
+  scenario "$@"
+else
+  scenario fanout --members 100 --senders 10 --rate 1000 --seconds 10
+  scenario fanout --members 2 --senders 1 --rate 1000 --seconds 10
+  scenario idle --connections 10000
 fi
