@@ -78,11 +78,14 @@ async fn connection(mut socket: WebSocket, service: Arc<ChatService>, user: User
     };
     let (tx, mut rx) = crate::outbox::channel(service.hub.config().queue_capacity);
     let (conn, online) = service.hub.connect(user.id, &rooms, tx);
+    // Nothing held across the connection's lifetime but what it needs: locals still in scope
+    // live in the task for as long as it runs.
+    drop(rooms);
     let mut session = Session { user, conn, sent_up_to: HashMap::new() };
     tracing::debug!(conn, user = %session.user.id, "websocket connected");
 
-    let hello = ServerFrame::Hello { user: session.user.clone(), online };
-    let mut alive = socket.send(text(Frame::new(&hello).text)).await.is_ok();
+    let hello = Frame::new(&ServerFrame::Hello { user: session.user.clone(), online }).text;
+    let mut alive = socket.send(text(hello)).await.is_ok();
     let mut heartbeat = tokio::time::interval_at(Instant::now() + HEARTBEAT, HEARTBEAT);
     let mut last_heard = Instant::now();
 
