@@ -35,6 +35,8 @@ use crate::{
 /// How often the server pings; a connection silent for three intervals is dead.
 const HEARTBEAT: Duration = Duration::from_secs(20);
 const DEAD_AFTER: Duration = Duration::from_secs(60);
+/// Queued frames written with one flush, at most (well below the write buffer's limit).
+const MAX_BATCH_BYTES: usize = 256 * 1024;
 /// Close code for slow consumers: "try again later" (RFC 6455 registry, 1013).
 const CLOSE_TRY_AGAIN: u16 = 1013;
 
@@ -53,7 +55,10 @@ pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, ws: WebS
     // A small read buffer: tungstenite allocates it up front for every connection, and client
     // frames are small (larger ones grow it as needed).
     ws.read_buffer_size(256)
-        .write_buffer_size(0)
+        // Frames fed in a batch are written with one system call at the flush (0 would write
+        // each frame on its own); a consumer that stops reading is bounded here and by the hub.
+        .write_buffer_size(64 * 1024)
+        .max_write_buffer_size(4 * 1024 * 1024)
         .max_message_size(MAX_CLIENT_FRAME_BYTES)
         .max_frame_size(MAX_CLIENT_FRAME_BYTES)
         .on_upgrade(move |socket| connection(socket, service, user))
@@ -111,15 +116,18 @@ async fn connection(mut socket: WebSocket, service: Arc<ChatService>, user: User
             queued = rx.recv() => {
                 alive = match queued {
                     Some(first) => {
-                        // Write everything already queued with one flush: under load that is
-                        // one syscall for many frames.
+                        // Everything already queued goes out with one flush: one system call
+                        // for many frames under load (a send through the kernel's TCP stack
+                        // costs far more than building the frame), at once when quiet.
                         let mut batch = Vec::with_capacity(8);
+                        let mut bytes = 0;
                         let mut next = Some(first);
                         while let Some(frame) = next {
                             if !already_sent(&session, &frame) {
+                                bytes += frame.text.len();
                                 batch.push(text(frame.text));
                             }
-                            next = if batch.len() < 64 { rx.try_recv() } else { None };
+                            next = if bytes < MAX_BATCH_BYTES { rx.try_recv() } else { None };
                         }
                         send_batch(&mut socket, batch.into_iter()).await
                     }
