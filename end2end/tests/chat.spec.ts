@@ -36,11 +36,8 @@ test("two people chat privately in real time, with typing and presence", async (
   const bob = await newUser(browser, "bob", "Bob");
 
   // Alice starts a private chat with Bob from the dialog.
-  await alice.page.getByTestId("new-chat").click();
-  await alice.page.getByTestId("user-search").fill(bob.username);
-  await alice.page.getByTestId("user-result").filter({ hasText: bob.username }).getByRole("button", { name: "Message" }).click();
+  await startPrivateChat(alice.page, bob.username, "Bob");
   await expect(alice.page).toHaveURL(/\/chat\/\d+$/);
-  await expect(alice.page.getByTestId("room-title")).toHaveText("Bob");
 
   // Bob's sidebar learns about the room without a reload.
   await openRoomFromSidebar(bob.page, "Alice");
@@ -83,10 +80,7 @@ test("two people chat privately in real time, with typing and presence", async (
 test("unread badges count messages in rooms that are not open", async ({ browser }) => {
   const alice = await newUser(browser, "ann", "Ann");
   const bob = await newUser(browser, "ben", "Ben");
-  await alice.page.getByTestId("new-chat").click();
-  await alice.page.getByTestId("user-search").fill(bob.username);
-  await alice.page.getByTestId("user-result").filter({ hasText: bob.username }).getByRole("button", { name: "Message" }).click();
-  await expect(alice.page.getByTestId("room-title")).toHaveText("Ben");
+  await startPrivateChat(alice.page, bob.username, "Ben");
 
   // Bob stays on /chat with no room open.
   await expect(bob.page.getByTestId("room-item").filter({ hasText: "Ann" })).toBeVisible();

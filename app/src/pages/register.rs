@@ -5,28 +5,16 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
-use crate::{
-    api::Register,
-    components::form_error::FormError,
-    state::session::{safe_next, use_session},
-    types::limits,
-};
+use crate::{api::Register, components::form_error::FormError, state::session::follow_login, types::limits};
 
 #[component]
 pub fn Register() -> impl IntoView {
-    let session = use_session();
     let action = ServerAction::<Register>::new();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_else(|| "/chat".to_string());
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     let invalid = move |field: &'static str| move || error.get().is_some_and(|e| e.field() == Some(field));
-    let navigate = leptos_router::hooks::use_navigate();
-    Effect::new(move || {
-        if let Some(Ok(user)) = action.value().get() {
-            session.set_user(Some(user));
-            navigate(&safe_next(query.read_untracked().get("next")), Default::default());
-        }
-    });
+    follow_login(action.value());
 
     view! {
         <Title text="Create an account" />

@@ -43,6 +43,20 @@ pub fn use_session() -> Session {
     expect_context::<Session>()
 }
 
+/// After a login or registration succeeds (`result` is the action's value): record the user
+/// and go to the page named by `?next=`.
+pub fn follow_login(result: impl Get<Value = Option<Result<User, AppError>>> + Send + Sync + 'static) {
+    let session = use_session();
+    let query = leptos_router::hooks::use_query_map();
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move || {
+        if let Some(Ok(user)) = result.get() {
+            session.set_user(Some(user));
+            navigate(&safe_next(query.read_untracked().get("next")), Default::default());
+        }
+    });
+}
+
 /// Only same-site paths are followed after login, never another origin.
 pub fn safe_next(next: Option<String>) -> String {
     match next {

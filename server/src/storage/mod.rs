@@ -69,6 +69,23 @@ pub struct NewMessage<'a> {
     pub client_id: Option<&'a str>,
 }
 
+impl NewMessage<'_> {
+    /// The message as stored under `id`.
+    fn stored(&self, id: i64, created_at: i64) -> Message {
+        Message {
+            id: MessageId(id),
+            room_id: self.room,
+            sender_id: self.sender.id,
+            sender_name: self.sender.display_name.clone(),
+            kind: self.kind,
+            content: self.content.to_string(),
+            client_id: self.client_id.map(str::to_string),
+            created_at,
+            edited_at: None,
+        }
+    }
+}
+
 pub struct Storage {
     pool: AnyPool,
     dialect: Dialect,
@@ -512,20 +529,7 @@ impl Storage {
             .fetch_optional(&self.pool)
             .await;
             match inserted {
-                Ok(Some(_)) => {
-                    let message = Message {
-                        id: MessageId(id),
-                        room_id: new.room,
-                        sender_id: new.sender.id,
-                        sender_name: new.sender.display_name.clone(),
-                        kind: new.kind,
-                        content: new.content.to_string(),
-                        client_id: new.client_id.map(str::to_string),
-                        created_at,
-                        edited_at: None,
-                    };
-                    return Ok(Stored { message, created: true });
-                }
+                Ok(Some(_)) => return Ok(Stored { message: new.stored(id, created_at), created: true }),
                 // Lost a race with a concurrent retry of the same client id.
                 Ok(None) => {
                     let client_id = new.client_id.unwrap_or_default();
@@ -604,20 +608,7 @@ impl Storage {
         let mut out = Vec::with_capacity(batch.len());
         for (new, &(id, created_at)) in batch.iter().zip(&rows) {
             if inserted.contains(&id) {
-                out.push(Stored {
-                    message: Message {
-                        id: MessageId(id),
-                        room_id: new.room,
-                        sender_id: new.sender.id,
-                        sender_name: new.sender.display_name.clone(),
-                        kind: new.kind,
-                        content: new.content.to_string(),
-                        client_id: new.client_id.map(str::to_string),
-                        created_at,
-                        edited_at: None,
-                    },
-                    created: true,
-                });
+                out.push(Stored { message: new.stored(id, created_at), created: true });
             } else {
                 let existing = self.message_by_client_id(new.sender.id, new.client_id.unwrap_or_default()).await?;
                 out.push(Stored { message: existing.ok_or(StorageError::NotFound)?, created: false });
