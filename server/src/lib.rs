@@ -75,6 +75,21 @@ impl FromRef<AppState> for LeptosOptions {
 
 /// The Leptos options from cargo-leptos' environment, with defaults for plain `cargo run`.
 pub fn leptos_options() -> anyhow_lite::Result<LeptosOptions> {
+    // cargo-leptos names the output at build or run time; a plain `cargo build` does neither,
+    // and Leptos would then print a confusing warning at every start.
+    if option_env!("LEPTOS_OUTPUT_NAME").is_none() && std::env::var_os("LEPTOS_OUTPUT_NAME").is_none() {
+        let var = |key: &str, default: &str| std::env::var(key).unwrap_or_else(|_| default.to_string());
+        let addr = var("LEPTOS_SITE_ADDR", "127.0.0.1:3000");
+        return Ok(LeptosOptions::builder()
+            .output_name("confab")
+            .site_root(var("LEPTOS_SITE_ROOT", "target/site"))
+            .site_pkg_dir(var("LEPTOS_SITE_PKG_DIR", "pkg"))
+            .site_addr(
+                addr.parse::<SocketAddr>()
+                    .map_err(|e| anyhow_lite::Error(format!("LEPTOS_SITE_ADDR {addr:?}: {e}")))?,
+            )
+            .build());
+    }
     let mut options = get_configuration(None).map_err(|e| anyhow_lite::Error(e.to_string()))?.leptos_options;
     if options.output_name.is_empty() {
         options.output_name = "confab".into();
