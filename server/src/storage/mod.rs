@@ -507,114 +507,57 @@ impl Storage {
     // ---- messages -------------------------------------------------------------------------
 
     /// Stores a message exactly once per `(sender, client_id)`: a retry returns the original.
-    /// One statement in the common case: `ON CONFLICT DO NOTHING` detects a retry, and only then
-    /// is the original read back.
     pub async fn insert_message(&self, new: NewMessage<'_>, now: i64) -> Result<Stored> {
-        // A collision on the id itself is only possible between nodes; take the next id then.
-        for _ in 0..3 {
-            let id = self.ids.next(now);
-            let created_at = IdGenerator::millis_of(id).max(now);
-            let inserted = sqlx::query_scalar::<_, i64>(
-                "INSERT INTO messages (room_id, id, sender_id, kind, content, client_id, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
-                 ON CONFLICT (sender_id, client_id) DO NOTHING RETURNING id",
-            )
-            .bind(new.room.0)
-            .bind(id)
-            .bind(new.sender.id.0)
-            .bind(new.kind.as_str())
-            .bind(new.content)
-            .bind(new.client_id)
-            .bind(created_at)
-            .fetch_optional(&self.pool)
-            .await;
-            match inserted {
-                Ok(Some(_)) => return Ok(Stored { message: new.stored(id, created_at), created: true }),
-                // Lost a race with a concurrent retry of the same client id.
-                Ok(None) => {
-                    let client_id = new.client_id.unwrap_or_default();
-                    let existing = self.message_by_client_id(new.sender.id, client_id).await?;
-                    return existing.map(|message| Stored { message, created: false }).ok_or(StorageError::NotFound);
-                }
-                Err(e) if is_unique_violation(&e) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(StorageError::Conflict)
+        self.insert_messages(&[new], now).await?.pop().ok_or(StorageError::NotFound)
     }
 
-    /// Stores many messages in one statement and one commit (group commit): the rows are
-    /// given ids in order, so their order is the batch's. Each result says whether this call
-    /// created the message or found the original of a retried `client_id`.
+    /// Stores messages in one statement and one commit (group commit). Rows get ids in batch
+    /// order, so their order is the batch's. `ON CONFLICT DO NOTHING` detects a retried
+    /// `client_id`; only then is the original read back. Each result says whether this call
+    /// created the message.
     pub async fn insert_messages(&self, batch: &[NewMessage<'_>], now: i64) -> Result<Vec<Stored>> {
-        if batch.len() <= 1 {
-            let mut out = Vec::with_capacity(1);
-            for new in batch {
-                out.push(self.insert_message(*new, now).await?);
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = insert_messages_sql(batch.len());
+        // A collision on the id itself is only possible between nodes; take new ids then.
+        for _ in 0..3 {
+            let rows: Vec<(i64, i64)> = batch
+                .iter()
+                .map(|_| {
+                    let id = self.ids.next(now);
+                    (id, IdGenerator::millis_of(id).max(now))
+                })
+                .collect();
+            let mut query = sqlx::query_scalar::<_, i64>(&sql);
+            for (new, &(id, created_at)) in batch.iter().zip(&rows) {
+                query = query
+                    .bind(new.room.0)
+                    .bind(id)
+                    .bind(new.sender.id.0)
+                    .bind(new.kind.as_str())
+                    .bind(new.content)
+                    .bind(new.client_id)
+                    .bind(created_at);
+            }
+            let inserted: std::collections::HashSet<i64> = match query.fetch_all(&self.pool).await {
+                Ok(ids) => ids.into_iter().collect(),
+                Err(e) if is_unique_violation(&e) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            let mut out = Vec::with_capacity(batch.len());
+            for (new, &(id, created_at)) in batch.iter().zip(&rows) {
+                if inserted.contains(&id) {
+                    out.push(Stored { message: new.stored(id, created_at), created: true });
+                } else {
+                    let client_id = new.client_id.unwrap_or_default();
+                    let existing = self.message_by_client_id(new.sender.id, client_id).await?;
+                    out.push(Stored { message: existing.ok_or(StorageError::NotFound)?, created: false });
+                }
             }
             return Ok(out);
         }
-        let rows: Vec<(i64, i64)> = batch
-            .iter()
-            .map(|_| {
-                let id = self.ids.next(now);
-                (id, IdGenerator::millis_of(id).max(now))
-            })
-            .collect();
-        let mut sql = String::from(
-            "INSERT INTO messages (room_id, id, sender_id, kind, content, client_id, created_at, updated_at) VALUES ",
-        );
-        for i in 0..batch.len() {
-            let p = i * 7;
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                p + 1,
-                p + 2,
-                p + 3,
-                p + 4,
-                p + 5,
-                p + 6,
-                p + 7,
-                p + 7
-            ));
-        }
-        sql.push_str(" ON CONFLICT (sender_id, client_id) DO NOTHING RETURNING id");
-        let mut query = sqlx::query_scalar::<_, i64>(&sql);
-        for (new, &(id, created_at)) in batch.iter().zip(&rows) {
-            query = query
-                .bind(new.room.0)
-                .bind(id)
-                .bind(new.sender.id.0)
-                .bind(new.kind.as_str())
-                .bind(new.content)
-                .bind(new.client_id)
-                .bind(created_at);
-        }
-        let inserted: std::collections::HashSet<i64> = match query.fetch_all(&self.pool).await {
-            Ok(ids) => ids.into_iter().collect(),
-            // An id taken by another node: fall back to one statement per message.
-            Err(e) if is_unique_violation(&e) => {
-                let mut out = Vec::with_capacity(batch.len());
-                for new in batch {
-                    out.push(self.insert_message(*new, now).await?);
-                }
-                return Ok(out);
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let mut out = Vec::with_capacity(batch.len());
-        for (new, &(id, created_at)) in batch.iter().zip(&rows) {
-            if inserted.contains(&id) {
-                out.push(Stored { message: new.stored(id, created_at), created: true });
-            } else {
-                let existing = self.message_by_client_id(new.sender.id, new.client_id.unwrap_or_default()).await?;
-                out.push(Stored { message: existing.ok_or(StorageError::NotFound)?, created: false });
-            }
-        }
-        Ok(out)
+        Err(StorageError::Conflict)
     }
 
     async fn message_by_client_id(&self, sender: UserId, client_id: &str) -> Result<Option<Message>> {
@@ -707,6 +650,21 @@ async fn add_participant(
     .await
     .map_err(|e| if is_foreign_key_violation(&e) { StorageError::NotFound } else { StorageError::Db(e) })?;
     Ok(done.rows_affected() > 0)
+}
+
+/// `INSERT … VALUES (…), (…) … RETURNING id` for `rows` messages, seven parameters each.
+fn insert_messages_sql(rows: usize) -> String {
+    let values: Vec<String> = (0..rows)
+        .map(|i| {
+            let p = i * 7;
+            format!("(${}, ${}, ${}, ${}, ${}, ${}, ${t}, ${t})", p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, t = p + 7)
+        })
+        .collect();
+    format!(
+        "INSERT INTO messages (room_id, id, sender_id, kind, content, client_id, created_at, updated_at) VALUES {} \
+         ON CONFLICT (sender_id, client_id) DO NOTHING RETURNING id",
+        values.join(", ")
+    )
 }
 
 fn prepare_sqlite_file(url: &str) -> Result<String> {
