@@ -14,6 +14,13 @@ use crate::{
 pub fn ChatSidebar(rooms: Resource<Result<Vec<RoomSummary>, AppError>>) -> impl IntoView {
     let store = use_chat();
     let dialog_open = RwSignal::new(false);
+    // The store follows the fetched list. An effect, not the render, writes it: writing a
+    // signal while the page hydrates can disturb the DOM that is being adopted.
+    Effect::new(move || match rooms.get() {
+        Some(Ok(list)) => store.rooms.set(list),
+        Some(Err(e)) => store.notice.set(Some(e.to_string())),
+        None => {}
+    });
     let status = move || match store.connection.get() {
         Connection::Online => "Connected".to_string(),
         Connection::Connecting => "Connecting…".to_string(),
@@ -35,19 +42,7 @@ pub fn ChatSidebar(rooms: Resource<Result<Vec<RoomSummary>, AppError>>) -> impl 
             >
                 {status}
             </p>
-            <Transition fallback=|| view! { <p class="loading">"Loading chats…"</p> }>
-                {move || {
-                    rooms
-                        .get()
-                        .map(|result| match result {
-                            Ok(list) => {
-                                store.rooms.set(list);
-                                view! { <RoomList /> }.into_any()
-                            }
-                            Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
-                        })
-                }}
-            </Transition>
+            <RoomList />
             <NewChatDialog open=dialog_open add_to=None />
         </aside>
     }

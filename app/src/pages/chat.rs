@@ -26,8 +26,12 @@ fn ChatShell(user: User) -> impl IntoView {
     provide_context(store);
     let rooms = Resource::new(move || store.rooms_version.get(), |_| api::list_rooms());
     // Effects run only in the browser: that is where the signal stream lives.
-    Effect::new(move || socket::connect(store));
-    on_cleanup(socket::disconnect);
+    let stream = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    Effect::new({
+        let stream = stream.clone();
+        move || stream.store(socket::connect(store), std::sync::atomic::Ordering::Relaxed)
+    });
+    on_cleanup(move || socket::disconnect(stream.load(std::sync::atomic::Ordering::Relaxed)));
     let title = move || match store.total_unread() {
         0 => "Chat".to_string(),
         n => format!("({n}) Chat"),

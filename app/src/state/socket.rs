@@ -12,18 +12,25 @@ use leptos::prelude::*;
 use super::chat::ChatStore;
 use crate::{protocol::ClientFrame, types::RoomId};
 
-/// Opens the stream for `store` (browser only).
-pub fn connect(store: ChatStore) {
+/// Opens the stream for `store` (browser only), replacing any earlier one, and returns a
+/// token for [`disconnect`].
+pub fn connect(store: ChatStore) -> u64 {
     #[cfg(feature = "hydrate")]
-    imp::connect(store);
+    return imp::connect(store);
     #[cfg(not(feature = "hydrate"))]
-    let _ = store;
+    {
+        let _ = store;
+        0
+    }
 }
 
-/// Closes the stream for good (leaving the chat screen).
-pub fn disconnect() {
+/// Closes the stream for good (leaving the chat screen), unless a newer [`connect`] has
+/// taken over: a chat screen being replaced must not close its successor's stream.
+pub fn disconnect(token: u64) {
     #[cfg(feature = "hydrate")]
-    imp::disconnect();
+    imp::disconnect(token);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = token;
 }
 
 /// Sends a frame if connected; returns false when offline (the caller keeps what matters).
@@ -80,6 +87,8 @@ mod imp {
 
     thread_local! {
         static CONN: RefCell<Option<Conn>> = const { RefCell::new(None) };
+        /// Who opened the current stream (see `connect`'s token).
+        static OWNER: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
         /// The window's `online`/`offline` listeners, removed on disconnect.
         static NETWORK: RefCell<Option<[Listener; 2]>> = const { RefCell::new(None) };
     }
@@ -92,7 +101,10 @@ mod imp {
         Some(format!("{scheme}://{}/ws", loc.host().ok()?))
     }
 
-    pub fn connect(store: ChatStore) {
+    pub fn connect(store: ChatStore) -> u64 {
+        close_all();
+        let token = OWNER.get() + 1;
+        OWNER.set(token);
         open(store, 0);
         // The browser knows about network changes before a socket times out: drop the socket
         // when it goes offline (messages wait in the outbox), reconnect at once when back.
@@ -109,6 +121,7 @@ mod imp {
         let _ = w.add_event_listener_with_callback("offline", offline.as_ref().unchecked_ref());
         let _ = w.add_event_listener_with_callback("online", online.as_ref().unchecked_ref());
         NETWORK.with_borrow_mut(|n| *n = Some([offline, online]));
+        token
     }
 
     fn open(store: ChatStore, attempts: u32) {
@@ -230,7 +243,13 @@ mod imp {
         );
     }
 
-    pub fn disconnect() {
+    pub fn disconnect(token: u64) {
+        if OWNER.get() == token {
+            close_all();
+        }
+    }
+
+    fn close_all() {
         if let Some([offline, online]) = NETWORK.with_borrow_mut(|n| n.take()) {
             let w = window();
             let _ = w.remove_event_listener_with_callback("offline", offline.as_ref().unchecked_ref());
