@@ -282,15 +282,6 @@ impl Hub {
         self.drop_slow(&mut st, slow);
     }
 
-    /// Sends a frame to one connection.
-    pub fn send_to_conn(self: &Arc<Self>, conn: ConnId, frame: Frame) {
-        let mut st = self.state.lock();
-        let failed = st.conns.get(&conn).is_some_and(|c| c.tx.try_send(frame).is_err());
-        if failed {
-            self.drop_slow(&mut st, vec![conn]);
-        }
-    }
-
     fn send_all(&self, st: &mut State, frame: &Frame, except: Option<ConnId>) {
         // Presence is rare and small: a full queue here is left to the next room broadcast to
         // detect, which keeps this path free of re-entrant removal.

@@ -161,9 +161,8 @@ impl ChatService {
     }
 
     /// Tells every member's connections that a room changed, so they refetch it.
-    async fn announce_room(&self, room: RoomId, extra: &[UserId]) -> Result<(), AppError> {
-        let mut members = self.storage.member_ids(room).await.map_err(storage_error)?;
-        members.extend_from_slice(extra);
+    async fn announce_room(&self, room: RoomId) -> Result<(), AppError> {
+        let members = self.storage.member_ids(room).await.map_err(storage_error)?;
         self.hub.send_to_users(&members, &Frame::new(&ServerFrame::RoomUpdated { room_id: room }));
         Ok(())
     }
@@ -322,7 +321,7 @@ impl ChatBackend for ChatService {
         for user in [me.id, other] {
             self.hub.subscribe_user(user, room);
         }
-        self.announce_room(room, &[]).await?;
+        self.announce_room(room).await?;
         self.summary(me, room).await
     }
 
@@ -348,7 +347,7 @@ impl ChatBackend for ChatService {
         for &m in &members {
             self.hub.subscribe_user(m, room);
         }
-        self.announce_room(room, &[]).await?;
+        self.announce_room(room).await?;
         self.summary(me, room).await
     }
 
@@ -385,7 +384,7 @@ impl ChatBackend for ChatService {
         for &u in &added {
             self.hub.subscribe_user(u, room);
         }
-        self.announce_room(room, &[]).await?;
+        self.announce_room(room).await?;
         self.room_details(me, room).await
     }
 
@@ -396,7 +395,7 @@ impl ChatBackend for ChatService {
         self.hub.typing(room, me, false);
         self.hub.unsubscribe_user(me.id, room);
         self.hub.send_to_users(&[me.id], &Frame::new(&ServerFrame::RoomRemoved { room_id: room }));
-        self.announce_room(room, &[]).await
+        self.announce_room(room).await
     }
 
     async fn rename_room(&self, me: &User, room: RoomId, name: &str) -> Result<RoomSummary, AppError> {
@@ -407,7 +406,7 @@ impl ChatBackend for ChatService {
             return Err(AppError::invalid("room_id", "Private conversations have no name to change."));
         }
         self.storage.rename_room(room, &name, now_ms()).await.map_err(storage_error)?;
-        self.announce_room(room, &[]).await?;
+        self.announce_room(room).await?;
         self.summary(me, room).await
     }
 

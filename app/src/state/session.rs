@@ -23,11 +23,6 @@ impl Session {
         self.fetched.get().map(|r| r.ok().flatten())
     }
 
-    /// The logged-in user, once known.
-    pub fn current(&self) -> Option<User> {
-        self.state().flatten()
-    }
-
     /// Records the outcome of a login, registration (`Some`) or logout (`None`).
     pub fn set_user(&self, user: Option<User>) {
         self.known.set(Some(user));

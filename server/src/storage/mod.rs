@@ -88,7 +88,6 @@ impl NewMessage<'_> {
 
 pub struct Storage {
     pool: AnyPool,
-    dialect: Dialect,
     ids: IdGenerator,
     /// SQLite files: the background checkpointer (see [`checkpoint_loop`]).
     checkpointer: Option<tokio::task::JoinHandle<()>>,
@@ -173,14 +172,10 @@ impl Storage {
             Dialect::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
         let checkpointer = (dialect == Dialect::Sqlite && !memory).then(|| tokio::spawn(checkpoint_loop(options)));
-        let storage = Self { pool, dialect, ids: IdGenerator::default(), checkpointer };
+        let storage = Self { pool, ids: IdGenerator::default(), checkpointer };
         let max: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM messages").fetch_one(&storage.pool).await?;
         storage.ids.observe(max.unwrap_or(0));
         Ok(storage)
-    }
-
-    pub fn dialect(&self) -> Dialect {
-        self.dialect
     }
 
     pub fn pool(&self) -> &AnyPool {
