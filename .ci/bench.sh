@@ -4,6 +4,7 @@
 # recorded in the README.
 #   bash .ci/bench.sh                      # the README's scenarios
 #   bash .ci/bench.sh fanout --rate 2000   # one scenario with other settings
+#   bash .ci/bench.sh floor --frames-per-write 3
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$CONFAB_ROOT"
@@ -25,10 +26,24 @@ scenario() {
   echo
 }
 
-if [ $# -gt 0 ]; then
+# The kernel's own cost of the fan-out's writes on this machine, without Confab (the
+# generator pins its writer thread to core 0 and its reader thread to core 1).
+floor() {
+  "$CARGO_TARGET_DIR/release/confab-loadgen" floor "$@"
+  echo
+}
+
+if [ "${1:-}" = floor ]; then
+  shift
+  floor "$@"
+elif [ $# -gt 0 ]; then
   scenario "$@"
 else
   scenario fanout --members 100 --senders 10 --rate 1000 --seconds 10
+  CONFAB_COMMIT_INTERVAL_MS=1 scenario fanout --members 100 --senders 10 --rate 1000 --seconds 10
+  CONFAB_COMMIT_INTERVAL_MS=4 scenario fanout --members 100 --senders 10 --rate 1000 --seconds 10
   scenario fanout --members 2 --senders 1 --rate 1000 --seconds 10
   scenario idle --connections 10000
+  floor --connections 100 --rate 1000 --frames-per-write 1
+  floor --connections 100 --rate 1000 --frames-per-write 5
 fi

@@ -48,6 +48,12 @@ pub struct Config {
     /// Frames queued per WebSocket before the client counts as too slow and is disconnected
     #[arg(long, env = "CONFAB_WS_QUEUE", default_value_t = 1024)]
     pub ws_queue: usize,
+
+    /// Least milliseconds between two message commits. Under load, messages arriving within
+    /// this window share one commit and one write per recipient (less CPU per delivery, up to
+    /// this much added latency); a message arriving when the server is quiet goes out at once.
+    #[arg(long, env = "CONFAB_COMMIT_INTERVAL_MS", default_value_t = crate::service::DEFAULT_COMMIT_INTERVAL_MS)]
+    pub commit_interval_ms: u64,
 }
 
 impl Config {

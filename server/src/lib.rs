@@ -109,7 +109,11 @@ pub async fn build_state(config: Config, leptos_options: LeptosOptions) -> anyho
         per_ip_burst: config.login_burst_per_ip,
         ..LoginLimits::default()
     });
-    let service_config = ServiceConfig { session_ttl: config.session_ttl(), secure_cookies: config.secure_cookies };
+    let service_config = ServiceConfig {
+        session_ttl: config.session_ttl(),
+        secure_cookies: config.secure_cookies,
+        commit_interval: Duration::from_millis(config.commit_interval_ms),
+    };
     let service =
         ChatService::new(storage, hub, limiter, service_config).await.map_err(|e| anyhow_lite::Error(e.to_string()))?;
     Ok(AppState { leptos_options, service, config: Arc::new(config) })

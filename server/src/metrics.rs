@@ -24,6 +24,7 @@ pub async fn track(req: Request<Body>, next: Next) -> Response {
 
 pub async fn render(State(state): State<AppState>) -> String {
     let hub = &state.service.hub;
+    let writes = &state.service.writes;
     let lines = [
         ("confab_http_requests_total", "counter", HTTP_REQUESTS.load(Ordering::Relaxed)),
         ("confab_http_server_errors_total", "counter", HTTP_ERRORS.load(Ordering::Relaxed)),
@@ -31,6 +32,8 @@ pub async fn render(State(state): State<AppState>) -> String {
         ("confab_users_online", "gauge", hub.online_users().len() as u64),
         ("confab_frames_delivered_total", "counter", hub.stats.delivered.load(Ordering::Relaxed)),
         ("confab_slow_consumers_dropped_total", "counter", hub.stats.slow_consumers.load(Ordering::Relaxed)),
+        ("confab_messages_stored_total", "counter", writes.messages.load(Ordering::Relaxed)),
+        ("confab_message_commits_total", "counter", writes.commits.load(Ordering::Relaxed)),
     ];
     lines.iter().map(|(name, kind, value)| format!("# TYPE {name} {kind}\n{name} {value}\n")).collect()
 }

@@ -4,7 +4,14 @@
 //! the WebSocket transport, so both paths share one authorization check per call: every
 //! room operation first asks storage for the caller's role in that room.
 
-use std::{net::IpAddr, sync::Arc, time::Duration};
+use std::{
+    net::IpAddr,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
 
 use app::{
     backend::{ChatBackend, HistoryQuery, NewSession, SESSION_COOKIE},
@@ -33,13 +40,22 @@ pub fn now_ms() -> i64 {
 pub struct ServiceConfig {
     pub session_ttl: Duration,
     pub secure_cookies: bool,
+    /// The least time between two commits of the message writer (see [`write_loop`]).
+    pub commit_interval: Duration,
 }
 
 impl Default for ServiceConfig {
     fn default() -> Self {
-        Self { session_ttl: Duration::from_secs(30 * 24 * 3600), secure_cookies: false }
+        Self {
+            session_ttl: Duration::from_secs(30 * 24 * 3600),
+            secure_cookies: false,
+            commit_interval: Duration::from_millis(DEFAULT_COMMIT_INTERVAL_MS),
+        }
     }
 }
+
+/// See [`ServiceConfig::commit_interval`].
+pub const DEFAULT_COMMIT_INTERVAL_MS: u64 = 0;
 
 pub struct ChatService {
     pub storage: Arc<Storage>,
@@ -48,6 +64,8 @@ pub struct ChatService {
     config: ServiceConfig,
     /// The single writer that stores messages (many per commit) and fans them out in id order.
     writer: mpsc::Sender<Submission>,
+    /// What the writer has done, for `/metrics`.
+    pub writes: Arc<WriteStats>,
     /// Compared against when a username does not exist, so timing does not reveal which do.
     dummy_hash: String,
     roles: parking_lot::Mutex<std::collections::HashMap<(RoomId, UserId), (Role, std::time::Instant)>>,
@@ -58,6 +76,13 @@ const ROLE_CACHE_TTL: Duration = Duration::from_secs(10);
 const WRITE_QUEUE: usize = 4096;
 /// The most messages stored in one statement.
 const MAX_BATCH: usize = 256;
+
+/// Counters of the message writer: messages per commit is how well group commit batches.
+#[derive(Debug, Default)]
+pub struct WriteStats {
+    pub commits: AtomicU64,
+    pub messages: AtomicU64,
+}
 
 /// A message on its way to storage, and who is waiting for the stored copy.
 struct Submission {
@@ -70,12 +95,36 @@ struct Submission {
 }
 
 /// Group commit: takes every message waiting, stores them in one statement (ids in arrival
-/// order), then fans each out and answers its sender. Under load one commit serves many
-/// messages; when quiet a message is stored alone, at once. Being the only writer, it also
-/// makes delivery order equal id order for every room.
-async fn write_loop(storage: Arc<Storage>, hub: Arc<Hub>, mut queue: mpsc::Receiver<Submission>) {
+/// order), then fans each out and answers its sender. Being the only writer, it also makes
+/// delivery order equal id order for every room.
+///
+/// Commits are at least `interval` apart. A message arriving when the writer has been quiet
+/// that long is stored and delivered at once; under load, everything that arrives within an
+/// interval shares one commit, and each recipient's connection one write. On loopback TCP a
+/// write costs far more than the frames it carries, so this is what bounds the CPU spent per
+/// delivery; the price is at most `interval` of added latency, only while busy.
+async fn write_loop(
+    storage: Arc<Storage>,
+    hub: Arc<Hub>,
+    stats: Arc<WriteStats>,
+    mut queue: mpsc::Receiver<Submission>,
+    interval: Duration,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
+    let mut last_commit: Option<tokio::time::Instant> = None;
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        if let Some(next) = last_commit.map(|at| at + interval) {
+            if next > tokio::time::Instant::now() {
+                tokio::time::sleep_until(next).await;
+                while batch.len() < MAX_BATCH {
+                    match queue.try_recv() {
+                        Ok(s) => batch.push(s),
+                        Err(_) => break,
+                    }
+                }
+            }
+        }
+        last_commit = Some(tokio::time::Instant::now());
         let news: Vec<NewMessage> = batch
             .iter()
             .map(|s: &Submission| NewMessage {
@@ -90,6 +139,8 @@ async fn write_loop(storage: Arc<Storage>, hub: Arc<Hub>, mut queue: mpsc::Recei
         drop(news);
         match result {
             Ok(stored) => {
+                stats.commits.fetch_add(1, Ordering::Relaxed);
+                stats.messages.fetch_add(stored.iter().filter(|s| s.created).count() as u64, Ordering::Relaxed);
                 for (sub, stored) in batch.drain(..).zip(stored) {
                     let answer = if stored.message.room_id != sub.room {
                         Err(AppError::conflict("client_id", "This client_id was already used for another room."))
@@ -123,8 +174,9 @@ impl ChatService {
     ) -> Result<Arc<Self>, AppError> {
         let dummy_hash = auth::hash_password(auth::new_token()).await?;
         let (writer, queue) = mpsc::channel(WRITE_QUEUE);
-        tokio::spawn(write_loop(storage.clone(), hub.clone(), queue));
-        Ok(Arc::new(Self { storage, hub, limiter, config, writer, dummy_hash, roles: Default::default() }))
+        let writes = Arc::new(WriteStats::default());
+        tokio::spawn(write_loop(storage.clone(), hub.clone(), writes.clone(), queue, config.commit_interval));
+        Ok(Arc::new(Self { storage, hub, limiter, config, writer, writes, dummy_hash, roles: Default::default() }))
     }
 
     /// The caller's role in a room: the authorization check behind every room operation.

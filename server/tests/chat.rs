@@ -250,6 +250,55 @@ async fn a_slow_consumer_is_cut_off_while_others_keep_receiving() {
     assert_eq!(slow.drain_until_close().await, Some(1013));
 }
 
+/// Under load, messages arriving within the commit interval share one commit (and one write
+/// per recipient): all are still acknowledged, stored and delivered once, in id order.
+#[tokio::test]
+async fn messages_within_the_commit_interval_share_a_commit() {
+    let server = TestServer::start_with(|c| c.commit_interval_ms = 300).await;
+    let owner = server.register("owner").await;
+    let mut senders = Vec::new();
+    for i in 0..8 {
+        senders.push(server.register(&format!("sender{i}")).await);
+    }
+    let room = owner.group("Busy", &senders.iter().collect::<Vec<_>>()).await;
+    let mut listener = owner.connect().await;
+    let mut sockets = Vec::new();
+    for s in &senders {
+        sockets.push(s.connect().await);
+    }
+
+    // One message first: the writer was quiet, so it is stored and delivered alone, at once.
+    let first = sockets[0].send_message(room, "first", "warm-up").await;
+    assert_eq!(listener.recv_type("receive_message").await["message"], first["message"]);
+    // Eight more from eight connections, 20 ms apart: each would be committed alone if the
+    // writer did not wait out the interval.
+    for (i, ws) in sockets.iter_mut().enumerate() {
+        let (id, text) = (format!("m{i}"), format!("message {i}"));
+        ws.send(json!({"type": "send_message", "room_id": room, "client_id": id, "content": text})).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut acked = Vec::new();
+    for ws in &mut sockets {
+        acked.push(ws.recv_type("message_ack").await["message"]["id"].as_i64().unwrap());
+    }
+    acked.sort();
+    let mut heard = Vec::new();
+    for _ in 0..8 {
+        heard.push(listener.recv_type("receive_message").await);
+    }
+    assert_eq!(ids(&heard), acked, "the listener hears each once, in id order");
+    assert!(listener.collect_type("receive_message", Duration::from_millis(200)).await.is_empty(), "nothing twice");
+
+    let metrics = reqwest::get(server.url("/metrics")).await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("confab_messages_stored_total 9"), "{metrics}");
+    let commits: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("confab_message_commits_total "))
+        .and_then(|v| v.parse().ok())
+        .unwrap();
+    assert!(commits <= 3, "the eight shared a commit or two, not eight: {commits}");
+}
+
 #[tokio::test]
 async fn a_three_member_group_with_roles_leave_and_rename() {
     let server = TestServer::start().await;

@@ -1,9 +1,12 @@
 //! `confab-loadgen`: a load generator for a running Confab server (a benchmark, not a test).
 //!
-//! `fanout`: N members in one group, S of them sending R messages/s in total for D seconds.
-//! Reports delivered/s, send→receive latency (p50/p99/max), lost messages and, given the
+//! `fanout`: N members in one group, S of them sending R messages/s in total for D seconds,
+//! spread evenly (each sender's ticks are offset, so messages arrive at a steady rate, not in
+//! bursts). Reports delivered/s, send→receive and send→ack latency, lost messages, the
+//! generator's own CPU (near 100 % means the figures measure the generator) and, given the
 //! server's pid, server CPU time per delivery. `idle`: opens C idle WebSockets and reports the
-//! server's resident memory per connection. See the README's performance section.
+//! server's resident memory per connection. `floor`: no Confab at all, the kernel's cost of
+//! the fan-out's writes on this machine. See the README's performance section.
 
 use std::{
     collections::HashSet,
@@ -53,6 +56,23 @@ enum Scenario {
         #[arg(long, default_value_t = 10_000)]
         connections: usize,
     },
+    /// No Confab: the kernel's own cost of the fan-out's writes. One thread on core 0 writes
+    /// WebSocket-sized frames to C loopback sockets, k frames per write, at R frames/s per
+    /// socket; one thread on core 1 reads them. Reports the writer's CPU per frame, a floor
+    /// for the server's CPU per delivery on this machine.
+    Floor {
+        #[arg(long, default_value_t = 100)]
+        connections: usize,
+        /// Frames per second to each socket
+        #[arg(long, default_value_t = 1000)]
+        rate: u64,
+        #[arg(long, default_value_t = 1)]
+        frames_per_write: usize,
+        #[arg(long, default_value_t = 200)]
+        frame_bytes: usize,
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+    },
 }
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
@@ -62,7 +82,7 @@ struct Member {
     token: String,
 }
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<()> {
     let args = Args::parse();
     let run =
@@ -72,6 +92,9 @@ async fn main() -> Result<()> {
             fanout(&args.url, args.server_pid, &run, members, senders.clamp(1, members), rate, seconds).await
         }
         Scenario::Idle { connections } => idle(&args.url, args.server_pid, &run, connections).await,
+        Scenario::Floor { connections, rate, frames_per_write, frame_bytes, seconds } => {
+            floor::run(connections, rate, frames_per_write.max(1), frame_bytes, seconds).await
+        }
     }
 }
 
@@ -163,9 +186,10 @@ async fn fanout(
 
     let base = Instant::now();
     let histogram = Arc::new(Mutex::new(Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?));
+    let acks = Arc::new(Mutex::new(Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?));
     let delivered = Arc::new(AtomicU64::new(0));
     let seen = Arc::new(Mutex::new(HashSet::<(usize, u64)>::new()));
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
     println!("connecting {n} WebSockets…");
     let mut sinks = Vec::new();
     let mut readers = Vec::new();
@@ -173,21 +197,28 @@ async fn fanout(
         let ws = connect(url, &m.token).await?;
         let (sink, mut stream) = ws.split();
         sinks.push(sink);
-        let (histogram, delivered, seen, stop) = (histogram.clone(), delivered.clone(), seen.clone(), stop.clone());
+        let (histogram, acks, delivered, seen, mut stop) =
+            (histogram.clone(), acks.clone(), delivered.clone(), seen.clone(), stopped.clone());
         readers.push(tokio::spawn(async move {
             let mut local = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("histogram bounds");
+            let mut local_acks = local.clone();
             let mut mine = HashSet::new();
-            while !stop.load(Ordering::Relaxed) {
-                let msg = match tokio::time::timeout(Duration::from_millis(100), stream.next()).await {
-                    Ok(Some(Ok(msg))) => msg,
-                    Ok(_) => break,
-                    Err(_) => continue,
+            loop {
+                // No timer per frame: the generator's own cost stays low.
+                let msg = tokio::select! {
+                    biased;
+                    _ = stop.changed() => break,
+                    msg = stream.next() => match msg {
+                        Some(Ok(msg)) => msg,
+                        _ => break,
+                    },
                 };
                 let Message::Text(text) = msg else { continue };
                 // A substring scan instead of a JSON parse keeps the generator's own core free,
                 // so the latency measured is the server's.
                 let text = text.as_str();
-                if !text.starts_with(r#"{"type":"receive_message""#) {
+                let ack = text.starts_with(r#"{"type":"message_ack""#);
+                if !ack && !text.starts_with(r#"{"type":"receive_message""#) {
                     continue;
                 }
                 // content: "<sent at, µs since start> <global sequence>"
@@ -196,12 +227,17 @@ async fn fanout(
                 let mut parts = content.split(' ');
                 let sent_us: u64 = parts.next().and_then(|p| p.parse().ok()).unwrap_or_default();
                 let seq: u64 = parts.next().and_then(|p| p.parse().ok()).unwrap_or_default();
-                let now_us = base.elapsed().as_micros() as u64;
-                let _ = local.record(now_us.saturating_sub(sent_us).max(1));
+                let latency = (base.elapsed().as_micros() as u64).saturating_sub(sent_us).max(1);
+                if ack {
+                    let _ = local_acks.record(latency);
+                    continue;
+                }
+                let _ = local.record(latency);
                 delivered.fetch_add(1, Ordering::Relaxed);
                 mine.insert(seq);
             }
             histogram.lock().add(&local).ok();
+            acks.lock().add(&local_acks).ok();
             seen.lock().extend(mine.into_iter().map(|s| (idx, s)));
         }));
     }
@@ -209,6 +245,7 @@ async fn fanout(
 
     println!("sending {rate} msg/s from {senders} senders for {seconds} s into a {n}-member room…");
     let cpu_before = pid.and_then(cpu_seconds);
+    let own_before = cpu_seconds(std::process::id());
     let started = Instant::now();
     let per_sender = rate as f64 / senders as f64;
     let total_per_sender = (per_sender * seconds as f64) as u64;
@@ -219,7 +256,10 @@ async fn fanout(
         let seq = seq.clone();
         send_tasks.push(tokio::spawn(async move {
             let interval = Duration::from_secs_f64(1.0 / per_sender);
-            let mut tick = tokio::time::interval(interval);
+            // Senders are spread over the interval: together they send at a steady rate rather
+            // than in bursts of one message each.
+            let offset = interval.mul_f64(s as f64 / senders as f64);
+            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + offset, interval);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
             for i in 0..total_per_sender {
                 tick.tick().await;
@@ -247,7 +287,8 @@ async fn fanout(
     }
     let elapsed = started.elapsed();
     let cpu_after = pid.and_then(cpu_seconds);
-    stop.store(true, Ordering::Relaxed);
+    let own_after = cpu_seconds(std::process::id());
+    let _ = stop.send(true);
     for r in readers {
         let _ = r.await;
     }
@@ -270,9 +311,21 @@ async fn fanout(
             h.max() as f64 / 1000.0
         );
     }
+    let a = acks.lock();
+    if !a.is_empty() {
+        println!(
+            "latency send→ack       p50 {:.2} ms, p99 {:.2} ms",
+            a.value_at_quantile(0.5) as f64 / 1000.0,
+            a.value_at_quantile(0.99) as f64 / 1000.0
+        );
+    }
     if let (Some(a), Some(b)) = (cpu_before, cpu_after) {
         let cpu = b - a;
         println!("server CPU             {cpu:.2} s, {:.2} µs per delivery", cpu * 1e6 / got.max(1) as f64);
+    }
+    if let (Some(a), Some(b)) = (own_before, own_after) {
+        // Near 100 % the generator itself would be what the latency measures.
+        println!("generator CPU          {:.0} % of a core", (b - a) * 100.0 / elapsed.as_secs_f64());
     }
     Ok(())
 }
@@ -299,4 +352,116 @@ async fn idle(url: &str, pid: Option<u32>, run: &str, connections: usize) -> Res
         println!("per idle connection    {:.2} KiB", (a.saturating_sub(b)) as f64 / sockets.len() as f64);
     }
     Ok(())
+}
+
+/// The `floor` scenario: plain blocking writes on loopback TCP, nothing else.
+mod floor {
+    use std::{
+        io::Write,
+        net::{TcpListener, TcpStream},
+        time::{Duration, Instant},
+    };
+
+    use super::Result;
+
+    pub async fn run(connections: usize, rate: u64, per_write: usize, frame_bytes: usize, seconds: u64) -> Result<()> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        let mut writers = Vec::with_capacity(connections);
+        let mut readers = Vec::with_capacity(connections);
+        for _ in 0..connections {
+            let w = TcpStream::connect(addr)?;
+            w.set_nodelay(true)?;
+            writers.push(w);
+            readers.push(listener.accept()?.0);
+        }
+        println!("{connections} loopback sockets, {rate} frames/s each, {per_write} per write, {frame_bytes} B each…");
+        let reader = std::thread::spawn(move || read_all(readers));
+        let writer = std::thread::spawn(move || write_all(writers, rate, per_write, frame_bytes, seconds));
+        let (frames, writes, cpu) = writer.join().map_err(|_| "writer panicked")??;
+        let read = reader.join().map_err(|_| "reader panicked")??;
+        println!("frames written         {frames} in {writes} writes ({read} bytes read)");
+        println!(
+            "writer CPU             {:.2} s, {:.2} µs per frame, {:.2} µs per write",
+            cpu,
+            cpu * 1e6 / frames as f64,
+            cpu * 1e6 / writes as f64
+        );
+        Ok(())
+    }
+
+    /// Pins the calling thread to one core, as the benchmark pins the server and generator.
+    fn pin(core: usize) {
+        // SAFETY: a zeroed cpu_set_t is a valid empty set; the call only reads it.
+        unsafe {
+            let mut set: libc::cpu_set_t = std::mem::zeroed();
+            libc::CPU_SET(core, &mut set);
+            libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
+        }
+    }
+
+    fn thread_cpu_seconds() -> f64 {
+        // SAFETY: getrusage fills the struct it is given.
+        let usage = unsafe {
+            let mut usage: libc::rusage = std::mem::zeroed();
+            libc::getrusage(libc::RUSAGE_THREAD, &mut usage);
+            usage
+        };
+        let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+        secs(usage.ru_utime) + secs(usage.ru_stime)
+    }
+
+    fn write_all(
+        mut sockets: Vec<TcpStream>,
+        rate: u64,
+        per_write: usize,
+        frame_bytes: usize,
+        seconds: u64,
+    ) -> Result<(u64, u64, f64)> {
+        pin(0);
+        let chunk = vec![b'x'; frame_bytes * per_write];
+        let tick = Duration::from_secs_f64(per_write as f64 / rate as f64);
+        let rounds = (rate * seconds) / per_write as u64;
+        let cpu_before = thread_cpu_seconds();
+        let mut next = Instant::now();
+        for _ in 0..rounds {
+            for s in &mut sockets {
+                s.write_all(&chunk)?;
+            }
+            next += tick;
+            if let Some(wait) = next.checked_duration_since(Instant::now()) {
+                std::thread::sleep(wait);
+            }
+        }
+        let cpu = thread_cpu_seconds() - cpu_before;
+        let writes = rounds * sockets.len() as u64;
+        Ok((writes * per_write as u64, writes, cpu))
+    }
+
+    fn read_all(sockets: Vec<TcpStream>) -> Result<u64> {
+        pin(1);
+        // Readers wait in epoll like the generator's: one current-thread runtime for all.
+        let rt = tokio::runtime::Builder::new_current_thread().enable_io().build()?;
+        rt.block_on(async move {
+            let mut tasks = Vec::new();
+            for s in sockets {
+                s.set_nonblocking(true)?;
+                let mut s = tokio::net::TcpStream::from_std(s)?;
+                tasks.push(tokio::spawn(async move {
+                    use tokio::io::AsyncReadExt;
+                    let mut buf = vec![0u8; 64 * 1024];
+                    let mut total = 0u64;
+                    while let Ok(n @ 1..) = s.read(&mut buf).await {
+                        total += n as u64;
+                    }
+                    total
+                }));
+            }
+            let mut total = 0;
+            for t in tasks {
+                total += t.await.unwrap_or_default();
+            }
+            Ok(total)
+        })
+    }
 }
