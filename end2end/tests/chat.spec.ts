@@ -95,6 +95,38 @@ test("unread badges count messages in rooms that are not open", async ({ browser
   await bob.context.close();
 });
 
+test("the room list says it is loading, never 'no conversations', and says when it cannot load", async ({
+  browser,
+}) => {
+  const alice = await newUser(browser, "lal", "Lal");
+  const bob = await newUser(browser, "lbo", "Lbo");
+  await startPrivateChat(alice.page, bob.username, "Lbo");
+  const page = bob.page;
+  await expect(page.getByTestId("room-item").filter({ hasText: "Lal" })).toBeVisible();
+
+  // The server's page is what a reader sees until the WASM has loaded: Bob has a room, so
+  // it must not claim he has none.
+  const html = await (await page.request.get("/chat")).text();
+  expect(html).toContain("Loading chats…");
+  expect(html).not.toContain("No conversations yet");
+
+  // A refetch that fails (here: the room list after Alice starts a group) says so, and the
+  // rooms already listed stay.
+  await page.route((url) => url.pathname === "/api/rooms", (route) => route.abort());
+  const dialog = alice.page.getByTestId("new-chat-dialog");
+  await alice.page.getByTestId("new-chat").click();
+  await dialog.getByRole("tab", { name: "New group" }).click();
+  await dialog.getByTestId("group-name").fill("Pair");
+  await dialog.getByTestId("user-search").fill(bob.username);
+  await dialog.getByTestId("user-result").filter({ hasText: bob.username }).getByRole("button", { name: "Add" }).click();
+  await dialog.getByTestId("create-group").click();
+  await expect(page.getByTestId("rooms-error")).toBeVisible();
+  await expect(page.getByTestId("room-item").filter({ hasText: "Lal" })).toBeVisible();
+  await expect(page.getByText("No conversations yet")).toHaveCount(0);
+  await alice.context.close();
+  await bob.context.close();
+});
+
 test("a three-member group works for everyone", async ({ browser }) => {
   const alice = await newUser(browser, "gal", "Gal");
   const bob = await newUser(browser, "gbo", "Gbo");

@@ -15,10 +15,18 @@ pub fn ChatSidebar(rooms: Resource<Result<Vec<RoomSummary>, AppError>>) -> impl 
     let store = use_chat();
     let dialog_open = RwSignal::new(false);
     // The store follows the fetched list. An effect, not the render, writes it: writing a
-    // signal while the page hydrates can disturb the DOM that is being adopted.
+    // signal while the page hydrates can disturb the DOM that is being adopted. For the same
+    // reason "loaded" is a signal the effect sets, not the resource read while rendering: the
+    // server's page and the hydrating one both start at "Loading chats…".
+    let loaded = RwSignal::new(false);
+    let failure = RwSignal::new(None::<String>);
     Effect::new(move || match rooms.get() {
-        Some(Ok(list)) => store.rooms.set(list),
-        Some(Err(e)) => store.notice.set(Some(e.to_string())),
+        Some(Ok(list)) => {
+            store.rooms.set(list);
+            loaded.set(true);
+            failure.set(None);
+        }
+        Some(Err(e)) => failure.set(Some(e.to_string())),
         None => {}
     });
     let status = move || match store.connection.get() {
@@ -42,7 +50,13 @@ pub fn ChatSidebar(rooms: Resource<Result<Vec<RoomSummary>, AppError>>) -> impl 
             >
                 {status}
             </p>
-            <RoomList />
+            {move || failure.get().map(|e| view! { <p class="form-error" role="alert" data-testid="rooms-error">{e}</p> })}
+            <Show
+                when=move || loaded.get()
+                fallback=move || failure.with(Option::is_none).then(|| view! { <p class="loading">"Loading chats…"</p> })
+            >
+                <RoomList />
+            </Show>
             <NewChatDialog open=dialog_open add_to=None />
         </aside>
     }
