@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use http::{header, HeaderMap};
 
 use crate::{
-    types::{MessageId, MessagePage, RoomDetails, RoomId, RoomSummary, User, UserId},
+    types::{Changes, MessageId, MessagePage, RoomDetails, RoomId, RoomSummary, Seq, User, UserId},
     AppError,
 };
 
@@ -55,7 +55,9 @@ pub trait ChatBackend: Send + Sync + 'static {
     async fn rename_room(&self, me: &User, room: RoomId, name: &str) -> Result<RoomSummary, AppError>;
     async fn search_users(&self, me: &User, query: &str) -> Result<Vec<User>, AppError>;
     async fn history(&self, me: &User, room: RoomId, query: HistoryQuery) -> Result<MessagePage, AppError>;
-    async fn mark_read(&self, me: &User, room: RoomId, message: MessageId) -> Result<(), AppError>;
+    /// Changes after `since`, one page (see [`Changes`]).
+    async fn changes(&self, me: &User, room: RoomId, since: Seq) -> Result<Changes, AppError>;
+    async fn mark_read(&self, me: &User, room: RoomId, seq: Seq) -> Result<(), AppError>;
 }
 
 /// The backend injected by the server.

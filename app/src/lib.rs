@@ -17,6 +17,7 @@ pub mod api;
 pub mod backend;
 pub mod components;
 pub mod error;
+pub mod nav;
 pub mod pages;
 pub mod protocol;
 pub mod state;

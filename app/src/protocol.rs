@@ -5,17 +5,18 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::types::{Message, MessageId, RoomId, User, UserId};
+use crate::types::{Message, RoomId, Seq, User, UserId};
 
 /// Frames a client sends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientFrame {
-    /// Subscribe to a room and catch up on everything after `after` (the last id the client saw).
+    /// Subscribe to a room and catch up on every change after `since` (the last seq the client
+    /// applied); without `since`, only subscribe.
     JoinRoom {
         room_id: RoomId,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        after: Option<MessageId>,
+        since: Option<Seq>,
     },
     /// Stop receiving a room's events on this connection.
     LeaveRoom {
@@ -32,10 +33,10 @@ pub enum ClientFrame {
         room_id: RoomId,
         typing: bool,
     },
-    /// Everything up to `message_id` has been read.
+    /// Everything up to `seq` has been read.
     MarkRead {
         room_id: RoomId,
-        message_id: MessageId,
+        seq: Seq,
     },
     Ping,
 }
@@ -44,18 +45,23 @@ pub enum ClientFrame {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
-    /// First frame on every connection: who you are and who is online now.
+    /// First frame on every connection: who you are and which of the people you share a room
+    /// with are online now.
     Hello {
         user: User,
         online: Vec<UserId>,
     },
-    /// A new message in one of your rooms (including catch-up after `join_room`).
+    /// A change in one of your rooms, live or as catch-up after `join_room`: the message's
+    /// current state (new, edited, a tombstone, or a system line). `seq` is the change's place
+    /// in the room's sequence (`message.change_seq`). Apply it idempotently (upsert by id).
     ReceiveMessage {
+        seq: Seq,
         message: Message,
     },
-    /// Your `send_message` was stored; `message` is the stored copy.
+    /// Your `send_message` was stored; `message` is the stored copy, created at `seq`.
     MessageAck {
         client_id: String,
+        seq: Seq,
         message: Message,
     },
     UserTyping {
@@ -76,10 +82,14 @@ pub enum ServerFrame {
     RoomRemoved {
         room_id: RoomId,
     },
-    /// Catch-up after `join_room` is complete: everything up to `last_id` has been sent.
+    /// Catch-up after `join_room` is complete: every change up to `seq` has been sent. With
+    /// `reset`, the gap was too large to replay and nothing was sent: reload the room's latest
+    /// page (its `seq` then continues the sequence).
     Joined {
         room_id: RoomId,
-        last_id: Option<MessageId>,
+        seq: Seq,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        reset: bool,
     },
     Error {
         code: String,
@@ -95,6 +105,14 @@ impl ServerFrame {
         Self::Error { code: err.code().to_string(), message: err.to_string(), client_id }
     }
 }
+
+/// WebSocket close code: the session ended (logged out, here or in another tab or node). Do
+/// not reconnect; log in again.
+pub const CLOSE_SESSION_ENDED: u16 = 4401;
+/// WebSocket close code: the server is shutting down; reconnect (to another node).
+pub const CLOSE_GOING_AWAY: u16 = 1001;
+/// WebSocket close code: this client fell too far behind; reconnect and catch up.
+pub const CLOSE_TRY_AGAIN: u16 = 1013;
 
 /// The largest client frame the server reads; a full-length message in 4-byte characters fits.
 pub const MAX_CLIENT_FRAME_BYTES: usize = 20 * 1024;
@@ -116,7 +134,11 @@ mod tests {
         .unwrap();
         assert_eq!(f, ClientFrame::SendMessage { room_id: RoomId(3), client_id: "c-1".into(), content: "hi".into() });
         let f: ClientFrame = serde_json::from_value(json!({"type": "join_room", "room_id": 3})).unwrap();
-        assert_eq!(f, ClientFrame::JoinRoom { room_id: RoomId(3), after: None });
+        assert_eq!(f, ClientFrame::JoinRoom { room_id: RoomId(3), since: None });
+        let f: ClientFrame = serde_json::from_value(json!({"type": "join_room", "room_id": 3, "since": 41})).unwrap();
+        assert_eq!(f, ClientFrame::JoinRoom { room_id: RoomId(3), since: Some(Seq(41)) });
+        let f: ClientFrame = serde_json::from_value(json!({"type": "mark_read", "room_id": 3, "seq": 9})).unwrap();
+        assert_eq!(f, ClientFrame::MarkRead { room_id: RoomId(3), seq: Seq(9) });
         let f: ClientFrame = serde_json::from_value(json!({"type": "ping"})).unwrap();
         assert_eq!(f, ClientFrame::Ping);
         assert!(serde_json::from_value::<ClientFrame>(json!({"type": "nope"})).is_err());
@@ -126,6 +148,10 @@ mod tests {
     fn server_frames_are_tagged() {
         let v = serde_json::to_value(ServerFrame::UserOnline { user_id: UserId(5), online: true }).unwrap();
         assert_eq!(v, json!({"type": "user_online", "user_id": 5, "online": true}));
+        let v = serde_json::to_value(ServerFrame::Joined { room_id: RoomId(1), seq: Seq(7), reset: false }).unwrap();
+        assert_eq!(v, json!({"type": "joined", "room_id": 1, "seq": 7}));
+        let v = serde_json::to_value(ServerFrame::Joined { room_id: RoomId(1), seq: Seq(7), reset: true }).unwrap();
+        assert_eq!(v, json!({"type": "joined", "room_id": 1, "seq": 7, "reset": true}));
         let v = serde_json::to_value(ServerFrame::error(&crate::AppError::unauthorized(), None)).unwrap();
         assert_eq!(v, json!({"type": "error", "code": "unauthorized", "message": "Please log in."}));
     }

@@ -37,9 +37,17 @@ id_type!(
     RoomId
 );
 id_type!(
-    /// A message: time-sortable (milliseconds since the Confab epoch in the high bits, a
-    /// per-node sequence in the low 12), and below 2^53 so JavaScript clients read it exactly.
+    /// A message: time-sortable (milliseconds since the Confab epoch in the high bits, a counter
+    /// in the low 12), and below 2^53 so JavaScript clients read it exactly. Ids are handed out
+    /// by the database inside the committing transaction, so id order is commit order on every
+    /// node.
     MessageId
+);
+id_type!(
+    /// A position in one room's change sequence: every change to what a room shows (a message
+    /// created, edited or deleted, a member added or gone, a rename) takes the room's next seq
+    /// inside its transaction. Clients catch up by seq and detect gaps with it.
+    Seq
 );
 
 /// Milliseconds since the Unix epoch.
@@ -120,7 +128,8 @@ pub struct Participant {
     pub user: User,
     pub role: Role,
     pub joined_at: Millis,
-    pub last_read: Option<MessageId>,
+    /// Everything up to this seq has been read (0: nothing yet).
+    pub last_read_seq: Seq,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,6 +138,8 @@ pub enum MessageKind {
     Text,
     Image,
     File,
+    /// A timeline entry written by Confab itself ("Bob left"); see [`SystemEvent`].
+    System,
 }
 
 impl MessageKind {
@@ -137,6 +148,7 @@ impl MessageKind {
             Self::Text => "TEXT",
             Self::Image => "IMAGE",
             Self::File => "FILE",
+            Self::System => "SYSTEM",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -144,7 +156,46 @@ impl MessageKind {
             "TEXT" => Some(Self::Text),
             "IMAGE" => Some(Self::Image),
             "FILE" => Some(Self::File),
+            "SYSTEM" => Some(Self::System),
             _ => None,
+        }
+    }
+}
+
+/// Someone named in a system line, with the name they had then.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRef {
+    pub id: UserId,
+    pub name: String,
+}
+
+/// What a `SYSTEM` message records. The actor is the message's sender. Stored as JSON in the
+/// message's content; rendered by the client in the reader's language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum SystemEvent {
+    /// The sender created the group.
+    GroupCreated { name: String },
+    /// The sender added these people.
+    MembersAdded { users: Vec<UserRef> },
+    /// The sender left the room.
+    MemberLeft,
+    /// The sender renamed the group.
+    Renamed { name: String },
+    /// Ownership passed to this member when the last owner left.
+    OwnerChanged { user: UserRef },
+}
+
+impl SystemEvent {
+    /// The line shown in the timeline and room previews, `actor` being the sender's name.
+    pub fn describe(&self, actor: &str) -> String {
+        let names = |users: &[UserRef]| users.iter().map(|u| u.name.as_str()).collect::<Vec<_>>().join(", ");
+        match self {
+            Self::GroupCreated { name } => format!("{actor} created the group \u{201c}{name}\u{201d}"),
+            Self::MembersAdded { users } => format!("{actor} added {}", names(users)),
+            Self::MemberLeft => format!("{actor} left"),
+            Self::Renamed { name } => format!("{actor} renamed the group to \u{201c}{name}\u{201d}"),
+            Self::OwnerChanged { user } => format!("{} is now the owner", user.name),
         }
     }
 }
@@ -164,6 +215,27 @@ pub struct Message {
     pub created_at: Millis,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edited_at: Option<Millis>,
+    /// Set on a tombstone: the message was deleted and its content is gone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<Millis>,
+    /// The room seq that created the message: its place in the room's order.
+    pub seq: Seq,
+    /// The room seq of its latest change (creation, edit, deletion, reactions).
+    pub change_seq: Seq,
+    /// For `SYSTEM` messages, what happened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<SystemEvent>,
+}
+
+impl Message {
+    /// Text for previews and notifications: the content, or the system line.
+    pub fn preview(&self) -> String {
+        match &self.system {
+            Some(event) => event.describe(&self.sender_name),
+            None if self.deleted_at.is_some() => "This message was deleted".to_string(),
+            None => self.content.clone(),
+        }
+    }
 }
 
 /// A room as listed in the sidebar.
@@ -177,6 +249,10 @@ pub struct RoomSummary {
     pub peer: Option<User>,
     pub last_message: Option<Message>,
     pub unread: i64,
+    /// The room's latest seq when this summary was read.
+    pub last_seq: Seq,
+    /// My read marker in this room.
+    pub last_read_seq: Seq,
 }
 
 /// A room with everyone in it, as shown in the room header and member list.
@@ -193,6 +269,24 @@ pub struct MessagePage {
     /// Oldest first.
     pub messages: Vec<Message>,
     pub has_more: bool,
+    /// The room's seq read *before* the page: every change after it reaches the reader as
+    /// catch-up or live frames, so the page plus `join_room {since: seq}` misses nothing.
+    pub seq: Seq,
+}
+
+/// The changes to a room after a seq: `GET /api/rooms/changes` and `join_room`'s catch-up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Changes {
+    pub room_id: RoomId,
+    /// The current state of every message whose latest change is after `since`, in seq order
+    /// (tombstones for deleted ones).
+    pub changes: Vec<Message>,
+    /// Replayed up to here: ask again with `since = seq` while `has_more`.
+    pub seq: Seq,
+    pub has_more: bool,
+    /// The gap was too large to replay (more than [`limits::CATCH_UP_MAX`] changes): reload the
+    /// room's latest page instead. `changes` is empty then.
+    pub reset: bool,
 }
 
 /// Input limits, enforced by the server and mirrored in the UI.
@@ -209,6 +303,10 @@ pub mod limits {
     pub const CLIENT_ID_MAX: usize = 64;
     pub const HISTORY_PAGE_MAX: u32 = 100;
     pub const HISTORY_PAGE_DEFAULT: u32 = 50;
+    /// A client further behind than this many changes reloads the room instead of replaying.
+    pub const CATCH_UP_MAX: i64 = 1000;
+    /// Changes per page of catch-up.
+    pub const CHANGES_PAGE: u32 = 200;
     pub const SEARCH_QUERY_MAX: usize = 64;
 }
 

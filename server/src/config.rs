@@ -54,6 +54,23 @@ pub struct Config {
     /// this much added latency); a message arriving when the server is quiet goes out at once.
     #[arg(long, env = "CONFAB_COMMIT_INTERVAL_MS", default_value_t = crate::service::DEFAULT_COMMIT_INTERVAL_MS)]
     pub commit_interval_ms: u64,
+
+    /// This server's name among several sharing one PostgreSQL database (in logs and
+    /// cross-node notices). Must differ per node [default: the host name and process id]
+    #[arg(long, env = "CONFAB_NODE_ID")]
+    pub node_id: Option<String>,
+
+    /// WebSockets this process accepts at once; more are refused with 503 (clients retry,
+    /// and a load balancer can send them to another node)
+    #[arg(long, env = "CONFAB_MAX_CONNECTIONS", default_value_t = 100_000)]
+    pub max_connections: usize,
+
+    /// Proxies (IPs or CIDR ranges, comma-separated) whose X-Forwarded-For is believed. A
+    /// request from one of them is attributed to the right-most address in that header that is
+    /// not itself a trusted proxy; every other request to its peer address. Unset: the header
+    /// is ignored
+    #[arg(long, env = "CONFAB_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<crate::proxy::IpRange>,
 }
 
 impl Config {
@@ -62,6 +79,18 @@ impl Config {
         let mut c = Self::parse_from(["confab"]);
         c.database_url = url.to_string();
         c
+    }
+
+    /// `--node-id`, or the host name and process id.
+    pub fn node_id(&self) -> String {
+        self.node_id.clone().unwrap_or_else(|| {
+            let host = std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|h| h.trim().to_string())
+                .filter(|h| !h.is_empty())
+                .unwrap_or_else(|| "confab".to_string());
+            format!("{host}-{}", std::process::id())
+        })
     }
 
     pub fn session_ttl(&self) -> Duration {

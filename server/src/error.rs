@@ -11,7 +11,8 @@ use axum::{
 
 use crate::storage::StorageError;
 
-/// Maps a storage failure to what the client may know, logging the cause.
+/// Maps a storage failure to what the client may know, logging the cause: the one place
+/// where storage errors become client errors (`?` uses it through the `From` below).
 pub fn storage_error(e: StorageError) -> AppError {
     match e {
         StorageError::Conflict => AppError::Conflict { field: None, message: "That already exists.".into() },
@@ -20,6 +21,12 @@ pub fn storage_error(e: StorageError) -> AppError {
             tracing::error!(error = %other, "storage failure");
             AppError::internal()
         }
+    }
+}
+
+impl From<StorageError> for AppError {
+    fn from(e: StorageError) -> Self {
+        storage_error(e)
     }
 }
 

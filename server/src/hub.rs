@@ -1,10 +1,18 @@
-//! The hub: who is connected, which connection hears which room, presence and typing.
+//! The hub: who is connected on this node, which connection hears which room, presence and
+//! typing.
 //!
-//! No transport code lives here: a connection is a bounded [`outbox`] sender of pre-serialized
-//! [`Frame`]s, so the hub is unit-tested over plain channels. Every event is serialized once and
-//! the same bytes (reference-counted) go to every recipient. A connection whose queue is full is
-//! a slow consumer: the hub drops it (its receiver then ends, the transport closes the socket)
-//! rather than let it delay anyone else; the client catches up when it reconnects.
+//! No transport code and no database live here: a connection is a bounded [`outbox`] sender
+//! of pre-serialized [`Frame`]s, so the hub is unit-tested over plain channels. The
+//! [`relay`](crate::relay) calls it with what the bus delivered; the transport registers and
+//! forgets connections. Every event is serialized once and the same bytes (reference-counted)
+//! go to every recipient. A connection whose queue is full is a slow consumer: the hub drops it
+//! (its receiver then ends, the transport closes the socket) rather than let it delay anyone
+//! else; the client catches up when it reconnects.
+//!
+//! Presence has two halves. Locally, the hub notices a user's first tab opening and (after a
+//! grace period, so reloads do not flap) their last tab closing, and reports that on its
+//! presence channel for the bus to announce. Globally, it keeps which nodes each user is
+//! online on, as the bus reports them: a user is online while any node has them.
 //!
 //! All state sits behind one short-held mutex; nothing awaits while holding it.
 
@@ -17,35 +25,43 @@ use std::{
     time::Duration,
 };
 
-use crate::outbox;
+use crate::{events::NodeId, outbox};
 use app::{
     protocol::ServerFrame,
-    types::{MessageId, RoomId, User, UserId},
+    types::{RoomId, Seq, User, UserId},
 };
 use bytes::Bytes;
 use parking_lot::Mutex;
+use tokio::sync::mpsc;
 
 pub type ConnId = u64;
 
-/// A serialized server frame, with the room and message it carries (for catch-up dedup).
+/// A serialized server frame, with the room and seq it carries (for catch-up dedup), or a
+/// close code that ends the connection.
 #[derive(Debug, Clone)]
 pub struct Frame {
     pub text: Bytes,
     pub room: Option<RoomId>,
-    pub message_id: Option<MessageId>,
+    pub seq: Option<Seq>,
+    pub close: Option<(u16, &'static str)>,
 }
 
 impl Frame {
     pub fn new(frame: &ServerFrame) -> Self {
-        let (room, message_id) = match frame {
-            ServerFrame::ReceiveMessage { message } | ServerFrame::MessageAck { message, .. } => {
-                (Some(message.room_id), Some(message.id))
+        let (room, seq) = match frame {
+            ServerFrame::ReceiveMessage { message, seq } | ServerFrame::MessageAck { message, seq, .. } => {
+                (Some(message.room_id), Some(*seq))
             }
             _ => (None, None),
         };
         // Serializing our own frame types cannot fail (no maps with non-string keys).
         let text = serde_json::to_vec(frame).unwrap_or_default();
-        Self { text: Bytes::from(text), room, message_id }
+        Self { text: Bytes::from(text), room, seq, close: None }
+    }
+
+    /// Tells the transport to close the socket with `code`.
+    pub fn close(code: u16, reason: &'static str) -> Self {
+        Self { text: Bytes::new(), room: None, seq: None, close: Some((code, reason)) }
     }
 }
 
@@ -69,8 +85,17 @@ impl Default for HubConfig {
     }
 }
 
+/// A change of a user's presence on this node, for the bus to announce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LocalPresence {
+    pub user: UserId,
+    pub online: bool,
+}
+
 struct Conn {
     user: UserId,
+    /// The session it authenticated with (the token's hash), so ending it closes the socket.
+    session: Arc<str>,
     tx: outbox::Sender<Frame>,
     rooms: HashSet<RoomId>,
 }
@@ -86,8 +111,11 @@ struct Presence {
 struct State {
     conns: HashMap<ConnId, Conn>,
     rooms: HashMap<RoomId, HashSet<ConnId>>,
+    /// This node's users: connections and grace periods.
     users: HashMap<UserId, Presence>,
-    typing: HashMap<(RoomId, UserId), u64>,
+    /// Every node's users, as announced on the bus.
+    online: HashMap<UserId, HashSet<NodeId>>,
+    typing: HashMap<(RoomId, UserId), (u64, User)>,
     typing_generation: u64,
 }
 
@@ -101,38 +129,46 @@ pub struct Hub {
     state: Mutex<State>,
     config: HubConfig,
     next_conn: AtomicU64,
+    presence: mpsc::UnboundedSender<LocalPresence>,
     pub stats: HubStats,
 }
 
 impl Hub {
-    pub fn new(config: HubConfig) -> Arc<Self> {
-        Arc::new(Self { state: Mutex::default(), config, next_conn: AtomicU64::new(1), stats: HubStats::default() })
+    /// A hub reporting its users' local presence changes on the returned channel.
+    pub fn new(config: HubConfig) -> (Arc<Self>, mpsc::UnboundedReceiver<LocalPresence>) {
+        let (presence, changes) = mpsc::unbounded_channel();
+        let hub = Arc::new(Self {
+            state: Mutex::default(),
+            config,
+            next_conn: AtomicU64::new(1),
+            presence,
+            stats: HubStats::default(),
+        });
+        (hub, changes)
     }
 
     pub fn config(&self) -> &HubConfig {
         &self.config
     }
 
-    /// Registers a connection of `user`, subscribed to `rooms`. Returns its id and the users
-    /// online now. The first connection of a user announces them online to everyone, unless they
-    /// were inside the grace period of a previous tab (a reload).
-    pub fn connect(&self, user: UserId, rooms: &[RoomId], tx: outbox::Sender<Frame>) -> (ConnId, Vec<UserId>) {
+    /// Registers a connection of `user` (authenticated by `session`), subscribed to `rooms`.
+    /// The user's first connection on this node is announced, unless they were inside the
+    /// grace period of a previous tab (a reload).
+    pub fn connect(&self, user: UserId, session: Arc<str>, rooms: &[RoomId], tx: outbox::Sender<Frame>) -> ConnId {
         let id = self.next_conn.fetch_add(1, Ordering::Relaxed);
         let mut st = self.state.lock();
         for &room in rooms {
             st.rooms.entry(room).or_default().insert(id);
         }
-        st.conns.insert(id, Conn { user, tx, rooms: rooms.iter().copied().collect() });
+        st.conns.insert(id, Conn { user, session, tx, rooms: rooms.iter().copied().collect() });
         let presence = st.users.entry(user).or_default();
         let newly_online = presence.conns.is_empty() && presence.generation == 0;
         presence.conns.insert(id);
         presence.generation += 1;
         if newly_online {
-            let frame = Frame::new(&ServerFrame::UserOnline { user_id: user, online: true });
-            self.send_all(&mut st, &frame, Some(id));
+            let _ = self.presence.send(LocalPresence { user, online: true });
         }
-        let online = st.users.keys().copied().collect();
-        (id, online)
+        id
     }
 
     /// Forgets a connection (idempotent). When it was the user's last one, the user goes
@@ -174,29 +210,68 @@ impl Hub {
     fn finish_offline(&self, user: UserId, generation: u64) {
         let mut st = self.state.lock();
         let gone = st.users.get(&user).is_some_and(|p| p.conns.is_empty() && p.generation == generation);
-        if !gone {
-            return;
+        if gone {
+            st.users.remove(&user);
+            let _ = self.presence.send(LocalPresence { user, online: false });
         }
-        st.users.remove(&user);
-        let stale: Vec<(RoomId, UserId)> = st.typing.keys().filter(|(_, u)| *u == user).copied().collect();
-        for key in stale {
-            st.typing.remove(&key);
-        }
-        let frame = Frame::new(&ServerFrame::UserOnline { user_id: user, online: false });
-        self.send_all(&mut st, &frame, None);
     }
 
-    /// Users with at least one connection, or still inside their grace period.
-    pub fn online_users(&self) -> Vec<UserId> {
+    /// Users with a connection on this node, or inside their grace period.
+    pub fn local_users(&self) -> Vec<UserId> {
         self.state.lock().users.keys().copied().collect()
     }
 
+    /// Online anywhere, as far as the bus has told this node.
     pub fn is_online(&self, user: UserId) -> bool {
-        self.state.lock().users.contains_key(&user)
+        self.state.lock().online.get(&user).is_some_and(|nodes| !nodes.is_empty())
+    }
+
+    /// Records `user` online or offline on `node`; returns whether that changed whether they
+    /// are online anywhere.
+    pub fn set_presence(&self, node: &NodeId, user: UserId, online: bool) -> bool {
+        let mut st = self.state.lock();
+        set_presence(&mut st, node, user, online)
+    }
+
+    /// What `node` says is everyone online there: with `first`, replaces what was known of
+    /// it. Returns the users whose global presence changed, and how.
+    pub fn set_node_users(&self, node: &NodeId, users: &[UserId], first: bool) -> Vec<(UserId, bool)> {
+        let mut st = self.state.lock();
+        let mut changed = Vec::new();
+        if first {
+            let listed: HashSet<UserId> = users.iter().copied().collect();
+            let stale: Vec<UserId> = st
+                .online
+                .iter()
+                .filter(|(u, nodes)| nodes.contains(node) && !listed.contains(u))
+                .map(|(u, _)| *u)
+                .collect();
+            for user in stale {
+                if set_presence(&mut st, node, user, false) {
+                    changed.push((user, false));
+                }
+            }
+        }
+        for &user in users {
+            if set_presence(&mut st, node, user, true) {
+                changed.push((user, true));
+            }
+        }
+        changed
+    }
+
+    /// Forgets a node that stopped answering; returns its users who are now offline.
+    pub fn drop_node(&self, node: &NodeId) -> Vec<UserId> {
+        self.set_node_users(node, &[], true).into_iter().map(|(u, _)| u).collect()
     }
 
     pub fn connection_count(&self) -> usize {
         self.state.lock().conns.len()
+    }
+
+    /// Whether any connection on this node hears `room`.
+    pub fn has_subscribers(&self, room: RoomId) -> bool {
+        self.state.lock().rooms.contains_key(&room)
     }
 
     /// Subscribes one connection to a room (the caller has checked membership).
@@ -263,7 +338,7 @@ impl Hub {
         delivered
     }
 
-    /// Sends a frame to every connection of the given users.
+    /// Sends a frame to every connection of the given users on this node.
     pub fn send_to_users(self: &Arc<Self>, users: &[UserId], frame: &Frame) {
         let mut st = self.state.lock();
         let mut slow = Vec::new();
@@ -282,14 +357,27 @@ impl Hub {
         self.drop_slow(&mut st, slow);
     }
 
-    fn send_all(&self, st: &mut State, frame: &Frame, except: Option<ConnId>) {
-        // Presence is rare and small: a full queue here is left to the next room broadcast to
-        // detect, which keeps this path free of re-entrant removal.
-        for (&id, c) in &st.conns {
-            if Some(id) != except {
-                let _ = c.tx.try_send(frame.clone());
+    /// Closes the connections of `user` authenticated by `session` (all of the user's when
+    /// `None`) with `code`; returns how many.
+    pub fn close_sessions(self: &Arc<Self>, user: UserId, session: Option<&str>, code: u16) -> usize {
+        self.close_where(|c| c.user == user && session.is_none_or(|s| *c.session == *s), code, "session ended")
+    }
+
+    /// Closes every connection (shutting down).
+    pub fn close_all(self: &Arc<Self>, code: u16) -> usize {
+        self.close_where(|_| true, code, "server shutting down")
+    }
+
+    fn close_where(self: &Arc<Self>, matches: impl Fn(&Conn) -> bool, code: u16, reason: &'static str) -> usize {
+        let mut st = self.state.lock();
+        let ids: Vec<ConnId> = st.conns.iter().filter(|(_, c)| matches(c)).map(|(&id, _)| id).collect();
+        for id in &ids {
+            if let Some(c) = st.conns.get(id) {
+                c.tx.send_final(Frame::close(code, reason));
             }
+            self.remove_conn(&mut st, *id);
         }
+        ids.len()
     }
 
     fn drop_slow(self: &Arc<Self>, st: &mut State, slow: Vec<ConnId>) {
@@ -311,13 +399,12 @@ impl Hub {
             if typing {
                 st.typing_generation += 1;
                 let generation = st.typing_generation;
-                let was = st.typing.insert(key, generation).is_some();
+                let was = st.typing.insert(key, (generation, user.clone())).is_some();
                 let hub = Arc::clone(self);
                 let ttl = self.config.typing_ttl;
-                let user = user.clone();
                 tokio::spawn(async move {
                     tokio::time::sleep(ttl).await;
-                    hub.expire_typing(room, &user, generation);
+                    hub.expire_typing(room, key.1, Some(generation));
                 });
                 !was
             } else {
@@ -329,25 +416,51 @@ impl Hub {
         }
     }
 
-    fn expire_typing(self: &Arc<Self>, room: RoomId, user: &User, generation: u64) {
+    /// Ends `user`'s typing in `room` if it was on (they sent a message, or went offline).
+    pub fn stop_typing(self: &Arc<Self>, room: RoomId, user: UserId) {
+        self.expire_typing(room, user, None);
+    }
+
+    /// Ends everything `user` was typing (they went offline).
+    pub fn stop_typing_everywhere(self: &Arc<Self>, user: UserId) {
+        let rooms: Vec<RoomId> = self.state.lock().typing.keys().filter(|(_, u)| *u == user).map(|(r, _)| *r).collect();
+        for room in rooms {
+            self.stop_typing(room, user);
+        }
+    }
+
+    fn expire_typing(self: &Arc<Self>, room: RoomId, user: UserId, generation: Option<u64>) {
         let expired = {
             let mut st = self.state.lock();
-            let key = (room, user.id);
-            if st.typing.get(&key) == Some(&generation) {
-                st.typing.remove(&key);
-                true
-            } else {
-                false
+            let key = (room, user);
+            match st.typing.get(&key) {
+                Some((g, _)) if generation.is_none_or(|want| want == *g) => st.typing.remove(&key).map(|(_, u)| u),
+                _ => None,
             }
         };
-        if expired {
-            self.broadcast(room, &typing_frame(room, user, false), None);
+        if let Some(user) = expired {
+            self.broadcast(room, &typing_frame(room, &user, false), None);
         }
     }
 
     pub fn is_typing(&self, room: RoomId, user: UserId) -> bool {
         self.state.lock().typing.contains_key(&(room, user))
     }
+}
+
+fn set_presence(st: &mut State, node: &NodeId, user: UserId, online: bool) -> bool {
+    let nodes = st.online.entry(user).or_default();
+    let was = !nodes.is_empty();
+    if online {
+        nodes.insert(node.clone());
+    } else {
+        nodes.remove(node);
+    }
+    let now = !nodes.is_empty();
+    if !now {
+        st.online.remove(&user);
+    }
+    was != now
 }
 
 fn typing_frame(room: RoomId, user: &User, typing: bool) -> Frame {
@@ -357,7 +470,7 @@ fn typing_frame(room: RoomId, user: &User, typing: bool) -> Frame {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use app::types::{Message, MessageKind};
+    use app::types::{Message, MessageId, MessageKind};
 
     fn user(id: i64) -> User {
         User { id: UserId(id), username: format!("u{id}"), display_name: format!("User {id}") }
@@ -365,6 +478,7 @@ mod tests {
 
     fn message(room: i64, id: i64) -> ServerFrame {
         ServerFrame::ReceiveMessage {
+            seq: Seq(id),
             message: Message {
                 id: MessageId(id),
                 room_id: RoomId(room),
@@ -375,6 +489,10 @@ mod tests {
                 client_id: None,
                 created_at: 0,
                 edited_at: None,
+                deleted_at: None,
+                seq: Seq(id),
+                change_seq: Seq(id),
+                system: None,
             },
         }
     }
@@ -392,7 +510,11 @@ mod tests {
     }
 
     fn hub() -> Arc<Hub> {
-        Hub::new(HubConfig { queue_capacity: 4, ..HubConfig::default() })
+        Hub::new(HubConfig { queue_capacity: 4, ..HubConfig::default() }).0
+    }
+
+    fn session(name: &str) -> Arc<str> {
+        Arc::from(name)
     }
 
     #[tokio::test]
@@ -401,9 +523,9 @@ mod tests {
         let (tx1, mut rx1) = outbox::channel(8);
         let (tx2, mut rx2) = outbox::channel(8);
         let (tx3, mut rx3) = outbox::channel(8);
-        let (c1, _) = hub.connect(UserId(1), &[RoomId(10)], tx1);
-        hub.connect(UserId(2), &[RoomId(10)], tx2);
-        hub.connect(UserId(3), &[RoomId(11)], tx3);
+        let c1 = hub.connect(UserId(1), session("s1"), &[RoomId(10)], tx1);
+        hub.connect(UserId(2), session("s2"), &[RoomId(10)], tx2);
+        hub.connect(UserId(3), session("s3"), &[RoomId(11)], tx3);
         drain(&mut rx1);
         drain(&mut rx2);
         drain(&mut rx3);
@@ -413,7 +535,7 @@ mod tests {
         assert!(rx1.try_recv().is_none(), "the sender's own connection is skipped");
         let got = rx2.try_recv().unwrap();
         assert_eq!(got.text.as_ptr(), frame.text.as_ptr(), "serialized once, shared");
-        assert_eq!(got.message_id, Some(MessageId(5)));
+        assert_eq!(got.seq, Some(Seq(5)));
         assert!(rx3.try_recv().is_none(), "other rooms hear nothing");
     }
 
@@ -421,7 +543,7 @@ mod tests {
     async fn subscribe_and_unsubscribe_users() {
         let hub = hub();
         let (tx, mut rx) = outbox::channel(8);
-        hub.connect(UserId(1), &[], tx);
+        hub.connect(UserId(1), session("s1"), &[], tx);
         drain(&mut rx);
         hub.subscribe_user(UserId(1), RoomId(7));
         hub.broadcast(RoomId(7), &Frame::new(&message(7, 1)), None);
@@ -435,8 +557,8 @@ mod tests {
         let hub = hub();
         let (slow_tx, mut slow_rx) = outbox::channel(2);
         let (fast_tx, mut fast_rx) = outbox::channel(64);
-        hub.connect(UserId(1), &[RoomId(1)], slow_tx);
-        hub.connect(UserId(2), &[RoomId(1)], fast_tx);
+        hub.connect(UserId(1), session("s1"), &[RoomId(1)], slow_tx);
+        hub.connect(UserId(2), session("s2"), &[RoomId(1)], fast_tx);
         for i in 0..10 {
             hub.broadcast(RoomId(1), &Frame::new(&message(1, i)), None);
             // the fast client keeps draining
@@ -453,43 +575,71 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn presence_survives_a_reload_and_ends_after_grace() {
-        let hub = hub();
-        let (watch_tx, mut watch) = outbox::channel(64);
-        hub.connect(UserId(9), &[], watch_tx);
+    async fn local_presence_survives_a_reload_and_ends_after_grace() {
+        let (hub, mut changes) = Hub::new(HubConfig::default());
         let (tx, _rx) = outbox::channel(8);
-        let (tab1, online) = hub.connect(UserId(1), &[], tx);
-        assert!(online.contains(&UserId(1)) && online.contains(&UserId(9)));
-        assert_eq!(drain(&mut watch), vec![ServerFrame::UserOnline { user_id: UserId(1), online: true }]);
+        let tab1 = hub.connect(UserId(1), session("s1"), &[], tx);
+        assert_eq!(changes.try_recv().ok(), Some(LocalPresence { user: UserId(1), online: true }));
 
         // Two tabs: closing one keeps the user online.
         let (tx2, _rx2) = outbox::channel(8);
-        let (tab2, _) = hub.connect(UserId(1), &[], tx2);
+        let tab2 = hub.connect(UserId(1), session("s1"), &[], tx2);
         hub.disconnect(tab1);
         tokio::time::sleep(Duration::from_secs(10)).await;
-        assert!(hub.is_online(UserId(1)));
+        assert_eq!(hub.local_users(), vec![UserId(1)]);
 
         // A reload: the last tab closes and a new one opens within the grace period.
         hub.disconnect(tab2);
         tokio::time::sleep(Duration::from_secs(1)).await;
         let (tx3, _rx3) = outbox::channel(8);
-        let (tab3, _) = hub.connect(UserId(1), &[], tx3);
+        let tab3 = hub.connect(UserId(1), session("s1"), &[], tx3);
         tokio::time::sleep(Duration::from_secs(10)).await;
-        assert!(drain(&mut watch).is_empty(), "no flapping on reload");
+        assert!(changes.try_recv().is_err(), "no flapping on reload");
 
         hub.disconnect(tab3);
         tokio::time::sleep(Duration::from_secs(1)).await;
-        assert!(hub.is_online(UserId(1)), "still inside the grace period");
+        assert_eq!(hub.local_users(), vec![UserId(1)], "still inside the grace period");
         tokio::time::sleep(Duration::from_secs(5)).await;
+        assert!(hub.local_users().is_empty());
+        assert_eq!(changes.try_recv().ok(), Some(LocalPresence { user: UserId(1), online: false }));
+    }
+
+    #[test]
+    fn a_user_is_online_while_any_node_has_them() {
+        let hub = hub();
+        let (a, b): (NodeId, NodeId) = (Arc::from("a"), Arc::from("b"));
+        assert!(hub.set_presence(&a, UserId(1), true));
+        assert!(!hub.set_presence(&b, UserId(1), true), "already online");
+        assert!(!hub.set_presence(&a, UserId(1), false), "still on b");
+        assert!(hub.is_online(UserId(1)));
+        assert_eq!(hub.set_node_users(&b, &[UserId(2)], true), vec![(UserId(1), false), (UserId(2), true)]);
         assert!(!hub.is_online(UserId(1)));
-        assert_eq!(drain(&mut watch), vec![ServerFrame::UserOnline { user_id: UserId(1), online: false }]);
+        assert_eq!(hub.drop_node(&b), vec![UserId(2)], "a dead node's users go offline");
+        assert!(!hub.is_online(UserId(2)));
+    }
+
+    #[tokio::test]
+    async fn ending_a_session_closes_only_its_sockets() {
+        let hub = hub();
+        let (tx1, mut rx1) = outbox::channel(1);
+        let (tx2, mut rx2) = outbox::channel(8);
+        hub.connect(UserId(1), session("phone"), &[RoomId(1)], tx1);
+        hub.connect(UserId(1), session("laptop"), &[RoomId(1)], tx2);
+        hub.broadcast(RoomId(1), &Frame::new(&message(1, 1)), None);
+        assert_eq!(hub.close_sessions(UserId(1), Some("phone"), 4401), 1);
+        assert!(rx1.recv().await.is_some_and(|f| f.close.is_none()), "queued frames first");
+        assert_eq!(rx1.recv().await.and_then(|f| f.close).map(|c| c.0), Some(4401), "then the close, past capacity");
+        assert!(rx1.recv().await.is_none());
+        assert_eq!(hub.connection_count(), 1);
+        assert!(rx2.try_recv().is_some_and(|f| f.close.is_none()));
+        assert!(rx2.try_recv().is_none());
     }
 
     #[tokio::test(start_paused = true)]
     async fn typing_expires_five_seconds_after_the_last_refresh() {
         let hub = hub();
         let (tx, mut rx) = outbox::channel(64);
-        hub.connect(UserId(2), &[RoomId(1)], tx);
+        hub.connect(UserId(2), session("s2"), &[RoomId(1)], tx);
         drain(&mut rx);
         let alice = user(1);
 
@@ -515,5 +665,13 @@ mod tests {
         hub.typing(RoomId(1), &alice, false);
         hub.typing(RoomId(1), &alice, false);
         assert_eq!(drain(&mut rx).len(), 2);
+
+        // Sending a message ends typing, with the typist's name in the frame.
+        hub.typing(RoomId(1), &alice, true);
+        hub.stop_typing(RoomId(1), UserId(1));
+        assert_eq!(
+            drain(&mut rx).pop(),
+            Some(ServerFrame::UserTyping { room_id: RoomId(1), user: alice.clone(), typing: false })
+        );
     }
 }

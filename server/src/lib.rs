@@ -4,24 +4,35 @@
 //!
 //! - [`config`]: command line and environment;
 //! - [`ws`]: the `/ws` WebSocket transport: client frames in, hub frames out;
-//! - [`service`]: Confab's rules (authorization, validation, idempotency) over storage and hub,
+//! - [`service`]: Confab's rules per domain (accounts, rooms, messages, the message writer),
 //!   also serving the Leptos server functions through [`app::backend::ChatBackend`];
-//! - [`storage`]: SQLite/PostgreSQL persistence behind one interface;
-//! - [`hub`]: rooms, fan-out, presence and typing, with no transport code; [`outbox`]: the
-//!   per-connection queue it fills;
-//! - [`auth`]: argon2id passwords, hashed session tokens, login rate limits;
+//! - [`storage`]: SQLite/PostgreSQL persistence behind one interface, with each room's change
+//!   sequence;
+//! - [`events`] and [`bus`]: what the domain publishes after each commit, in process or across
+//!   nodes through PostgreSQL `LISTEN/NOTIFY`;
+//! - [`relay`]: each node's bus subscriber: orders room changes by seq, loads what a notice
+//!   only names, carries presence between nodes;
+//! - [`hub`]: this node's connections, fan-out, presence and typing, with no transport code;
+//!   [`outbox`]: the per-connection queue it fills;
+//! - [`auth`]: argon2id passwords, hashed session tokens, login rate limits; [`extract`]: the
+//!   authenticated caller; [`proxy`]: client addresses behind trusted proxies;
 //! - [`origin`]: Origin checks; [`error`]: logging causes, hiding internals;
 //! - [`metrics`]: counters served on `/metrics`.
 
 #![recursion_limit = "256"]
 
 pub mod auth;
+pub mod bus;
 pub mod config;
 pub mod error;
+pub mod events;
+pub mod extract;
 pub mod hub;
 pub mod metrics;
 pub mod origin;
 pub mod outbox;
+pub mod proxy;
+pub mod relay;
 pub mod service;
 pub mod storage;
 pub mod ws;
@@ -51,10 +62,13 @@ use tower_http::{
 
 use crate::{
     auth::{LoginLimiter, LoginLimits},
+    bus::{Bus, InProcessBus, PgBus},
     config::Config,
+    events::NodeId,
     hub::{Hub, HubConfig},
-    service::{ChatService, ServiceConfig},
-    storage::Storage,
+    relay::RelayParts,
+    service::{access::Access, ChatService, ServiceConfig},
+    storage::{Dialect, Storage},
 };
 
 /// Request bodies larger than this are refused with 413 (forms and JSON are small).
@@ -65,6 +79,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub service: Arc<ChatService>,
     pub config: Arc<Config>,
+    /// The relay task, stopped when the server is.
+    pub relay: Arc<tokio::task::AbortHandle>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -97,13 +113,28 @@ pub fn leptos_options() -> anyhow_lite::Result<LeptosOptions> {
     Ok(options)
 }
 
-/// Opens storage, applies migrations and builds the service.
+/// Opens storage, applies migrations, and starts the bus, the relay and the service.
 pub async fn build_state(config: Config, leptos_options: LeptosOptions) -> anyhow_lite::Result<AppState> {
+    let fail = |e: &dyn std::fmt::Display| anyhow_lite::Error(e.to_string());
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|e| anyhow_lite::Error(format!("cannot create {}: {e}", config.data_dir.display())))?;
-    let storage =
-        Arc::new(Storage::connect(&config.database_url).await.map_err(|e| anyhow_lite::Error(e.to_string()))?);
-    let hub = Hub::new(HubConfig { queue_capacity: config.ws_queue.max(8), ..HubConfig::default() });
+    let node: NodeId = Arc::from(config.node_id());
+    let storage = Arc::new(Storage::connect(&config.database_url, node.clone()).await.map_err(|e| fail(&e))?);
+    let (hub, presence) = Hub::new(HubConfig { queue_capacity: config.ws_queue.max(8), ..HubConfig::default() });
+    let access = Access::new(storage.clone());
+    let (to_relay, incoming) = tokio::sync::mpsc::unbounded_channel();
+    let bus: Arc<dyn Bus> = match storage.dialect() {
+        Dialect::Sqlite => Arc::new(InProcessBus::new(to_relay)),
+        Dialect::Postgres => PgBus::start(&config.database_url, storage.pool().clone(), node.clone(), to_relay),
+    };
+    let parts = RelayParts {
+        node: node.clone(),
+        storage: storage.clone(),
+        hub: hub.clone(),
+        access: access.clone(),
+        bus: bus.clone(),
+    };
+    let relay = relay::spawn(parts, incoming, presence).abort_handle();
     let limiter = LoginLimiter::new(LoginLimits {
         per_user_burst: config.login_burst_per_user,
         per_ip_burst: config.login_burst_per_ip,
@@ -114,9 +145,11 @@ pub async fn build_state(config: Config, leptos_options: LeptosOptions) -> anyho
         secure_cookies: config.secure_cookies,
         commit_interval: Duration::from_millis(config.commit_interval_ms),
     };
-    let service =
-        ChatService::new(storage, hub, limiter, service_config).await.map_err(|e| anyhow_lite::Error(e.to_string()))?;
-    Ok(AppState { leptos_options, service, config: Arc::new(config) })
+    let service = ChatService::new(node.clone(), storage, hub, bus, access, limiter, service_config)
+        .await
+        .map_err(|e| fail(&e))?;
+    tracing::info!(node = %node, "node ready");
+    Ok(AppState { leptos_options, service, config: Arc::new(config), relay: Arc::new(relay) })
 }
 
 /// All of Confab's HTTP surface.
@@ -152,7 +185,7 @@ pub fn router(state: AppState) -> Router {
                 .with_state(()),
         )
         .layer(middleware::from_fn_with_state(state.clone(), origin::check_origin))
-        .layer(middleware::from_fn(client_ip))
+        .layer(middleware::from_fn_with_state(state.clone(), client_ip))
         .layer(middleware::from_fn(metrics::track))
         .layer(middleware::from_fn(error::server_fn_status))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
@@ -172,15 +205,21 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// Records the peer address for rate limits, where server functions can read it.
-async fn client_ip(mut req: Request<Body>, next: Next) -> Response {
+/// Records the client's address for rate limits, where server functions can read it: the
+/// peer, or behind a trusted proxy the address it forwards (see [`proxy`]).
+async fn client_ip(State(state): State<AppState>, mut req: Request<Body>, next: Next) -> Response {
     if let Some(ConnectInfo(addr)) = req.extensions().get::<ConnectInfo<SocketAddr>>().copied() {
-        req.extensions_mut().insert(ClientIp(addr.ip()));
+        let forwarded: Vec<&str> =
+            req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+        let ip = proxy::client_ip(addr.ip(), &forwarded, &state.config.trusted_proxies);
+        req.extensions_mut().insert(ClientIp(ip));
     }
     next.run(req).await
 }
 
-/// Serves until `shutdown` resolves, then drains in-flight requests. Also runs housekeeping.
+/// Serves until `shutdown` resolves. Then closes every WebSocket with 1001 (clients move to
+/// another node), drains in-flight requests and the message writer (everything accepted is
+/// committed and published), and stops. Also runs housekeeping.
 pub async fn run(
     listener: TcpListener,
     state: AppState,
@@ -194,7 +233,14 @@ pub async fn run(
             service.housekeeping().await;
         }
     });
-    let storage = state.service.storage.clone();
+    let service = state.service.clone();
+    let relay = state.relay.clone();
+    let hub = state.service.hub.clone();
+    let shutdown = async move {
+        shutdown.await;
+        let closed = hub.close_all(app::protocol::CLOSE_GOING_AWAY);
+        tracing::info!(sockets = closed, "closing WebSockets");
+    };
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     // Chat frames are small: without TCP_NODELAY, Nagle's algorithm meets delayed ACKs and a
     // frame can wait 40 ms.
@@ -204,8 +250,10 @@ pub async fn run(
         }
     });
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    service.messages.writer.drain().await;
     housekeeping.abort();
-    storage.close().await;
+    relay.abort();
+    service.storage.close().await;
     result
 }
 

@@ -24,12 +24,12 @@ pub async fn track(req: Request<Body>, next: Next) -> Response {
 
 pub async fn render(State(state): State<AppState>) -> String {
     let hub = &state.service.hub;
-    let writes = &state.service.writes;
+    let writes = &state.service.messages.writer.stats;
     let lines = [
         ("confab_http_requests_total", "counter", HTTP_REQUESTS.load(Ordering::Relaxed)),
         ("confab_http_server_errors_total", "counter", HTTP_ERRORS.load(Ordering::Relaxed)),
         ("confab_ws_connections", "gauge", hub.connection_count() as u64),
-        ("confab_users_online", "gauge", hub.online_users().len() as u64),
+        ("confab_users_online", "gauge", hub.local_users().len() as u64),
         ("confab_frames_delivered_total", "counter", hub.stats.delivered.load(Ordering::Relaxed)),
         ("confab_slow_consumers_dropped_total", "counter", hub.stats.slow_consumers.load(Ordering::Relaxed)),
         ("confab_messages_stored_total", "counter", writes.messages.load(Ordering::Relaxed)),

@@ -51,6 +51,14 @@ impl<T> Sender<T> {
     }
 }
 
+impl<T> Sender<T> {
+    /// Queues a last item even past capacity (a close frame): the caller drops the sender next.
+    pub fn send_final(&self, item: T) {
+        self.0.queue.lock().push_back(item);
+        self.0.notify.notify_one();
+    }
+}
+
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
         self.0.closed.store(true, Ordering::Release);

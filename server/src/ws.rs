@@ -2,15 +2,15 @@
 //!
 //! One task per connection reads client frames, writes queued hub frames (batched: everything
 //! ready is fed before one flush) and keeps a heartbeat. Authentication happens once at the
-//! upgrade (cookie or bearer token, Origin checked); authorization happens on every frame
-//! through [`ChatService`]. Buffers are kept small so that idle connections stay cheap.
+//! upgrade ([`AuthUser`], Origin checked, the connection cap enforced); authorization happens
+//! on every frame through the domain. Buffers are kept small so that idle connections stay
+//! cheap.
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use app::{
-    backend::{token_from_headers, ChatBackend},
-    protocol::{ClientFrame, ServerFrame, MAX_CLIENT_FRAME_BYTES},
-    types::{MessageId, RoomId, User},
+    protocol::{ClientFrame, ServerFrame, CLOSE_TRY_AGAIN, MAX_CLIENT_FRAME_BYTES},
+    types::{RoomId, Seq, User},
     AppError,
 };
 use axum::{
@@ -26,6 +26,7 @@ use tokio::time::Instant;
 
 use crate::{
     error::ApiError,
+    extract::AuthUser,
     hub::{ConnId, Frame},
     origin::origin_allowed,
     service::ChatService,
@@ -37,20 +38,23 @@ const HEARTBEAT: Duration = Duration::from_secs(20);
 const DEAD_AFTER: Duration = Duration::from_secs(60);
 /// Queued frames written with one flush, at most (well below the write buffer's limit).
 const MAX_BATCH_BYTES: usize = 256 * 1024;
-/// Close code for slow consumers: "try again later" (RFC 6455 registry, 1013).
-const CLOSE_TRY_AGAIN: u16 = 1013;
 
-pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
+pub async fn upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    auth: AuthUser,
+    ws: WebSocketUpgrade,
+) -> Response {
     if !origin_allowed(&headers, state.config.public_origin.as_deref()) {
         return ApiError(AppError::forbidden("Cross-origin WebSocket connections are not allowed.")).into_response();
     }
-    let Some(token) = token_from_headers(&headers) else {
-        return ApiError(AppError::unauthorized()).into_response();
-    };
-    let user = match state.service.authenticate(&token).await {
-        Ok(user) => user,
-        Err(e) => return ApiError(e).into_response(),
-    };
+    if state.service.hub.connection_count() >= state.config.max_connections {
+        tracing::warn!(cap = state.config.max_connections, "connection cap reached; refusing a WebSocket");
+        let busy = AppError::Internal { message: "This server is full. Trying again shortly…".into() };
+        let mut res = ApiError(busy).into_response();
+        *res.status_mut() = axum::http::StatusCode::SERVICE_UNAVAILABLE;
+        return res;
+    }
     let service = state.service.clone();
     // A small read buffer: tungstenite allocates it up front for every connection, and client
     // frames are small (larger ones grow it as needed).
@@ -61,18 +65,19 @@ pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, ws: WebS
         .max_write_buffer_size(4 * 1024 * 1024)
         .max_message_size(MAX_CLIENT_FRAME_BYTES)
         .max_frame_size(MAX_CLIENT_FRAME_BYTES)
-        .on_upgrade(move |socket| connection(socket, service, user))
+        .on_upgrade(move |socket| connection(socket, service, auth))
 }
 
 /// What a connection remembers between frames.
 struct Session {
     user: User,
     conn: ConnId,
-    /// After catch-up, live frames for these rooms at or below the id were already sent.
-    sent_up_to: HashMap<RoomId, MessageId>,
+    /// After catch-up, live frames for these rooms at or below the seq were already sent.
+    sent_up_to: HashMap<RoomId, Seq>,
 }
 
-async fn connection(mut socket: WebSocket, service: Arc<ChatService>, user: User) {
+async fn connection(mut socket: WebSocket, service: Arc<ChatService>, auth: AuthUser) {
+    let user = auth.user;
     let rooms = match Box::pin(service.storage.room_ids_for_user(user.id)).await {
         Ok(rooms) => rooms,
         Err(e) => {
@@ -82,13 +87,15 @@ async fn connection(mut socket: WebSocket, service: Arc<ChatService>, user: User
         }
     };
     let (tx, mut rx) = crate::outbox::channel(service.hub.config().queue_capacity);
-    let (conn, online) = service.hub.connect(user.id, &rooms, tx);
+    let conn = service.hub.connect(user.id, Arc::from(auth.token_hash.as_str()), &rooms, tx);
     // Nothing held across the connection's lifetime but what it needs: locals still in scope
     // live in the task for as long as it runs.
     drop(rooms);
+    drop(auth.token_hash);
     let mut session = Session { user, conn, sent_up_to: HashMap::new() };
     tracing::debug!(conn, user = %session.user.id, "websocket connected");
 
+    let online = Box::pin(service.online_contacts(session.user.id)).await.unwrap_or_default();
     let hello = Frame::new(&ServerFrame::Hello { user: session.user.clone(), online }).text;
     let mut alive = socket.send(text(hello)).await.is_ok();
     let mut heartbeat = tokio::time::interval_at(Instant::now() + HEARTBEAT, HEARTBEAT);
@@ -121,15 +128,27 @@ async fn connection(mut socket: WebSocket, service: Arc<ChatService>, user: User
                         // costs far more than building the frame), at once when quiet.
                         let mut batch = Vec::with_capacity(8);
                         let mut bytes = 0;
+                        let mut closing = None;
                         let mut next = Some(first);
                         while let Some(frame) = next {
+                            if let Some((code, reason)) = frame.close {
+                                closing = Some(close(code, reason));
+                                break;
+                            }
                             if !already_sent(&session, &frame) {
                                 bytes += frame.text.len();
                                 batch.push(text(frame.text));
                             }
                             next = if bytes < MAX_BATCH_BYTES { rx.try_recv() } else { None };
                         }
-                        send_batch(&mut socket, batch.into_iter()).await
+                        let sent = send_batch(&mut socket, batch.into_iter()).await;
+                        match closing {
+                            Some(frame) => {
+                                let _ = socket.send(frame).await;
+                                false
+                            }
+                            None => sent,
+                        }
                     }
                     None => {
                         // The hub dropped us: we fell too far behind.
@@ -149,8 +168,8 @@ async fn connection(mut socket: WebSocket, service: Arc<ChatService>, user: User
 }
 
 fn already_sent(session: &Session, frame: &Frame) -> bool {
-    match (frame.room, frame.message_id) {
-        (Some(room), Some(id)) => session.sent_up_to.get(&room).is_some_and(|&up_to| id <= up_to),
+    match (frame.room, frame.seq) {
+        (Some(room), Some(seq)) => session.sent_up_to.get(&room).is_some_and(|&up_to| seq <= up_to),
         _ => false,
     }
 }
@@ -185,33 +204,53 @@ async fn handle_frame(service: &ChatService, session: &mut Session, raw: &str) -
     let user = session.user.clone();
     let result = match frame {
         ClientFrame::Ping => Ok(vec![Frame::new(&ServerFrame::Pong)]),
-        ClientFrame::JoinRoom { room_id, after } => {
-            service.join_room(&user, session.conn, room_id, after).await.map(|missed| {
-                let last_id = missed.last().map(|m| m.id).or(after);
-                if let Some(last) = last_id {
-                    session.sent_up_to.insert(room_id, last);
-                }
-                let mut out: Vec<Frame> =
-                    missed.into_iter().map(|message| Frame::new(&ServerFrame::ReceiveMessage { message })).collect();
-                out.push(Frame::new(&ServerFrame::Joined { room_id, last_id }));
-                out
-            })
-        }
+        ClientFrame::JoinRoom { room_id, since } => join_room(service, session, room_id, since).await,
         ClientFrame::LeaveRoom { room_id } => {
             service.hub.unsubscribe(session.conn, room_id);
             session.sent_up_to.remove(&room_id);
             Ok(Vec::new())
         }
         ClientFrame::SendMessage { room_id, client_id, content } => {
-            match service.send_message(&user, Some(session.conn), room_id, &client_id, &content).await {
-                Ok(message) => Ok(vec![Frame::new(&ServerFrame::MessageAck { client_id, message })]),
+            match service.messages.send(&user, Some(session.conn), room_id, &client_id, &content).await {
+                Ok(message) => {
+                    let seq = message.seq;
+                    Ok(vec![Frame::new(&ServerFrame::MessageAck { client_id, seq, message })])
+                }
                 Err(e) => return vec![Frame::new(&ServerFrame::error(&e, Some(client_id)))],
             }
         }
-        ClientFrame::UserTyping { room_id, typing } => service.typing(&user, room_id, typing).await.map(|_| Vec::new()),
-        ClientFrame::MarkRead { room_id, message_id } => {
-            service.mark_read(&user, room_id, message_id).await.map(|_| Vec::new())
+        ClientFrame::UserTyping { room_id, typing } => {
+            service.messages.typing(&user, room_id, typing).await.map(|_| Vec::new())
+        }
+        ClientFrame::MarkRead { room_id, seq } => {
+            service.rooms.mark_read(&user, room_id, seq).await.map(|_| Vec::new())
         }
     };
     result.unwrap_or_else(|e| vec![Frame::new(&ServerFrame::error(&e, None))])
+}
+
+/// Subscribes the connection to a room (membership checked), then sends every change after
+/// `since` and `joined`. Subscribing first means nothing committed meanwhile can slip between
+/// the catch-up and the live frames; live frames the catch-up already covered are skipped.
+async fn join_room(
+    service: &ChatService,
+    session: &mut Session,
+    room: RoomId,
+    since: Option<Seq>,
+) -> Result<Vec<Frame>, AppError> {
+    service.access.require_role(&session.user, room).await?;
+    service.hub.subscribe(session.conn, room);
+    let Some(since) = since else {
+        let seq = service.storage.last_seq(room).await?;
+        return Ok(vec![Frame::new(&ServerFrame::Joined { room_id: room, seq, reset: false })]);
+    };
+    let caught = service.messages.catch_up(&session.user, room, since).await?;
+    session.sent_up_to.insert(room, caught.seq);
+    let mut out: Vec<Frame> = caught
+        .changes
+        .into_iter()
+        .map(|message| Frame::new(&ServerFrame::ReceiveMessage { seq: message.change_seq, message }))
+        .collect();
+    out.push(Frame::new(&ServerFrame::Joined { room_id: room, seq: caught.seq, reset: caught.reset }));
+    Ok(out)
 }

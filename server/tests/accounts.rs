@@ -87,7 +87,9 @@ async fn register_login_logout_and_bearer_tokens() {
 }
 
 async fn server_pool(server: &TestServer) -> server::storage::Storage {
-    server::storage::Storage::connect(&format!("sqlite://{}/confab.db", server.dir.path().display())).await.unwrap()
+    server::storage::Storage::connect(&format!("sqlite://{}/confab.db", server.dir.path().display()), "test".into())
+        .await
+        .unwrap()
 }
 
 #[tokio::test]

@@ -47,7 +47,8 @@ async fn two_users_exchange_messages_in_a_private_room() {
     assert_eq!(rooms[0]["unread"], 1);
 
     // mark_read over the socket clears it (and tells the reader's other tabs).
-    a.send(json!({"type": "mark_read", "room_id": room, "message_id": reply["message"]["id"]})).await;
+    assert_eq!(reply["seq"], 2, "the second change in the room");
+    a.send(json!({"type": "mark_read", "room_id": room, "seq": reply["seq"]})).await;
     a.recv_type("room_updated").await;
     let (_, rooms) = alice.get("/api/rooms").await;
     assert_eq!(rooms[0]["unread"], 0);
@@ -77,7 +78,9 @@ async fn non_members_are_refused_join_send_and_history() {
     assert_eq!(status, 404, "{body}");
     let (status, _) = eve.get(&format!("/api/rooms/details?room_id={room}")).await;
     assert_eq!(status, 404);
-    let (status, _) = eve.post("/api/rooms/read", json!({"room_id": room, "message_id": 1})).await;
+    let (status, _) = eve.post("/api/rooms/read", json!({"room_id": room, "seq": 1})).await;
+    assert_eq!(status, 404);
+    let (status, _) = eve.get(&format!("/api/rooms/changes?room_id={room}&since=0")).await;
     assert_eq!(status, 404);
 
     // Nothing Eve tried was stored.
@@ -118,8 +121,9 @@ async fn a_reconnect_catches_up_exactly() {
 
     let mut b = bob.connect().await;
     let seen = a.send_message(room, "m0", "seen by bob").await;
-    let last_seen = b.recv_type("receive_message").await["message"]["id"].as_i64().unwrap();
-    assert_eq!(last_seen, seen["message"]["id"].as_i64().unwrap());
+    let got = b.recv_message().await;
+    assert_eq!(got["message"]["id"], seen["message"]["id"]);
+    let last_seen = got["seq"].as_i64().unwrap();
     drop(b); // Bob's connection dies
 
     let mut sent = Vec::new();
@@ -130,24 +134,16 @@ async fn a_reconnect_catches_up_exactly() {
     }
 
     let mut b = bob.connect().await;
-    b.send(json!({"type": "join_room", "room_id": room, "after": last_seen})).await;
-    let mut caught_up = Vec::new();
-    loop {
-        let f = b.recv().await;
-        match f["type"].as_str() {
-            Some("receive_message") => caught_up.push(f),
-            Some("joined") => {
-                assert_eq!(f["last_id"].as_i64(), sent.last().copied());
-                break;
-            }
-            _ => {}
-        }
-    }
+    let (caught_up, joined) = b.join(room, Some(last_seen)).await;
+    assert_eq!(joined["seq"].as_i64(), Some(last_seen + 7));
+    assert_eq!(joined.get("reset"), None);
     assert_eq!(ids(&caught_up), sent, "every missed message, in order, once");
+    let seqs: Vec<i64> = caught_up.iter().map(|f| f["seq"].as_i64().unwrap()).collect();
+    assert_eq!(seqs, (last_seen + 1..=last_seen + 7).collect::<Vec<_>>());
 
     // Live delivery continues after catch-up, without repeats.
     let live = a.send_message(room, "m8", "live again").await;
-    let next = b.recv_type("receive_message").await;
+    let next = b.recv_message().await;
     assert_eq!(next["message"]["id"], live["message"]["id"]);
     assert!(b.collect_type("receive_message", Duration::from_millis(300)).await.is_empty());
 }
@@ -182,7 +178,10 @@ async fn presence_holds_across_two_tabs_and_ends_after_the_last() {
     let server = TestServer::start().await;
     let alice = server.register("alice").await;
     let bob = server.register("bob").await;
+    let stranger = server.register("stranger").await;
+    alice.private_room_with(&bob).await;
     let mut watcher = bob.connect().await;
+    let mut outsider = stranger.connect().await;
 
     let tab1 = alice.connect().await;
     let f = watcher.recv_type("user_online").await;
@@ -193,12 +192,26 @@ async fn presence_holds_across_two_tabs_and_ends_after_the_last() {
         watcher.collect_type("user_online", Duration::from_secs(4)).await.is_empty(),
         "one tab closing while another is open changes nothing"
     );
-    // A third client sees Alice online in its hello.
-    let mut c = Ws::connect(&bob.base, Some(&bob.token), None).await.unwrap();
-    let _ = &mut c;
+    // A third client sees Alice online in its hello; someone who shares no room with her does
+    // not, and hears nothing of her.
+    let online = |base: &str, token: &str| {
+        let (base, token) = (base.to_string(), token.to_string());
+        async move {
+            let url = format!("{}/ws", base.replacen("http", "ws", 1));
+            let mut req = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(url).unwrap();
+            req.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
+            let (mut stream, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+            let first = futures_util::StreamExt::next(&mut stream).await.unwrap().unwrap();
+            let hello: serde_json::Value = serde_json::from_str(first.to_text().unwrap()).unwrap();
+            hello["online"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect::<Vec<_>>()
+        }
+    };
+    assert!(online(&bob.base, &bob.token).await.contains(&alice.id));
+    assert!(!online(&stranger.base, &stranger.token).await.contains(&alice.id));
     drop(tab2);
     let f = watcher.recv_type_within("user_online", Duration::from_secs(6)).await;
     assert_eq!((f["user_id"].as_i64(), f["online"].as_bool()), (Some(alice.id), Some(false)));
+    assert!(outsider.collect_type("user_online", Duration::from_millis(200)).await.is_empty());
 }
 
 #[tokio::test]
@@ -312,8 +325,8 @@ async fn a_three_member_group_with_roles_leave_and_rename() {
     let mut a = alice.connect().await;
 
     a.send_message(room, "g1", "hi both").await;
-    assert_eq!(b.recv_type("receive_message").await["message"]["content"], "hi both");
-    assert_eq!(c.recv_type("receive_message").await["message"]["content"], "hi both");
+    assert_eq!(b.recv_message().await["message"]["content"], "hi both");
+    assert_eq!(c.recv_message().await["message"]["content"], "hi both");
 
     // Members cannot add people; the owner can, and the newcomer hears the room at once.
     let (status, body) = bob.post("/api/rooms/participants", json!({"room_id": room, "user_ids": [dave.id]})).await;
@@ -324,21 +337,44 @@ async fn a_three_member_group_with_roles_leave_and_rename() {
     assert_eq!(status, 200, "{details}");
     assert_eq!(details["participants"].as_array().unwrap().len(), 4);
     d.recv_type("room_updated").await;
+    // Everyone in the room sees it as a timeline entry, in order.
+    let line = b.recv_type("receive_message").await;
+    assert_eq!(
+        (line["message"]["kind"].as_str(), line["message"]["content"].as_str()),
+        (Some("SYSTEM"), Some("Alice added Dave"))
+    );
+    assert_eq!(line["message"]["system"]["event"], "members_added");
     a.send_message(room, "g2", "welcome dave").await;
-    assert_eq!(d.recv_type("receive_message").await["message"]["content"], "welcome dave");
+    assert_eq!(d.recv_message().await["message"]["content"], "welcome dave");
 
     // Carol leaves: she stops receiving; the others are told the room changed.
     let (status, _) = carol.post("/api/rooms/leave", json!({"room_id": room})).await;
     assert_eq!(status, 200);
     assert_eq!(c.recv_type("room_removed").await["room_id"], room);
     a.send_message(room, "g3", "after carol left").await;
-    assert!(c.collect_type("receive_message", Duration::from_millis(400)).await.is_empty());
+    assert!(c.collect_messages(Duration::from_millis(400)).await.is_empty());
     let (status, _) = carol.get(&format!("/api/rooms/messages?room_id={room}")).await;
     assert_eq!(status, 404);
 
     let (status, renamed) = bob.post("/api/rooms/rename", json!({"room_id": room, "name": "  Quartet "})).await;
     assert_eq!(status, 200);
     assert_eq!(renamed["title"], "Quartet");
+    // The rename is in the timeline: Dave's history shows every change in seq order.
+    let (_, page) = dave.get(&format!("/api/rooms/messages?room_id={room}")).await;
+    let lines: Vec<&str> =
+        page["messages"].as_array().unwrap().iter().map(|m| m["content"].as_str().unwrap()).collect();
+    assert_eq!(
+        lines,
+        [
+            "Alice created the group \u{201c}Trio\u{201d}",
+            "hi both",
+            "Alice added Dave",
+            "welcome dave",
+            "Carol left",
+            "after carol left",
+            "Bob renamed the group to \u{201c}Quartet\u{201d}"
+        ]
+    );
     let (status, body) = bob.post("/api/rooms/rename", json!({"room_id": room, "name": ""})).await;
     assert_eq!((status, body["field"].as_str()), (422, Some("name")));
 }
@@ -363,6 +399,7 @@ async fn the_http_api_validates_and_paginates() {
     let got: Vec<i64> = p["messages"].as_array().unwrap().iter().map(|m| m["id"].as_i64().unwrap()).collect();
     assert_eq!(got, all[20..]);
     assert_eq!(p["has_more"], true);
+    assert_eq!(p["seq"], 30);
     let (_, p) = page(format!("&limit=10&before={}", all[20])).await;
     let got: Vec<i64> = p["messages"].as_array().unwrap().iter().map(|m| m["id"].as_i64().unwrap()).collect();
     assert_eq!(got, all[10..20]);

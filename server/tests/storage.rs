@@ -2,8 +2,12 @@
 
 mod common;
 
-use app::types::{MessageId, MessageKind, Role, RoomId, RoomKind, User, UserId};
-use server::storage::{NewMessage, Storage, StorageError};
+use app::types::{MessageId, MessageKind, Role, RoomId, RoomKind, Seq, SystemEvent, User, UserId};
+use server::storage::{messages::NewMessage, Storage, StorageError};
+
+async fn connect(url: &str) -> Storage {
+    Storage::connect(url, "test-node".into()).await.unwrap()
+}
 
 async fn user(s: &Storage, name: &str) -> User {
     s.create_user(name, &name.to_uppercase(), "hash", 1).await.unwrap()
@@ -27,7 +31,8 @@ async fn accounts_and_sessions(s: &Storage) {
     assert_eq!(s.session_user("live", 500).await.unwrap(), Some(alice.clone()));
     assert_eq!(s.session_user("old", 500).await.unwrap(), None, "expired");
     assert_eq!(s.delete_expired_sessions(500).await.unwrap(), 1);
-    s.delete_session("live").await.unwrap();
+    assert_eq!(s.delete_session("live").await.unwrap(), Some(alice.id), "says whose session ended");
+    assert_eq!(s.delete_session("live").await.unwrap(), None);
     assert_eq!(s.session_user("live", 500).await.unwrap(), None);
 
     user(s, "al_bert").await;
@@ -43,27 +48,43 @@ async fn rooms_and_membership(s: &Storage) {
     let a = user(s, "ann").await;
     let b = user(s, "ben").await;
     let c = user(s, "cat").await;
-    let p1 = s.open_private_room(a.id, b.id, 5).await.unwrap();
-    let p2 = s.open_private_room(b.id, a.id, 6).await.unwrap();
+    let (p1, created) = s.open_private_room(a.id, b.id, 5).await.unwrap();
+    let (p2, again) = s.open_private_room(b.id, a.id, 6).await.unwrap();
     assert_eq!(p1, p2, "one private room per pair");
+    assert!(created && !again);
     assert_eq!(s.room(p1).await.unwrap().unwrap().kind, RoomKind::Private);
     assert_eq!(s.role(p1, c.id).await.unwrap(), None);
 
-    let g = s.create_group(a.id, "Team", &[b.id, b.id], 7).await.unwrap();
+    let (g, created) = s.create_group(&a, "Team", &[b.id, b.id], 7).await.unwrap();
+    assert_eq!(created.system, Some(SystemEvent::GroupCreated { name: "Team".into() }));
+    assert_eq!(created.seq, Seq(1), "a group's timeline starts at seq 1");
     assert_eq!(s.role(g, a.id).await.unwrap(), Some(Role::Owner));
     assert_eq!(s.role(g, b.id).await.unwrap(), Some(Role::Member));
-    assert!(matches!(s.create_group(a.id, "Bad", &[UserId(999_999)], 8).await, Err(StorageError::NotFound)));
+    assert!(matches!(s.create_group(&a, "Bad", &[UserId(999_999)], 8).await, Err(StorageError::NotFound)));
 
-    assert_eq!(s.add_participants(g, &[b.id, c.id], 9).await.unwrap(), vec![c.id]);
+    let (added, line) = s.add_participants(g, &a, &[b.id, c.id], 9).await.unwrap();
+    assert_eq!(added, vec![c.id]);
+    assert_eq!(line.map(|l| (l.seq, l.content)), Some((Seq(2), "ANN added CAT".to_string())));
+    assert_eq!(s.add_participants(g, &a, &[c.id], 9).await.unwrap(), (vec![], None), "nobody new: no line");
     let names: Vec<String> = s.participants(g).await.unwrap().into_iter().map(|p| p.user.username).collect();
     assert_eq!(names, ["ann", "ben", "cat"]);
 
-    // The owner leaves: ownership passes on.
-    s.remove_participant(g, a.id, 10).await.unwrap();
+    // The owner leaves: ownership passes on, and both are timeline entries.
+    let lines = s.remove_participant(g, &a, 10).await.unwrap();
+    let texts: Vec<&str> = lines.iter().map(|l| l.content.as_str()).collect();
+    assert_eq!(texts, ["ANN left", "BEN is now the owner"]);
     assert_eq!(s.role(g, b.id).await.unwrap(), Some(Role::Owner));
-    assert!(matches!(s.remove_participant(g, a.id, 11).await, Err(StorageError::NotFound)));
+    assert!(matches!(s.remove_participant(g, &a, 11).await, Err(StorageError::NotFound)));
 
-    s.rename_room(g, "Renamed", 12).await.unwrap();
+    let renamed = s.rename_room(g, &b, "Renamed", 12).await.unwrap();
+    assert_eq!(renamed.seq, Seq(5));
+    assert_eq!(s.last_seq(g).await.unwrap(), Seq(5));
+    // Catch-up replays them all, in seq order, as the timeline shows them.
+    let log = s.changes_since(g, Seq(0), 100).await.unwrap();
+    let seqs: Vec<i64> = log.iter().map(|m| m.change_seq.0).collect();
+    assert_eq!(seqs, [1, 2, 3, 4, 5]);
+    assert!(log.iter().all(|m| m.kind == MessageKind::System));
+    assert_eq!(s.changes_since(g, Seq(3), 100).await.unwrap().len(), 2);
     let rooms = s.room_summaries(b.id, None).await.unwrap();
     assert_eq!(rooms.len(), 2);
     let group = rooms.iter().find(|r| r.room.id == g).unwrap();
@@ -76,13 +97,14 @@ async fn rooms_and_membership(s: &Storage) {
 async fn messages_history_and_unread(s: &Storage) {
     let a = user(s, "dan").await;
     let b = user(s, "eve").await;
-    let room = s.open_private_room(a.id, b.id, 1).await.unwrap();
+    let (room, _) = s.open_private_room(a.id, b.id, 1).await.unwrap();
     let mut ids = Vec::new();
     for i in 0..25 {
         let sender = if i % 2 == 0 { &a } else { &b };
         ids.push(post(s, room, sender, &format!("c{i}"), &format!("message {i}")).await);
     }
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids grow in send order");
+    assert_eq!(s.last_seq(room).await.unwrap(), Seq(25), "one seq per message, no holes");
 
     // Idempotent on (sender, client_id).
     let again = NewMessage { room, sender: &a, kind: MessageKind::Text, content: "different", client_id: Some("c0") };
@@ -90,10 +112,12 @@ async fn messages_history_and_unread(s: &Storage) {
     assert!(!stored.created);
     assert_eq!(stored.message.id, ids[0]);
     assert_eq!(stored.message.content, "message 0");
+    assert_eq!(s.last_seq(room).await.unwrap(), Seq(25), "a retry takes no seq");
 
     // Latest page, then keyset pages backwards and forwards.
     let latest = s.history(room, None, None, 10).await.unwrap();
     assert!(latest.has_more);
+    assert_eq!(latest.seq, Seq(25), "the page says where catch-up continues");
     assert_eq!(latest.messages.iter().map(|m| m.id).collect::<Vec<_>>(), ids[15..]);
     let older = s.history(room, Some(ids[15]), None, 10).await.unwrap();
     assert_eq!(older.messages.iter().map(|m| m.id).collect::<Vec<_>>(), ids[5..15]);
@@ -109,16 +133,19 @@ async fn messages_history_and_unread(s: &Storage) {
     let summary = |u: UserId| async move { s.room_summaries(u, Some(room)).await.unwrap().pop().unwrap() };
     assert_eq!(summary(a.id).await.unread, 12);
     assert_eq!(summary(a.id).await.last_message.unwrap().id, ids[24]);
-    assert!(s.mark_read(room, a.id, ids[20], 5).await.unwrap());
+    assert!(s.mark_read(room, a.id, Seq(21), 5).await.unwrap());
     assert_eq!(summary(a.id).await.unread, 2);
-    assert!(!s.mark_read(room, a.id, ids[10], 6).await.unwrap(), "never backwards");
+    assert_eq!(summary(a.id).await.last_read_seq, Seq(21));
+    assert!(!s.mark_read(room, a.id, Seq(11), 6).await.unwrap(), "never backwards");
+    assert!(!s.mark_read(room, a.id, Seq(26), 6).await.unwrap(), "never past the room's last seq");
     assert_eq!(summary(a.id).await.unread, 2);
 }
 
 async fn group_commit_keeps_order_and_idempotency(s: &Storage) {
     let a = user(s, "hal").await;
     let b = user(s, "ivy").await;
-    let room = s.open_private_room(a.id, b.id, 1).await.unwrap();
+    let (room, _) = s.open_private_room(a.id, b.id, 1).await.unwrap();
+    let (other, _) = s.open_private_room(a.id, user(s, "jon").await.id, 1).await.unwrap();
     let earlier = post(s, room, &a, "g0", "stored before").await;
     fn msg<'a>(room: RoomId, sender: &'a User, client_id: &'a str, content: &'a str) -> NewMessage<'a> {
         NewMessage { room, sender, kind: MessageKind::Text, content, client_id: Some(client_id) }
@@ -128,11 +155,15 @@ async fn group_commit_keeps_order_and_idempotency(s: &Storage) {
         msg(room, &b, "g1", "same key, other sender"),
         msg(room, &a, "g0", "retry of an earlier message"),
         msg(room, &a, "g1", "retry inside the batch"),
+        msg(other, &a, "g3", "another room"),
         msg(room, &b, "g2", "last"),
     ];
     let stored = s.insert_messages(&batch, server::service::now_ms()).await.unwrap();
     let created: Vec<bool> = stored.iter().map(|s| s.created).collect();
-    assert_eq!(created, [true, true, false, false, true]);
+    assert_eq!(created, [true, true, false, false, true, true]);
+    let seqs: Vec<i64> = stored.iter().map(|s| s.message.seq.0).collect();
+    assert_eq!(seqs, [2, 3, 1, 2, 1, 4], "each room's seqs in batch order, without holes");
+    let stored: Vec<_> = stored.into_iter().filter(|s| s.message.room_id == room).collect();
     assert_eq!(stored[2].message.id, earlier);
     assert_eq!(stored[3].message.id, stored[0].message.id);
     assert_eq!(stored[3].message.content, "first");
@@ -143,27 +174,57 @@ async fn group_commit_keeps_order_and_idempotency(s: &Storage) {
 }
 
 async fn reopen_keeps_ids_increasing(url: &str) {
-    let s = Storage::connect(url).await.unwrap();
+    let s = connect(url).await;
     let a = user(&s, "fay").await;
     let b = user(&s, "gus").await;
-    let room = s.open_private_room(a.id, b.id, 1).await.unwrap();
+    let (room, _) = s.open_private_room(a.id, b.id, 1).await.unwrap();
     let first = post(&s, room, &a, "x1", "before restart").await;
     s.close().await;
-    let s = Storage::connect(url).await.unwrap();
+    let s = connect(url).await;
     let second = post(&s, room, &a, "x2", "after restart").await;
     assert!(second > first);
     let page = s.history(room, None, None, 10).await.unwrap();
     assert_eq!(page.messages.len(), 2);
 }
 
+/// Two writers on one database (two nodes on PostgreSQL; on SQLite, two connections taking
+/// turns): ids never collide, and in each room seq order is commit order with no holes.
+async fn concurrent_writers_share_one_sequence(url: &str) {
+    let one = connect(url).await;
+    let two = connect(url).await;
+    let a = user(&one, "kim").await;
+    let b = user(&one, "lee").await;
+    let (room, _) = one.open_private_room(a.id, b.id, 1).await.unwrap();
+    async fn write(s: &Storage, a: &User, room: RoomId, who: &str) -> Vec<app::types::Message> {
+        let mut out = Vec::new();
+        for i in 0..40 {
+            let key = format!("{who}{i}");
+            let new = NewMessage { room, sender: a, kind: MessageKind::Text, content: "x", client_id: Some(&key) };
+            out.push(s.insert_message(new, server::service::now_ms()).await.unwrap().message);
+        }
+        out
+    }
+    let (x, y) = tokio::join!(write(&one, &a, room, "one-"), write(&two, &a, room, "two-"));
+    let mut all: Vec<_> = x.into_iter().chain(y).collect();
+    all.sort_by_key(|m| m.seq);
+    let seqs: Vec<i64> = all.iter().map(|m| m.seq.0).collect();
+    assert_eq!(seqs, (1..=80).collect::<Vec<_>>());
+    assert!(all.windows(2).all(|w| w[0].id < w[1].id), "id order is seq order is commit order");
+    one.close().await;
+    two.close().await;
+}
+
 async fn suite(url: &str) {
-    let s = Storage::connect(url).await.unwrap();
+    let s = connect(url).await;
     accounts_and_sessions(&s).await;
     rooms_and_membership(&s).await;
     messages_history_and_unread(&s).await;
     group_commit_keeps_order_and_idempotency(&s).await;
     s.close().await;
     reopen_keeps_ids_increasing(url).await;
+    if url.starts_with("postgres") {
+        concurrent_writers_share_one_sequence(url).await;
+    }
 }
 
 #[tokio::test]
@@ -183,7 +244,7 @@ async fn storage_on_postgres() {
 #[tokio::test]
 async fn sqlite_history_is_a_range_scan_of_the_clustered_table() {
     let dir = tempfile::tempdir().unwrap();
-    let s = Storage::connect(&format!("sqlite://{}/plan.db", dir.path().display())).await.unwrap();
+    let s = connect(&format!("sqlite://{}/plan.db", dir.path().display())).await;
     let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(
         "EXPLAIN QUERY PLAN SELECT m.id FROM messages m WHERE m.room_id = $1 AND m.id > $2 AND m.id < $3 \
          ORDER BY m.id DESC LIMIT 50",

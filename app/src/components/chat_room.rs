@@ -1,8 +1,11 @@
 //! One open room: its header, the message list, who is typing, the composer, and the member
-//! list.
+//! list. Leaves for `/chat` when the server says we are no longer in the room.
 
 use leptos::prelude::*;
-use leptos_router::{components::A, hooks::use_params_map};
+use leptos_router::{
+    components::A,
+    hooks::{use_navigate, use_params_map},
+};
 
 use super::{
     message_input::MessageInput, message_list::MessageList, room_header::RoomHeader, typing_indicator::TypingIndicator,
@@ -10,7 +13,7 @@ use super::{
 };
 use crate::{
     api,
-    state::chat::{open_room, use_chat},
+    state::{actions::open_room, store::use_chat},
     types::RoomId,
 };
 
@@ -29,6 +32,15 @@ pub fn ChatRoom() -> impl IntoView {
         }
     });
     on_cleanup(move || store.open_room.set(None));
+    let navigate = use_navigate();
+    Effect::new(move || {
+        if let Some(gone) = store.evicted.get() {
+            store.evicted.set(None);
+            if room_id.get_untracked() == Some(gone) {
+                navigate("/chat", Default::default());
+            }
+        }
+    });
 
     let details = Resource::new(
         move || (room.get(), store.rooms_version.get()),

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use super::{new_chat_dialog::NewChatDialog, room_list::RoomList};
 use crate::{
-    state::chat::{use_chat, Connection},
+    state::store::{use_chat, Connection},
     types::RoomSummary,
     AppError,
 };
@@ -33,6 +33,7 @@ pub fn ChatSidebar(rooms: Resource<Result<Vec<RoomSummary>, AppError>>) -> impl 
         Connection::Online => "Connected".to_string(),
         Connection::Connecting => "Connecting…".to_string(),
         Connection::Offline { retry_in_secs } => format!("Offline — retrying in {retry_in_secs} s"),
+        Connection::SessionEnded => "Logged out".to_string(),
     };
 
     view! {
@@ -45,7 +46,10 @@ pub fn ChatSidebar(rooms: Resource<Result<Vec<RoomSummary>, AppError>>) -> impl 
             </div>
             <p
                 class="connection"
-                class=("offline", move || matches!(store.connection.get(), Connection::Offline { .. }))
+                class=(
+                    "offline",
+                    move || matches!(store.connection.get(), Connection::Offline { .. } | Connection::SessionEnded),
+                )
                 data-testid="connection"
             >
                 {status}

@@ -4,10 +4,9 @@
 use leptos::{ev::KeyboardEvent, html, prelude::*};
 
 use crate::{
-    protocol::ClientFrame,
     state::{
-        chat::{new_client_id, use_chat, Pending, SendState},
-        socket,
+        actions::{send_message, send_typing},
+        store::use_chat,
     },
     types::{limits, validate_message_content, RoomId},
 };
@@ -23,7 +22,7 @@ pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
     let stop_typing = move || {
         if typing_since.get_value() > 0.0 {
             typing_since.set_value(0.0);
-            socket::send(&ClientFrame::UserTyping { room_id: room.get_untracked(), typing: false });
+            send_typing(room.get_untracked(), false);
         }
     };
 
@@ -34,18 +33,7 @@ pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
         }
         match validate_message_content(&raw) {
             Ok(content) => {
-                let room_id = room.get_untracked();
-                let client_id = new_client_id();
-                store.pending.update(|p| {
-                    p.push(Pending {
-                        client_id: client_id.clone(),
-                        room_id,
-                        content: content.clone(),
-                        state: SendState::Sending,
-                    })
-                });
-                // Offline, it stays in the outbox and goes out on reconnect.
-                socket::send(&ClientFrame::SendMessage { room_id, client_id, content });
+                send_message(store, room.get_untracked(), content);
                 text.set(String::new());
                 typing_since.set_value(0.0);
                 store.at_bottom.set(true);
@@ -73,7 +61,7 @@ pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
             let now = js_sys::Date::now();
             if now - typing_since.get_value() > crate::protocol::TYPING_REFRESH_MS as f64 {
                 typing_since.set_value(now);
-                socket::send(&ClientFrame::UserTyping { room_id: room.get_untracked(), typing: true });
+                send_typing(room.get_untracked(), true);
             }
         }
     };
@@ -84,7 +72,7 @@ pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
             if typing_since.get_value() > 0.0 {
                 typing_since.set_value(0.0);
                 if let Some(p) = prev {
-                    socket::send(&ClientFrame::UserTyping { room_id: p, typing: false });
+                    send_typing(p, false);
                 }
             }
             text.set(String::new());

@@ -1,16 +1,17 @@
 //! The message history of a room: infinite scroll upwards, sticks to the bottom while the reader
 //! is there, otherwise counts new messages in a "new messages" pill. Pending messages show
-//! "sending…" until acknowledged, and "retry" when they failed.
+//! "sending…" until acknowledged, and "retry" when they failed. System lines ("Bob left") sit
+//! between messages, centred, and break a sender's group.
 
 use leptos::{html, prelude::*};
 
-use super::message_item::MessageItem;
+use super::{message_item::MessageItem, system_line::SystemLine};
 use crate::{
     state::{
-        chat::{load_older, report_read, use_chat, SendState},
-        socket,
+        actions::{discard, load_older, report_read, retry},
+        store::{use_chat, SendState},
     },
-    types::{MessageId, RoomId},
+    types::{MessageId, RoomId, UserId},
 };
 
 /// Consecutive messages of one sender within this many ms share a header.
@@ -25,7 +26,7 @@ pub fn MessageList(room: Signal<RoomId>) -> impl IntoView {
     let unseen = RwSignal::new(0usize);
     let messages = Memo::new(move |_| store.messages(room.get()));
     let pending = Memo::new(move |_| store.pending_in(room.get()));
-    let loaded = Memo::new(move |_| store.timelines.with(|t| t.get(&room.get()).is_some_and(|tl| tl.loaded)));
+    let loaded = Memo::new(move |_| store.timelines.with(|t| t.contains_key(&room.get())));
     let has_more =
         Memo::new(move |_| store.timelines.with(|t| t.get(&room.get()).is_some_and(|tl| tl.has_more_before)));
 
@@ -37,10 +38,11 @@ pub fn MessageList(room: Signal<RoomId>) -> impl IntoView {
         });
     };
 
-    // Follow new messages while at the bottom; otherwise count them for the pill.
+    // Follow new messages while at the bottom; otherwise count them for the pill (system lines
+    // are not news).
     Effect::new(move |prev: Option<(RoomId, Option<MessageId>, usize)>| {
         let r = room.get();
-        let last = messages.with(|m| m.last().map(|m| m.id));
+        let last = messages.with(|m| m.iter().rev().find(|m| m.system.is_none()).map(|m| m.id));
         let queued = pending.with(Vec::len);
         let room_changed = prev.map(|p| p.0) != Some(r);
         if room_changed {
@@ -81,11 +83,11 @@ pub fn MessageList(room: Signal<RoomId>) -> impl IntoView {
 
     let rows = move || {
         let msgs = messages.get();
-        let mut prev: Option<(crate::types::UserId, i64)> = None;
+        let mut prev: Option<(UserId, i64)> = None;
         msgs.into_iter()
             .map(|m| {
                 let first_of_group = prev.is_none_or(|(s, t)| s != m.sender_id || m.created_at - t > GROUP_WINDOW_MS);
-                prev = Some((m.sender_id, m.created_at));
+                prev = m.system.is_none().then_some((m.sender_id, m.created_at));
                 (m, first_of_group)
             })
             .collect::<Vec<_>>()
@@ -106,24 +108,23 @@ pub fn MessageList(room: Signal<RoomId>) -> impl IntoView {
             </p>
             <For
                 each=rows
-                key=|(m, first)| (m.id, m.edited_at, *first)
-                children=move |(m, first)| view! { <MessageItem message=m mine=false show_header=first me /> }
+                key=|(m, first)| (m.id, m.change_seq, *first)
+                children=move |(m, first)| {
+                    if m.system.is_some() {
+                        view! { <SystemLine message=m /> }.into_any()
+                    } else {
+                        view! { <MessageItem message=m show_header=first me /> }.into_any()
+                    }
+                }
             />
             <For
                 each=move || pending.get()
                 key=|p| (p.client_id.clone(), p.state.clone())
                 children=move |p| {
                     let client_id = p.client_id.clone();
-                    let retry = move |_| {
-                        store.pending.update(|all| {
-                            if let Some(m) = all.iter_mut().find(|m| m.client_id == client_id) {
-                                m.state = SendState::Sending;
-                            }
-                        });
-                        socket::flush_outbox(&store);
-                    };
+                    let retry = move |_| retry(store, &client_id);
                     let discard_id = p.client_id.clone();
-                    let discard = move |_| store.pending.update(|all| all.retain(|m| m.client_id != discard_id));
+                    let discard = move |_| discard(store, &discard_id);
                     let failed = matches!(p.state, SendState::Failed(_));
                     view! {
                         <div class="message mine pending" class=("failed", failed) data-testid="pending-message">

@@ -12,6 +12,7 @@ pub mod require_user;
 pub mod room_header;
 pub mod room_item;
 pub mod room_list;
+pub mod system_line;
 pub mod typing_indicator;
 pub mod user_list;
 

@@ -6,7 +6,7 @@ use leptos_router::hooks::use_navigate;
 use super::navbar::initial;
 use crate::{
     api,
-    state::chat::use_chat,
+    state::store::use_chat,
     types::{RoomId, User},
     AppError,
 };

@@ -5,7 +5,7 @@ use leptos_router::{components::A, hooks::use_navigate};
 
 use crate::{
     api,
-    state::chat::use_chat,
+    state::store::use_chat,
     types::{RoomDetails, RoomKind},
 };
 

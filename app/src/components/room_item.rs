@@ -5,7 +5,7 @@ use leptos_router::components::A;
 
 use super::navbar::initial;
 use crate::{
-    state::chat::use_chat,
+    state::store::use_chat,
     types::{RoomKind, RoomSummary},
 };
 
@@ -17,8 +17,9 @@ pub fn RoomItem(summary: RoomSummary) -> impl IntoView {
     let peer = summary.peer.as_ref().map(|p| p.id);
     let preview = summary.last_message.as_ref().map(|m| {
         let who = if m.sender_id == me { "You".to_string() } else { m.sender_name.clone() };
-        let text: String = m.content.chars().take(80).collect();
-        if summary.room.kind == RoomKind::Private && m.sender_id != me {
+        let text: String = m.preview().chars().take(80).collect();
+        // A system line names its actor already.
+        if m.system.is_some() || (summary.room.kind == RoomKind::Private && m.sender_id != me) {
             text
         } else {
             format!("{who}: {text}")

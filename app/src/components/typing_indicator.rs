@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::{state::chat::use_chat, types::RoomId};
+use crate::{state::store::use_chat, types::RoomId};
 
 #[component]
 pub fn TypingIndicator(room: Signal<RoomId>) -> impl IntoView {

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use super::{navbar::initial, new_chat_dialog::NewChatDialog};
 use crate::{
-    state::chat::use_chat,
+    state::store::use_chat,
     types::{RoomDetails, RoomKind},
 };
 

@@ -3,14 +3,15 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Outlet;
+use leptos_router::{components::Outlet, hooks::use_navigate};
 
 use crate::{
     api,
     components::{chat_sidebar::ChatSidebar, require_user::RequireUser},
     state::{
-        chat::{use_chat, ChatStore},
-        socket,
+        actions,
+        session::use_session,
+        store::{use_chat, ChatStore, Connection},
     },
     types::User,
 };
@@ -29,9 +30,18 @@ fn ChatShell(user: User) -> impl IntoView {
     let stream = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     Effect::new({
         let stream = stream.clone();
-        move || stream.store(socket::connect(store), std::sync::atomic::Ordering::Relaxed)
+        move || stream.store(actions::connect(store), std::sync::atomic::Ordering::Relaxed)
     });
-    on_cleanup(move || socket::disconnect(stream.load(std::sync::atomic::Ordering::Relaxed)));
+    on_cleanup(move || actions::disconnect(stream.load(std::sync::atomic::Ordering::Relaxed)));
+    // Logged out elsewhere: the socket has stopped for good; so does this screen.
+    let session = use_session();
+    let navigate = use_navigate();
+    Effect::new(move || {
+        if store.connection.get() == Connection::SessionEnded {
+            session.set_user(None);
+            navigate("/login", Default::default());
+        }
+    });
     let title = move || match store.total_unread() {
         0 => "Chat".to_string(),
         n => format!("({n}) Chat"),

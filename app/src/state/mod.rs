@@ -1,7 +1,10 @@
-//! Client state: the logged-in session, the chat store, and (in the browser) the WebSocket
-//! signal stream that feeds it.
+//! Client state. The modules form a chain with no cycles: [`timeline`] and [`store`] hold the
+//! state and how frames change it; [`socket`] feeds the store and carries out what frames call
+//! for; [`actions`] is what components do (HTTP and socket, recorded in the store). The
+//! logged-in [`session`] stands apart.
 
-pub mod chat;
+pub mod actions;
 pub mod session;
 pub mod socket;
+pub mod store;
 pub mod timeline;

@@ -47,28 +47,7 @@ pub fn follow_login(result: impl Get<Value = Option<Result<User, AppError>>> + S
     Effect::new(move || {
         if let Some(Ok(user)) = result.get() {
             session.set_user(Some(user));
-            navigate(&safe_next(query.read_untracked().get("next")), Default::default());
+            navigate(&crate::nav::safe_next(query.read_untracked().get("next")), Default::default());
         }
     });
-}
-
-/// Only same-site paths are followed after login, never another origin.
-pub fn safe_next(next: Option<String>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
-        _ => "/chat".to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn next_stays_on_this_site() {
-        use super::safe_next;
-        assert_eq!(safe_next(Some("/chat/5".into())), "/chat/5");
-        assert_eq!(safe_next(Some("//evil.example".into())), "/chat");
-        assert_eq!(safe_next(Some("https://evil.example".into())), "/chat");
-        assert_eq!(safe_next(Some("/\\evil".into())), "/chat");
-        assert_eq!(safe_next(None), "/chat");
-    }
 }

@@ -1,8 +1,10 @@
 //! Time-sortable message ids: `(ms since 2024-01-01) << 12 | sequence`.
 //!
 //! 41 bits of milliseconds (69 years) and 12 bits of sequence stay below 2^53, so JavaScript
-//! reads them exactly. The generator is monotonic within a process even if the clock steps back,
-//! and is seeded from the largest stored id so a restart never reuses or reorders ids.
+//! reads them exactly. The in-memory generator serves SQLite, where one process owns the file
+//! (PostgreSQL takes ids from a counter row inside each transaction: see
+//! [`Storage::take_ids`](super::Storage::take_ids)). It is monotonic even if the clock steps
+//! back, and is seeded from the largest stored id so a restart never reuses or reorders ids.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -27,12 +29,22 @@ impl IdGenerator {
 
     /// The next id for a message created at `now_ms`.
     pub fn next(&self, now_ms: i64) -> i64 {
-        let floor = (now_ms - EPOCH_MS).max(0) << SEQ_BITS;
+        self.next_block(now_ms, 1)
+    }
+
+    /// Takes `n` consecutive ids for messages created at `now_ms`; returns the first.
+    pub fn next_block(&self, now_ms: i64, n: i64) -> i64 {
+        let floor = Self::floor(now_ms);
         let prev = self
             .last
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |prev| Some((prev + 1).max(floor)))
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |prev| Some((prev + 1).max(floor) + n - 1))
             .unwrap_or_else(|p| p);
         (prev + 1).max(floor)
+    }
+
+    /// The smallest id of the millisecond `now_ms`.
+    pub fn floor(now_ms: i64) -> i64 {
+        (now_ms - EPOCH_MS).max(0) << SEQ_BITS
     }
 
     /// The Unix time in milliseconds encoded in an id.
@@ -56,6 +68,17 @@ mod tests {
         assert!(a < b && b < c && c < d);
         assert_eq!(IdGenerator::millis_of(a), t);
         assert_eq!(IdGenerator::millis_of(d), t + 1);
+    }
+
+    #[test]
+    fn blocks_are_consecutive_and_never_overlap() {
+        let g = IdGenerator::default();
+        let t = EPOCH_MS + 5_000;
+        let a = g.next_block(t, 3);
+        let b = g.next_block(t, 2);
+        assert_eq!(a, IdGenerator::floor(t));
+        assert_eq!(b, a + 3);
+        assert_eq!(g.next(t), b + 2);
     }
 
     #[test]

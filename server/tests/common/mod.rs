@@ -101,6 +101,58 @@ impl TestServer {
             .unwrap();
         Account { id: user["id"].as_i64().unwrap(), username: username.to_string(), token, base: self.base.clone() }
     }
+
+    /// A new bearer token (a new session) for an existing user.
+    pub async fn register_token(&self, username: &str) -> String {
+        let res = self.client().post(self.url("/api/token")).form(&[("username", username), ("password", PASSWORD)]);
+        res.send().await.unwrap().json().await.unwrap()
+    }
+}
+
+/// A server in a process of its own (the built `server` binary), so a test can kill it with
+/// SIGKILL as a crashed node would die.
+pub struct ChildServer {
+    pub base: String,
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
+}
+
+impl ChildServer {
+    pub async fn start(database_url: &str, node: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+            .env("DATABASE_URL", database_url)
+            .env("CONFAB_ADDR", format!("127.0.0.1:{port}"))
+            .env("CONFAB_DATA_DIR", dir.path())
+            .env("CONFAB_NODE_ID", node)
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("start the server binary");
+        let base = format!("http://127.0.0.1:{port}");
+        for _ in 0..200 {
+            if reqwest::get(format!("{base}/healthz")).await.is_ok_and(|r| r.status() == 200) {
+                return Self { base, child, _dir: dir };
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("node {node} did not start");
+    }
+
+    /// SIGKILL: no goodbye to clients, no drained writer, no last notice.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ChildServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
 }
 
 impl Drop for TestServer {
@@ -263,6 +315,36 @@ impl Ws {
                 Some(f) if f["type"] == kind => out.push(f),
                 Some(_) => {}
                 None => return out,
+            }
+        }
+    }
+
+    /// The next `receive_message` frame carrying a person's message (system lines skipped).
+    pub async fn recv_message(&mut self) -> Value {
+        loop {
+            let f = self.recv_type("receive_message").await;
+            if f["message"]["kind"] != "SYSTEM" {
+                return f;
+            }
+        }
+    }
+
+    /// People's messages (not system lines) arriving within `wait`.
+    pub async fn collect_messages(&mut self, wait: Duration) -> Vec<Value> {
+        let frames = self.collect_type("receive_message", wait).await;
+        frames.into_iter().filter(|f| f["message"]["kind"] != "SYSTEM").collect()
+    }
+
+    /// Sends `join_room` and gathers the catch-up: the frames before `joined`, and `joined`.
+    pub async fn join(&mut self, room: i64, since: Option<i64>) -> (Vec<Value>, Value) {
+        self.send(json!({"type": "join_room", "room_id": room, "since": since})).await;
+        let mut caught_up = Vec::new();
+        loop {
+            let f = self.recv().await;
+            match f["type"].as_str() {
+                Some("receive_message") if f["message"]["room_id"] == room => caught_up.push(f),
+                Some("joined") if f["room_id"] == room => return (caught_up, f),
+                _ => {}
             }
         }
     }

@@ -66,7 +66,7 @@ impl PgServer {
             );
         };
         let data_s = data.to_str().unwrap();
-        run(&initdb, &["-D", data_s, "-A", "trust", "-U", "confab", "-E", "UTF8", "--no-sync"]);
+        run(&initdb, &["-D", data_s, "-A", "trust", "-U", "confab", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]);
         let port = free_port();
         let opts = format!(
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off",

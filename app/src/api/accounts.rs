@@ -1,0 +1,65 @@
+//! Accounts: register, log in, tokens, log out, who am I.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+
+#[cfg(feature = "ssr")]
+use super::ssr;
+use crate::{types::User, AppError};
+
+/// `POST /api/register` (form: `username`, `display_name`, `password`, `next`): creates the
+/// account, logs it in (session cookie) and redirects to `next` (default `/chat`).
+#[server(prefix = "/api", endpoint = "register")]
+pub async fn register(
+    username: String,
+    display_name: Option<String>,
+    password: String,
+    next: Option<String>,
+) -> Result<User, AppError> {
+    let backend = crate::backend::backend()?;
+    let session = backend.register(&username, display_name.as_deref().unwrap_or(""), &password).await?;
+    ssr::set_cookie(&backend.session_cookie(Some(&session.token)));
+    ssr::redirect_form_post(&crate::nav::safe_next(next));
+    Ok(session.user)
+}
+
+/// `POST /api/login` (form: `username`, `password`, `next`): sets the session cookie and
+/// redirects to `next`.
+#[server(prefix = "/api", endpoint = "login")]
+pub async fn login(username: String, password: String, next: Option<String>) -> Result<User, AppError> {
+    let backend = crate::backend::backend()?;
+    let session = backend.login(&username, &password, ssr::client_ip()).await?;
+    ssr::set_cookie(&backend.session_cookie(Some(&session.token)));
+    ssr::redirect_form_post(&crate::nav::safe_next(next));
+    Ok(session.user)
+}
+
+/// `POST /api/token` (form: `username`, `password`): for non-browser clients. Returns a bearer
+/// token to send as `Authorization: Bearer <token>`; no cookie, no redirect.
+#[server(prefix = "/api", endpoint = "token")]
+pub async fn create_token(username: String, password: String) -> Result<String, AppError> {
+    let session = crate::backend::backend()?.login(&username, &password, ssr::client_ip()).await?;
+    Ok(session.token)
+}
+
+/// `POST /api/logout`: ends the session (server-side too) and clears the cookie.
+#[server(prefix = "/api", endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    let backend = crate::backend::backend()?;
+    if let Some(token) = ssr::token() {
+        backend.logout(&token).await?;
+    }
+    ssr::set_cookie(&backend.session_cookie(None));
+    ssr::redirect_form_post("/login");
+    Ok(())
+}
+
+/// `GET /api/me`: the logged-in user, or `null`.
+#[server(prefix = "/api", endpoint = "me", input = GetUrl)]
+pub async fn me() -> Result<Option<User>, AppError> {
+    match ssr::me().await {
+        Ok(user) => Ok(Some(user)),
+        Err(AppError::Unauthorized { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,65 @@
+//! The HTTP API: thin `#[server]` functions with fixed paths under `/api`, one module per
+//! domain ([`accounts`], [`rooms`], [`messages`]).
+//!
+//! Each one authenticates the caller ([`ssr::me`]), calls the
+//! [`ChatBackend`](crate::backend::ChatBackend) and returns its result; nothing else. The server turns an error's `code` into the HTTP
+//! status. Account endpoints take form-encoded bodies so that plain HTML forms work without JavaScript;
+//! chat endpoints take JSON; reads are `GET` with query strings. The README lists every
+//! endpoint with a curl example.
+
+pub mod accounts;
+pub mod messages;
+pub mod rooms;
+
+pub use accounts::*;
+pub use messages::*;
+pub use rooms::*;
+
+/// Server-side helpers shared by the endpoints.
+#[cfg(feature = "ssr")]
+pub(crate) mod ssr {
+    use http::{header, request::Parts, HeaderValue};
+    use leptos::prelude::*;
+    use leptos_axum::ResponseOptions;
+
+    use crate::{
+        backend::{backend, token_from_headers, ClientIp},
+        types::User,
+        AppError,
+    };
+
+    pub fn parts() -> Result<Parts, AppError> {
+        use_context::<Parts>().ok_or_else(AppError::internal)
+    }
+
+    pub fn token() -> Option<String> {
+        parts().ok().and_then(|p| token_from_headers(&p.headers))
+    }
+
+    pub fn client_ip() -> Option<std::net::IpAddr> {
+        parts().ok().and_then(|p| p.extensions.get::<ClientIp>().map(|ip| ip.0))
+    }
+
+    /// The authenticated caller (the session cookie or bearer token), or `Unauthorized`.
+    pub async fn me() -> Result<User, AppError> {
+        let token = token().ok_or_else(AppError::unauthorized)?;
+        backend()?.authenticate(&token).await
+    }
+
+    pub fn set_cookie(value: &str) {
+        if let (Some(res), Ok(value)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(value)) {
+            res.append_header(header::SET_COOKIE, value);
+        }
+    }
+
+    /// A plain HTML form (no JavaScript) is redirected by the server; the hydrated app
+    /// navigates by itself once it has recorded the new session.
+    pub fn redirect_form_post(path: &str) {
+        let html = parts().ok().is_some_and(|p| {
+            p.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
+        });
+        if html {
+            leptos_axum::redirect(path);
+        }
+    }
+}

@@ -1,0 +1,397 @@
+//! The chat store: everything the chat screen shows, as signals, and how each server frame
+//! changes it. It neither talks to the server nor knows the socket: [`ChatStore::apply`] says
+//! what to ask for next ([`FollowUp`]) and the socket does it.
+
+use std::collections::{HashMap, HashSet};
+
+use leptos::prelude::*;
+
+use super::timeline::Timeline;
+use crate::{
+    protocol::ServerFrame,
+    types::{Message, MessagePage, RoomId, RoomSummary, Seq, User, UserId},
+};
+
+/// The state of the WebSocket, for the status line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Connection {
+    Connecting,
+    Online,
+    /// Disconnected; the next attempt is in this many seconds.
+    Offline {
+        retry_in_secs: u32,
+    },
+    /// The session was ended (logged out in another tab or on another node): reconnecting
+    /// cannot succeed, the reader must log in again.
+    SessionEnded,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SendState {
+    Sending,
+    Failed(String),
+}
+
+/// A message typed but not yet acknowledged: the outbox, resent on reconnect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    pub client_id: String,
+    pub room_id: RoomId,
+    pub content: String,
+    pub state: SendState,
+}
+
+/// What a frame requires from the server next; the socket carries it out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FollowUp {
+    /// Changes are missing: `join_room {room_id, since}`.
+    CatchUp { room: RoomId, since: Seq },
+    /// Too much is missing to replay: reload the room's newest page.
+    Reload(RoomId),
+}
+
+#[derive(Clone, Copy)]
+pub struct ChatStore {
+    pub me: StoredValue<User>,
+    pub rooms: RwSignal<Vec<RoomSummary>>,
+    /// Bumped when the room list or a room's details must be fetched again.
+    pub rooms_version: RwSignal<u64>,
+    /// Rooms whose newest page has been loaded; live changes to other rooms only touch the
+    /// room list.
+    pub timelines: RwSignal<HashMap<RoomId, Timeline>>,
+    pub pending: RwSignal<Vec<Pending>>,
+    pub online: RwSignal<HashSet<UserId>>,
+    pub typing: RwSignal<HashMap<RoomId, Vec<User>>>,
+    pub connection: RwSignal<Connection>,
+    /// The room on screen, if any.
+    pub open_room: RwSignal<Option<RoomId>>,
+    /// Whether the reader is looking at the newest message of the open room.
+    pub at_bottom: RwSignal<bool>,
+    /// The last error that belongs to no message (shown above the composer).
+    pub notice: RwSignal<Option<String>>,
+    /// The read marker last sent per room, so it is sent once per change.
+    pub read_sent: RwSignal<HashMap<RoomId, Seq>>,
+    /// The open room, after the server said we are no longer in it: the room view leaves.
+    pub evicted: RwSignal<Option<RoomId>>,
+}
+
+impl ChatStore {
+    pub fn new(me: User) -> Self {
+        Self {
+            me: StoredValue::new(me),
+            rooms: RwSignal::new(Vec::new()),
+            rooms_version: RwSignal::new(0),
+            timelines: RwSignal::new(HashMap::new()),
+            pending: RwSignal::new(Vec::new()),
+            online: RwSignal::new(HashSet::new()),
+            typing: RwSignal::new(HashMap::new()),
+            connection: RwSignal::new(Connection::Connecting),
+            open_room: RwSignal::new(None),
+            at_bottom: RwSignal::new(true),
+            notice: RwSignal::new(None),
+            read_sent: RwSignal::new(HashMap::new()),
+            evicted: RwSignal::new(None),
+        }
+    }
+
+    pub fn me_id(&self) -> UserId {
+        self.me.with_value(|u| u.id)
+    }
+
+    pub fn refresh_rooms(&self) {
+        self.rooms_version.update(|v| *v += 1);
+    }
+
+    /// Applies one frame from the server.
+    pub fn apply(&self, frame: ServerFrame) -> Option<FollowUp> {
+        match frame {
+            ServerFrame::Hello { online, .. } => self.online.set(online.into_iter().collect()),
+            ServerFrame::ReceiveMessage { seq, message } => return self.apply_change(seq, message),
+            ServerFrame::MessageAck { client_id, seq, message } => {
+                self.pending.update(|p| p.retain(|m| m.client_id != client_id));
+                return self.apply_change(seq, message);
+            }
+            ServerFrame::Joined { room_id, seq, reset } => return self.joined(room_id, seq, reset),
+            ServerFrame::UserTyping { room_id, user, typing } => {
+                if user.id == self.me_id() {
+                    return None;
+                }
+                self.typing.update(|t| {
+                    let list = t.entry(room_id).or_default();
+                    list.retain(|u| u.id != user.id);
+                    if typing {
+                        list.push(user);
+                    }
+                });
+            }
+            ServerFrame::UserOnline { user_id, online } => self.online.update(|o| {
+                if online {
+                    o.insert(user_id);
+                } else {
+                    o.remove(&user_id);
+                }
+            }),
+            ServerFrame::RoomUpdated { .. } => self.refresh_rooms(),
+            ServerFrame::RoomRemoved { room_id } => self.room_removed(room_id),
+            ServerFrame::Error { code, message, client_id } => match client_id {
+                Some(id) => self.pending.update(|p| {
+                    if let Some(m) = p.iter_mut().find(|m| m.client_id == id) {
+                        m.state = SendState::Failed(message.clone());
+                    }
+                }),
+                None if code != "not_found" || self.open_room.get_untracked().is_some() => {
+                    self.notice.set(Some(message))
+                }
+                None => {}
+            },
+            ServerFrame::Pong => {}
+        }
+        None
+    }
+
+    /// A change to a message, live or catch-up: into its timeline (if loaded) and the room list.
+    fn apply_change(&self, seq: Seq, message: Message) -> Option<FollowUp> {
+        let room = message.room_id;
+        let mut since = None;
+        self.timelines.update(|t| {
+            if let Some(tl) = t.get_mut(&room) {
+                since = tl.apply(seq, message.clone());
+            }
+        });
+        // Someone who sent a message has stopped typing.
+        if message.seq == seq {
+            self.typing.update(|t| {
+                if let Some(list) = t.get_mut(&room) {
+                    list.retain(|u| u.id != message.sender_id);
+                }
+            });
+        }
+        let reading = self.open_room.get_untracked() == Some(room) && self.at_bottom.get_untracked();
+        let me = self.me_id();
+        let mut known = false;
+        self.rooms.update(|rooms| {
+            if let Some(i) = rooms.iter().position(|s| s.room.id == room) {
+                known = true;
+                if note_change(&mut rooms[i], seq, &message, me, reading) {
+                    let summary = rooms.remove(i);
+                    rooms.insert(0, summary);
+                }
+            }
+        });
+        if !known {
+            self.refresh_rooms();
+        }
+        since.map(|since| FollowUp::CatchUp { room, since })
+    }
+
+    fn joined(&self, room: RoomId, seq: Seq, reset: bool) -> Option<FollowUp> {
+        let mut follow_up = None;
+        self.timelines.update(|t| {
+            let Some(tl) = t.get_mut(&room) else { return };
+            follow_up = if reset {
+                // Nothing more is asked for until the reloaded page is in.
+                tl.begin_catch_up();
+                Some(FollowUp::Reload(room))
+            } else {
+                tl.joined(seq).map(|since| FollowUp::CatchUp { room, since })
+            };
+        });
+        follow_up
+    }
+
+    fn room_removed(&self, room: RoomId) {
+        self.rooms.update(|r| r.retain(|s| s.room.id != room));
+        self.timelines.update(|t| {
+            t.remove(&room);
+        });
+        self.pending.update(|p| p.retain(|m| m.room_id != room));
+        self.typing.update(|t| {
+            t.remove(&room);
+        });
+        if self.open_room.get_untracked() == Some(room) {
+            self.evicted.set(Some(room));
+        }
+    }
+
+    /// Installs a room's newest page as its whole timeline (on opening it, or after a reset).
+    pub fn replace_timeline(&self, room: RoomId, page: MessagePage) {
+        self.timelines.update(|t| {
+            t.insert(room, Timeline::from_page(page));
+        });
+    }
+
+    /// After a reconnect: catch-up requests sent on the old connection will never be answered.
+    pub fn forget_catch_ups(&self) {
+        self.timelines.update(|t| t.values_mut().for_each(Timeline::forget_catch_up));
+    }
+
+    /// Messages of a room on screen: confirmed ones in id order.
+    pub fn messages(&self, room: RoomId) -> Vec<Message> {
+        self.timelines.with(|t| t.get(&room).map(|tl| tl.messages.clone()).unwrap_or_default())
+    }
+
+    pub fn pending_in(&self, room: RoomId) -> Vec<Pending> {
+        self.pending.with(|p| p.iter().filter(|m| m.room_id == room).cloned().collect())
+    }
+
+    /// The room's applied seq, if it is ahead of every read marker known: what to report.
+    pub fn unreported_read(&self, room: RoomId) -> Option<Seq> {
+        let seq = self.timelines.with_untracked(|t| t.get(&room).map(|tl| tl.seq))?;
+        let sent = self.read_sent.with_untracked(|r| r.get(&room).copied());
+        let marker = self.rooms.with_untracked(|r| r.iter().find(|s| s.room.id == room).map(|s| s.last_read_seq));
+        (Some(seq) > sent.max(marker)).then_some(seq)
+    }
+
+    /// Records a reported read marker and clears the room's badge.
+    pub fn record_read(&self, room: RoomId, seq: Seq) {
+        self.read_sent.update(|r| {
+            r.insert(room, seq);
+        });
+        self.rooms.update(|rooms| {
+            if let Some(s) = rooms.iter_mut().find(|s| s.room.id == room) {
+                s.unread = 0;
+                s.last_read_seq = s.last_read_seq.max(seq);
+            }
+        });
+    }
+
+    pub fn total_unread(&self) -> i64 {
+        self.rooms.with(|r| r.iter().map(|s| s.unread).sum())
+    }
+}
+
+/// Folds one change into a room's summary; returns true if it created a message the summary
+/// did not know (the room then moves to the top).
+///
+/// A message is new only if it was created after both the summary's `last_seq` (what the
+/// server had counted when it listed the room) and the read marker; `last_seq` then follows
+/// every change, so a duplicate or an edit of a known message is never counted twice. The
+/// price: a creation delivered after a later change (catch-up filling a gap) is not counted
+/// until the room list is fetched again. System lines, tombstones and my own messages are
+/// never unread.
+fn note_change(summary: &mut RoomSummary, seq: Seq, message: &Message, me: UserId, reading: bool) -> bool {
+    let created = message.seq > summary.last_seq.max(summary.last_read_seq);
+    summary.last_seq = summary.last_seq.max(seq);
+    let latest = summary
+        .last_message
+        .as_ref()
+        .is_none_or(|m| m.id < message.id || (m.id == message.id && m.change_seq < message.change_seq));
+    if latest {
+        summary.last_message = Some(message.clone());
+    }
+    let counts = message.sender_id != me && message.system.is_none() && message.deleted_at.is_none();
+    if created && counts && !reading {
+        summary.unread += 1;
+    }
+    created
+}
+
+pub fn use_chat() -> ChatStore {
+    expect_context::<ChatStore>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        state::timeline::tests::msg,
+        types::{Room, RoomKind, SystemEvent},
+    };
+
+    const ME: UserId = UserId(1);
+
+    fn summary(last_seq: i64, last_read_seq: i64) -> RoomSummary {
+        RoomSummary {
+            room: Room { id: RoomId(1), name: None, kind: RoomKind::Group, created_at: 0, updated_at: 0 },
+            title: "Team".into(),
+            peer: None,
+            last_message: None,
+            unread: 0,
+            last_seq: Seq(last_seq),
+            last_read_seq: Seq(last_read_seq),
+        }
+    }
+
+    fn store() -> ChatStore {
+        let store = ChatStore::new(User { id: ME, username: "me".into(), display_name: "Me".into() });
+        store.rooms.set(vec![summary(2, 2)]);
+        store
+    }
+
+    fn receive(m: Message) -> ServerFrame {
+        ServerFrame::ReceiveMessage { seq: m.change_seq, message: m }
+    }
+
+    #[test]
+    fn unread_counts_each_new_message_once() {
+        let mut s = summary(5, 3);
+        assert!(!note_change(&mut s, Seq(4), &msg(4), ME, false), "counted by the server already");
+        assert!(note_change(&mut s, Seq(6), &msg(6), ME, false));
+        assert!(!note_change(&mut s, Seq(6), &msg(6), ME, false), "a duplicate frame");
+        let edit = Message { change_seq: Seq(7), content: "edited".into(), ..msg(6) };
+        assert!(!note_change(&mut s, Seq(7), &edit, ME, false), "an edit is not a new message");
+        assert_eq!(s.unread, 1);
+        assert_eq!(s.last_seq, Seq(7));
+        assert_eq!(s.last_message.as_ref().map(|m| m.content.as_str()), Some("edited"));
+    }
+
+    #[test]
+    fn system_lines_my_messages_and_the_room_being_read_add_no_unread() {
+        let mut s = summary(0, 0);
+        let system = Message { system: Some(SystemEvent::MemberLeft), ..msg(1) };
+        assert!(note_change(&mut s, Seq(1), &system, ME, false));
+        assert!(note_change(&mut s, Seq(2), &Message { sender_id: ME, ..msg(2) }, ME, false));
+        assert!(note_change(&mut s, Seq(3), &msg(3), ME, true));
+        assert_eq!(s.unread, 0);
+        assert_eq!(s.last_message.as_ref().map(Message::preview), Some("m3".into()));
+    }
+
+    #[test]
+    fn a_gap_in_a_loaded_room_asks_for_catch_up_once() {
+        let owner = Owner::new();
+        owner.set();
+        let store = store();
+        store.replace_timeline(RoomId(1), MessagePage { messages: vec![msg(1), msg(2)], has_more: false, seq: Seq(2) });
+        assert_eq!(store.apply(receive(msg(3))), None);
+        assert_eq!(store.apply(receive(msg(5))), Some(FollowUp::CatchUp { room: RoomId(1), since: Seq(3) }));
+        assert_eq!(store.apply(receive(msg(6))), None);
+        assert_eq!(store.apply(receive(msg(4))), None);
+        assert_eq!(store.apply(ServerFrame::Joined { room_id: RoomId(1), seq: Seq(6), reset: false }), None);
+        assert_eq!(store.unreported_read(RoomId(1)), Some(Seq(6)));
+        assert_eq!(store.messages(RoomId(1)).len(), 6);
+        // 4 came after 6 had moved `last_seq` on: not counted (the next room list recounts).
+        assert_eq!(store.total_unread(), 3);
+        store.record_read(RoomId(1), Seq(6));
+        assert_eq!((store.total_unread(), store.unreported_read(RoomId(1))), (0, None));
+    }
+
+    #[test]
+    fn a_reset_asks_for_a_reload_and_nothing_else_until_it_is_in() {
+        let owner = Owner::new();
+        owner.set();
+        let store = store();
+        store.replace_timeline(RoomId(1), MessagePage { messages: vec![msg(2)], has_more: false, seq: Seq(2) });
+        assert_eq!(
+            store.apply(ServerFrame::Joined { room_id: RoomId(1), seq: Seq(3000), reset: true }),
+            Some(FollowUp::Reload(RoomId(1)))
+        );
+        assert_eq!(store.apply(receive(msg(3001))), None, "no catch-up while reloading");
+        store.replace_timeline(RoomId(1), MessagePage { messages: vec![msg(3001)], has_more: true, seq: Seq(3001) });
+        assert_eq!(store.messages(RoomId(1)), [msg(3001)]);
+        assert_eq!(store.apply(receive(msg(3002))), None);
+        assert_eq!(store.unreported_read(RoomId(1)), Some(Seq(3002)));
+    }
+
+    #[test]
+    fn leaving_the_open_room_drops_its_timeline_and_evicts_the_reader() {
+        let owner = Owner::new();
+        owner.set();
+        let store = store();
+        store.replace_timeline(RoomId(1), MessagePage { messages: vec![msg(2)], has_more: false, seq: Seq(2) });
+        store.open_room.set(Some(RoomId(1)));
+        store.apply(ServerFrame::RoomRemoved { room_id: RoomId(1) });
+        assert!(store.timelines.with_untracked(HashMap::is_empty));
+        assert!(store.rooms.with_untracked(Vec::is_empty));
+        assert_eq!(store.evicted.get_untracked(), Some(RoomId(1)));
+    }
+}

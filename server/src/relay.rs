@@ -1,0 +1,337 @@
+//! The relay: this node's subscriber to the [bus](crate::bus). It turns events into frames
+//! for the [hub](crate::hub), in each room's seq order, whichever node the change came from.
+//!
+//! Per room with subscribers here it keeps a cursor: the last seq delivered. A change that
+//! continues the cursor and arrived complete (published on this node) is delivered at once. A
+//! change from another node (a notice with seqs only), one that skips ahead (two local commits
+//! published out of order, or a notice lost while the listener was down), or a resync after
+//! the listener reconnected, makes the relay load what the room's table holds after the
+//! cursor — the current state of every message changed since — and deliver that in seq order.
+//! Changes arriving meanwhile wait for the load. So nothing is lost, nothing is delivered
+//! twice to a connection, and per-room order holds across nodes. A gap too large to replay
+//! (more than [`limits::CATCH_UP_MAX`]) tells the room's clients to reload instead.
+//!
+//! It also carries presence between nodes (announcing this node's users, forgetting a node
+//! whose heartbeats stop), typing, ended sessions, and membership changes (subscriptions and
+//! the role cache follow them at once).
+
+use std::{
+    collections::HashMap,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use app::{
+    protocol::{ServerFrame, CLOSE_SESSION_ENDED},
+    types::{limits, Message, MessageKind, RoomId, Seq, UserId},
+};
+use tokio::{sync::mpsc, task::JoinHandle};
+
+use crate::{
+    bus::{Bus, Incoming},
+    events::{Delivery, Event, NodeId, RoomChange, NODE_USERS_CHUNK},
+    hub::{Frame, Hub, LocalPresence},
+    service::access::Access,
+    storage::{Storage, StorageError},
+};
+
+/// How often each node says it is alive.
+pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
+/// A node silent this long is gone, and its users offline.
+pub const NODE_DEAD_AFTER: Duration = Duration::from_secs(20);
+
+struct Cursor {
+    /// Delivered up to here.
+    seq: Seq,
+    loading: bool,
+    /// Changes that arrived while loading, handled when the load is in.
+    waiting: Vec<RoomChange>,
+}
+
+struct Loaded {
+    room: RoomId,
+    /// The load covers at least up to this seq (it was committed before the load began).
+    target: Seq,
+    result: Result<Vec<Message>, StorageError>,
+}
+
+/// Everything the relay drives.
+pub struct RelayParts {
+    pub node: NodeId,
+    pub storage: Arc<Storage>,
+    pub hub: Arc<Hub>,
+    pub access: Arc<Access>,
+    pub bus: Arc<dyn Bus>,
+}
+
+/// Starts the relay on `incoming` (from the bus) and `presence` (this hub's local changes).
+pub fn spawn(
+    parts: RelayParts,
+    incoming: mpsc::UnboundedReceiver<Incoming>,
+    presence: mpsc::UnboundedReceiver<LocalPresence>,
+) -> JoinHandle<()> {
+    let (loaded_tx, loaded) = mpsc::unbounded_channel();
+    let (contacts_tx, contacts) = mpsc::unbounded_channel();
+    tokio::spawn(tell_contacts(parts.storage.clone(), parts.hub.clone(), contacts));
+    let relay = Relay { parts, rooms: HashMap::new(), nodes: HashMap::new(), loaded_tx, contacts_tx };
+    tokio::spawn(relay.run(incoming, presence, loaded))
+}
+
+struct Relay {
+    parts: RelayParts,
+    rooms: HashMap<RoomId, Cursor>,
+    /// When each other node was last heard of.
+    nodes: HashMap<NodeId, Instant>,
+    loaded_tx: mpsc::UnboundedSender<Loaded>,
+    /// Presence changes whose contacts must be told, in order.
+    contacts_tx: mpsc::UnboundedSender<(UserId, bool)>,
+}
+
+impl Relay {
+    async fn run(
+        mut self,
+        mut incoming: mpsc::UnboundedReceiver<Incoming>,
+        mut presence: mpsc::UnboundedReceiver<LocalPresence>,
+        mut loaded: mpsc::UnboundedReceiver<Loaded>,
+    ) {
+        let mut tick = tokio::time::interval(HEARTBEAT_EVERY);
+        loop {
+            tokio::select! {
+                msg = incoming.recv() => match msg {
+                    Some(Incoming::Local(event)) | Some(Incoming::Remote(event)) => self.on_event(event),
+                    Some(Incoming::Resync) => self.resync(),
+                    None => return,
+                },
+                Some(p) = presence.recv() => {
+                    let node = self.parts.node.clone();
+                    self.parts.bus.publish(Event::Presence { node, user: p.user, online: p.online });
+                }
+                Some(done) = loaded.recv() => self.on_loaded(done),
+                _ = tick.tick() => {
+                    self.parts.bus.publish(Event::Heartbeat { node: self.parts.node.clone() });
+                    self.forget_dead_nodes();
+                }
+            }
+        }
+    }
+
+    fn on_event(&mut self, event: Event) {
+        let hub = self.parts.hub.clone();
+        match event {
+            Event::Room(change) => self.on_room(change),
+            Event::RoomMeta { room, added, removed } => {
+                self.parts.access.forget_room(room);
+                for &user in &added {
+                    hub.subscribe_user(user, room);
+                }
+                for &user in &removed {
+                    hub.unsubscribe_user(user, room);
+                    hub.stop_typing(room, user);
+                }
+                hub.send_to_users(&removed, &Frame::new(&ServerFrame::RoomRemoved { room_id: room }));
+                hub.broadcast(room, &Frame::new(&ServerFrame::RoomUpdated { room_id: room }), None);
+            }
+            Event::ReadMarker { room, user, .. } => {
+                hub.send_to_users(&[user], &Frame::new(&ServerFrame::RoomUpdated { room_id: room }));
+            }
+            Event::Typing { room, user, typing } => hub.typing(room, &user, typing),
+            Event::Presence { node, user, online } => {
+                self.heard(&node);
+                if hub.set_presence(&node, user, online) {
+                    self.presence_changed(user, online);
+                }
+            }
+            Event::NodeUsers { node, users, first } => {
+                self.heard(&node);
+                for (user, online) in hub.set_node_users(&node, &users, first) {
+                    self.presence_changed(user, online);
+                }
+            }
+            Event::PresenceSync { node } => {
+                if node != self.parts.node {
+                    self.heard(&node);
+                    self.announce_users();
+                }
+            }
+            Event::Heartbeat { node } => self.heard(&node),
+            Event::SessionsEnded { user, token_hash } => {
+                let closed = hub.close_sessions(user, token_hash.as_deref(), CLOSE_SESSION_ENDED);
+                tracing::debug!(user = %user, closed, "sessions ended");
+            }
+        }
+    }
+
+    fn heard(&mut self, node: &NodeId) {
+        if *node != self.parts.node {
+            self.nodes.insert(node.clone(), Instant::now());
+        }
+    }
+
+    fn on_room(&mut self, change: RoomChange) {
+        let room = change.room;
+        if !self.parts.hub.has_subscribers(room) {
+            self.rooms.remove(&room);
+            return;
+        }
+        let complete = !change.messages.is_empty();
+        let Some(cursor) = self.rooms.get_mut(&room) else {
+            if complete {
+                self.deliver(room, &change.messages);
+                self.rooms.insert(room, Cursor { seq: change.last_seq, loading: false, waiting: Vec::new() });
+            } else {
+                let before = Seq(change.first_seq.0 - 1);
+                self.rooms.insert(room, Cursor { seq: before, loading: false, waiting: Vec::new() });
+                self.load(room, change.last_seq);
+            }
+            return;
+        };
+        if cursor.loading {
+            cursor.waiting.push(change);
+        } else if change.last_seq <= cursor.seq {
+            // Already delivered (by a load that saw this commit).
+        } else if complete && change.first_seq.0 <= cursor.seq.0 + 1 {
+            // Continues the cursor (a load may already have delivered its first part).
+            let after = cursor.seq;
+            cursor.seq = change.last_seq;
+            let fresh: Vec<_> = change.messages.into_iter().filter(|(m, _)| m.change_seq > after).collect();
+            self.deliver(room, &fresh);
+        } else {
+            self.load(room, change.last_seq);
+        }
+    }
+
+    /// Loads the room's changes after its cursor, which covers at least `target`.
+    fn load(&mut self, room: RoomId, target: Seq) {
+        let Some(cursor) = self.rooms.get_mut(&room) else {
+            return;
+        };
+        if target.0 - cursor.seq.0 > limits::CATCH_UP_MAX {
+            // Too much to replay: the room's clients reload instead.
+            tracing::warn!(room = %room, from = %cursor.seq, to = %target, "gap too large; clients reset");
+            cursor.seq = target;
+            let reset = ServerFrame::Joined { room_id: room, seq: target, reset: true };
+            self.parts.hub.broadcast(room, &Frame::new(&reset), None);
+            return;
+        }
+        cursor.loading = true;
+        let since = cursor.seq;
+        let storage = self.parts.storage.clone();
+        let done = self.loaded_tx.clone();
+        tokio::spawn(async move {
+            let result = storage.changes_since(room, since, limits::CATCH_UP_MAX as u32).await;
+            let _ = done.send(Loaded { room, target, result });
+        });
+    }
+
+    fn on_loaded(&mut self, loaded: Loaded) {
+        let Loaded { room, target, result } = loaded;
+        let Some(cursor) = self.rooms.get_mut(&room) else {
+            return;
+        };
+        cursor.loading = false;
+        let rows = match result {
+            Ok(rows) => rows,
+            Err(e) => {
+                // Left for the next change or resync to retry; clients see the gap and ask.
+                tracing::warn!(room = %room, error = %e, "cannot load a room's changes");
+                return;
+            }
+        };
+        let full_page = rows.len() == limits::CATCH_UP_MAX as usize;
+        let since = cursor.seq;
+        let fresh: Vec<Delivery> =
+            rows.into_iter().filter(|m| m.change_seq > since).map(|m| (Arc::new(m), None)).collect();
+        let last = fresh.last().map(|(m, _)| m.change_seq);
+        cursor.seq = if full_page { last.unwrap_or(since) } else { since.max(target).max(last.unwrap_or(since)) };
+        let waiting = std::mem::take(&mut cursor.waiting);
+        self.deliver(room, &fresh);
+        if full_page {
+            self.load(room, target);
+            if let Some(cursor) = self.rooms.get_mut(&room) {
+                cursor.waiting = waiting;
+            }
+            return;
+        }
+        for change in waiting {
+            self.on_room(change);
+        }
+    }
+
+    /// Sends each message's current state to the room (but not to the connection that sent
+    /// it, which has its acknowledgement); a new message ends its sender's typing.
+    fn deliver(&self, room: RoomId, messages: &[Delivery]) {
+        let hub = &self.parts.hub;
+        for (message, origin) in messages {
+            let frame = ServerFrame::ReceiveMessage { seq: message.change_seq, message: Message::clone(message) };
+            hub.broadcast(room, &Frame::new(&frame), *origin);
+            if message.seq == message.change_seq && message.kind != MessageKind::System {
+                hub.stop_typing(room, message.sender_id);
+            }
+        }
+    }
+
+    /// The listener (re)connected: anything may have been missed. Every room served here
+    /// catches up from its cursor, cached roles are dropped, and the nodes exchange who is
+    /// online.
+    fn resync(&mut self) {
+        self.parts.access.forget_all();
+        let rooms: Vec<(RoomId, Seq, bool)> = self.rooms.iter().map(|(&r, c)| (r, c.seq, c.loading)).collect();
+        for (room, seq, loading) in rooms {
+            if !self.parts.hub.has_subscribers(room) {
+                self.rooms.remove(&room);
+            } else if !loading {
+                self.load(room, seq);
+            }
+        }
+        self.announce_users();
+        self.parts.bus.publish(Event::PresenceSync { node: self.parts.node.clone() });
+    }
+
+    /// Tells every node who is online here (in notices of bounded size).
+    fn announce_users(&self) {
+        let users = self.parts.hub.local_users();
+        let node = &self.parts.node;
+        if users.is_empty() {
+            self.parts.bus.publish(Event::NodeUsers { node: node.clone(), users, first: true });
+            return;
+        }
+        for (i, chunk) in users.chunks(NODE_USERS_CHUNK).enumerate() {
+            self.parts.bus.publish(Event::NodeUsers { node: node.clone(), users: chunk.to_vec(), first: i == 0 });
+        }
+    }
+
+    fn forget_dead_nodes(&mut self) {
+        let dead: Vec<NodeId> =
+            self.nodes.iter().filter(|(_, at)| at.elapsed() > NODE_DEAD_AFTER).map(|(n, _)| n.clone()).collect();
+        for node in dead {
+            self.nodes.remove(&node);
+            let gone = self.parts.hub.drop_node(&node);
+            tracing::warn!(node = %node, users = gone.len(), "node stopped answering; its users are offline");
+            for user in gone {
+                self.presence_changed(user, false);
+            }
+        }
+    }
+
+    fn presence_changed(&self, user: UserId, online: bool) {
+        if !online {
+            self.parts.hub.stop_typing_everywhere(user);
+        }
+        let _ = self.contacts_tx.send((user, online));
+    }
+}
+
+/// Tells the people who share a room with a user that they came or went, in the order the
+/// changes happened (one at a time: an "online" never overtakes the "offline" before it).
+async fn tell_contacts(storage: Arc<Storage>, hub: Arc<Hub>, mut changes: mpsc::UnboundedReceiver<(UserId, bool)>) {
+    while let Some((user, online)) = changes.recv().await {
+        match storage.contacts(user).await {
+            Ok(mut contacts) => {
+                contacts.retain(|&c| c != user);
+                let frame = Frame::new(&ServerFrame::UserOnline { user_id: user, online });
+                hub.send_to_users(&contacts, &frame);
+            }
+            Err(e) => tracing::warn!(user = %user, error = %e, "cannot load contacts for presence"),
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! Accounts: registration, login (rate-limited, timing-safe), sessions and their end on every
+//! node.
+
+use std::{net::IpAddr, sync::Arc, time::Duration};
+
+use app::{
+    backend::{NewSession, SESSION_COOKIE},
+    types::{self, limits, User},
+    AppError,
+};
+
+use super::now_ms;
+use crate::{
+    auth::{self, LoginLimiter},
+    bus::Bus,
+    events::Event,
+    storage::{Storage, StorageError},
+};
+
+pub struct Accounts {
+    storage: Arc<Storage>,
+    bus: Arc<dyn Bus>,
+    limiter: Arc<LoginLimiter>,
+    session_ttl: Duration,
+    secure_cookies: bool,
+    /// Compared against when a username does not exist, so timing does not reveal which do.
+    dummy_hash: String,
+}
+
+impl Accounts {
+    pub async fn new(
+        storage: Arc<Storage>,
+        bus: Arc<dyn Bus>,
+        limiter: Arc<LoginLimiter>,
+        session_ttl: Duration,
+        secure_cookies: bool,
+    ) -> Result<Self, AppError> {
+        let dummy_hash = auth::hash_password(auth::new_token()).await?;
+        Ok(Self { storage, bus, limiter, session_ttl, secure_cookies, dummy_hash })
+    }
+
+    pub async fn register(&self, username: &str, display_name: &str, password: &str) -> Result<NewSession, AppError> {
+        let username = types::normalize_username(username)?;
+        let display_name = types::validate_display_name(display_name, &username)?;
+        types::validate_password(password)?;
+        let hash = auth::hash_password(password.to_string()).await?;
+        let user = match self.storage.create_user(&username, &display_name, &hash, now_ms()).await {
+            Ok(user) => user,
+            Err(StorageError::Conflict) => {
+                return Err(AppError::conflict("username", "That username is taken. Please choose another."))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        tracing::info!(user = %user.id, username = %user.username, "account created");
+        self.new_session(user).await
+    }
+
+    pub async fn login(&self, username: &str, password: &str, ip: Option<IpAddr>) -> Result<NewSession, AppError> {
+        let wrong = || AppError::Unauthorized { message: "Wrong username or password.".into() };
+        let username = username.trim().to_lowercase();
+        if username.is_empty() || username.len() > limits::USERNAME_MAX || password.len() > limits::PASSWORD_MAX {
+            return Err(wrong());
+        }
+        self.limiter.check(&username, ip)?;
+        let creds = self.storage.credentials(&username).await?;
+        let hash = creds.as_ref().map_or_else(|| self.dummy_hash.clone(), |c| c.password_hash.clone());
+        let ok = auth::verify_password(password.to_string(), hash).await?;
+        match creds {
+            Some(c) if ok => self.new_session(c.user).await,
+            _ => Err(wrong()),
+        }
+    }
+
+    /// Ends the session, and closes its WebSockets on every node.
+    pub async fn logout(&self, token: &str) -> Result<(), AppError> {
+        let token_hash = auth::hash_token(token);
+        if let Some(user) = self.storage.delete_session(&token_hash).await? {
+            self.bus.publish(Event::SessionsEnded { user, token_hash: Some(token_hash) });
+        }
+        Ok(())
+    }
+
+    pub async fn authenticate(&self, token: &str) -> Result<User, AppError> {
+        if token.len() > 128 {
+            return Err(AppError::unauthorized());
+        }
+        self.storage.session_user(&auth::hash_token(token), now_ms()).await?.ok_or_else(AppError::unauthorized)
+    }
+
+    pub fn session_cookie(&self, token: Option<&str>) -> String {
+        let secure = if self.secure_cookies { "; Secure" } else { "" };
+        match token {
+            Some(token) => format!(
+                "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+                self.session_ttl.as_secs()
+            ),
+            None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+        }
+    }
+
+    pub async fn search_users(&self, me: &User, query: &str) -> Result<Vec<User>, AppError> {
+        let needle = query.trim().to_lowercase();
+        if needle.chars().count() > limits::SEARCH_QUERY_MAX {
+            return Err(AppError::invalid("query", "That search is too long."));
+        }
+        Ok(self.storage.search_users(&needle, me.id, 20).await?)
+    }
+
+    async fn new_session(&self, user: User) -> Result<NewSession, AppError> {
+        let token = auth::new_token();
+        let now = now_ms();
+        let expires = now + self.session_ttl.as_millis() as i64;
+        self.storage.create_session(&auth::hash_token(&token), user.id, now, expires).await?;
+        Ok(NewSession { user, token })
+    }
+
+    /// Deletes expired sessions and forgets idle rate-limit keys; run periodically.
+    pub async fn housekeeping(&self) {
+        match self.storage.delete_expired_sessions(now_ms()).await {
+            Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions removed"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "session cleanup failed"),
+        }
+        self.limiter.prune();
+    }
+}

@@ -1,0 +1,170 @@
+//! The domain: Confab's rules, one module per domain ([`accounts`], [`rooms`], [`messages`],
+//! with the message [`writer`] on its own and [`access`] shared), over [`Storage`].
+//!
+//! Domain code never calls the hub: after each commit it publishes typed events to the
+//! [`Bus`], and every node's [`relay`](crate::relay) turns them into frames. [`ChatService`]
+//! composes the domains, serves the Leptos server functions through [`ChatBackend`], and
+//! offers the same operations to the WebSocket transport, so both share one authorization
+//! check per call.
+
+pub mod access;
+pub mod accounts;
+pub mod messages;
+pub mod rooms;
+pub mod writer;
+
+use std::{net::IpAddr, sync::Arc, time::Duration};
+
+use app::{
+    backend::{ChatBackend, HistoryQuery, NewSession},
+    types::{Changes, MessagePage, RoomDetails, RoomId, RoomSummary, Seq, User, UserId},
+    AppError,
+};
+use async_trait::async_trait;
+
+use crate::{auth::LoginLimiter, bus::Bus, events::NodeId, hub::Hub, storage::Storage};
+use access::Access;
+use accounts::Accounts;
+use messages::Messages;
+use rooms::Rooms;
+use writer::Writer;
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or_default()
+}
+
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    pub session_ttl: Duration,
+    pub secure_cookies: bool,
+    /// The least time between two commits of the message writer (see [`writer`]).
+    pub commit_interval: Duration,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        Self {
+            session_ttl: Duration::from_secs(30 * 24 * 3600),
+            secure_cookies: false,
+            commit_interval: Duration::from_millis(DEFAULT_COMMIT_INTERVAL_MS),
+        }
+    }
+}
+
+/// See [`ServiceConfig::commit_interval`].
+pub const DEFAULT_COMMIT_INTERVAL_MS: u64 = 0;
+
+pub struct ChatService {
+    pub node: NodeId,
+    pub storage: Arc<Storage>,
+    /// This node's connections; the transport registers sockets here, the relay fills them.
+    pub hub: Arc<Hub>,
+    pub bus: Arc<dyn Bus>,
+    pub access: Arc<Access>,
+    pub accounts: Accounts,
+    pub rooms: Rooms,
+    pub messages: Messages,
+}
+
+impl ChatService {
+    pub async fn new(
+        node: NodeId,
+        storage: Arc<Storage>,
+        hub: Arc<Hub>,
+        bus: Arc<dyn Bus>,
+        access: Arc<Access>,
+        limiter: Arc<LoginLimiter>,
+        config: ServiceConfig,
+    ) -> Result<Arc<Self>, AppError> {
+        let accounts =
+            Accounts::new(storage.clone(), bus.clone(), limiter, config.session_ttl, config.secure_cookies).await?;
+        let rooms = Rooms::new(storage.clone(), bus.clone(), access.clone());
+        let writer = Writer::start(storage.clone(), bus.clone(), config.commit_interval);
+        let messages = Messages::new(storage.clone(), bus.clone(), access.clone(), writer);
+        Ok(Arc::new(Self { node, storage, hub, bus, access, accounts, rooms, messages }))
+    }
+
+    /// Who of the people `user` shares a room with is online anywhere (themselves included):
+    /// the `hello` frame's list, whose cost grows with a user's contacts, not with everyone
+    /// online.
+    pub async fn online_contacts(&self, user: UserId) -> Result<Vec<UserId>, AppError> {
+        let mut online: Vec<UserId> =
+            self.storage.contacts(user).await?.into_iter().filter(|&u| u == user || self.hub.is_online(u)).collect();
+        if !online.contains(&user) {
+            online.push(user);
+        }
+        Ok(online)
+    }
+
+    /// Deletes expired sessions and forgets idle rate-limit keys; run periodically.
+    pub async fn housekeeping(&self) {
+        self.accounts.housekeeping().await;
+    }
+}
+
+#[async_trait]
+impl ChatBackend for ChatService {
+    async fn register(&self, username: &str, display_name: &str, password: &str) -> Result<NewSession, AppError> {
+        self.accounts.register(username, display_name, password).await
+    }
+
+    async fn login(&self, username: &str, password: &str, ip: Option<IpAddr>) -> Result<NewSession, AppError> {
+        self.accounts.login(username, password, ip).await
+    }
+
+    async fn logout(&self, token: &str) -> Result<(), AppError> {
+        self.accounts.logout(token).await
+    }
+
+    async fn authenticate(&self, token: &str) -> Result<User, AppError> {
+        self.accounts.authenticate(token).await
+    }
+
+    fn session_cookie(&self, token: Option<&str>) -> String {
+        self.accounts.session_cookie(token)
+    }
+
+    async fn list_rooms(&self, me: &User) -> Result<Vec<RoomSummary>, AppError> {
+        self.rooms.list(me).await
+    }
+
+    async fn open_private_room(&self, me: &User, other: UserId) -> Result<RoomSummary, AppError> {
+        self.rooms.open_private(me, other).await
+    }
+
+    async fn create_group(&self, me: &User, name: &str, members: &[UserId]) -> Result<RoomSummary, AppError> {
+        self.rooms.create_group(me, name, members).await
+    }
+
+    async fn room_details(&self, me: &User, room: RoomId) -> Result<RoomDetails, AppError> {
+        self.rooms.details(me, room).await
+    }
+
+    async fn add_participants(&self, me: &User, room: RoomId, users: &[UserId]) -> Result<RoomDetails, AppError> {
+        self.rooms.add_participants(me, room, users).await
+    }
+
+    async fn leave_room(&self, me: &User, room: RoomId) -> Result<(), AppError> {
+        self.rooms.leave(me, room).await
+    }
+
+    async fn rename_room(&self, me: &User, room: RoomId, name: &str) -> Result<RoomSummary, AppError> {
+        self.rooms.rename(me, room, name).await
+    }
+
+    async fn search_users(&self, me: &User, query: &str) -> Result<Vec<User>, AppError> {
+        self.accounts.search_users(me, query).await
+    }
+
+    async fn history(&self, me: &User, room: RoomId, query: HistoryQuery) -> Result<MessagePage, AppError> {
+        self.messages.history(me, room, query).await
+    }
+
+    async fn changes(&self, me: &User, room: RoomId, since: Seq) -> Result<Changes, AppError> {
+        self.messages.changes(me, room, since).await
+    }
+
+    async fn mark_read(&self, me: &User, room: RoomId, seq: Seq) -> Result<(), AppError> {
+        self.rooms.mark_read(me, room, seq).await
+    }
+}

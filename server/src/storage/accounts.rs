@@ -1,0 +1,99 @@
+//! Accounts and sessions: users, password hashes, hashed session tokens.
+
+use app::types::{User, UserId};
+use sqlx::Row;
+
+use super::{conflict_or_db, escape_like, user_from, Result, Storage, USER_COLS};
+
+/// A user row with the password hash, for logging in.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub user: User,
+    pub password_hash: String,
+}
+
+impl Storage {
+    pub async fn create_user(&self, username: &str, display_name: &str, password_hash: &str, now: i64) -> Result<User> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (username, display_name, password_hash, created_at) VALUES ($1, $2, $3, $4) \
+             RETURNING id",
+        )
+        .bind(username)
+        .bind(display_name)
+        .bind(password_hash)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(conflict_or_db)?;
+        Ok(User { id: UserId(id), username: username.to_string(), display_name: display_name.to_string() })
+    }
+
+    pub async fn credentials(&self, username: &str) -> Result<Option<Credentials>> {
+        let row = sqlx::query(&format!("SELECT {USER_COLS}, u.password_hash FROM users u WHERE u.username = $1"))
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| Ok(Credentials { user: user_from(&r)?, password_hash: r.try_get("password_hash")? })).transpose()
+    }
+
+    pub async fn user(&self, id: UserId) -> Result<Option<User>> {
+        let row = sqlx::query(&format!("SELECT {USER_COLS} FROM users u WHERE u.id = $1"))
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(user_from).transpose()
+    }
+
+    /// People whose username or display name contains `needle` (already lower-cased).
+    pub async fn search_users(&self, needle: &str, exclude: UserId, limit: i64) -> Result<Vec<User>> {
+        let pattern = format!("%{}%", escape_like(needle));
+        let rows = sqlx::query(&format!(
+            "SELECT {USER_COLS} FROM users u \
+             WHERE u.id <> $1 AND (u.username LIKE $2 ESCAPE '\\' OR LOWER(u.display_name) LIKE $2 ESCAPE '\\') \
+             ORDER BY u.username LIMIT $3"
+        ))
+        .bind(exclude.0)
+        .bind(pattern)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(user_from).collect()
+    }
+
+    pub async fn create_session(&self, token_hash: &str, user: UserId, now: i64, expires_at: i64) -> Result<()> {
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(token_hash)
+            .bind(user.0)
+            .bind(now)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn session_user(&self, token_hash: &str, now: i64) -> Result<Option<User>> {
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLS} FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2"
+        ))
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(user_from).transpose()
+    }
+
+    /// Ends a session; returns whose it was (`None` if it did not exist).
+    pub async fn delete_session(&self, token_hash: &str) -> Result<Option<UserId>> {
+        let user: Option<i64> = sqlx::query_scalar("DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(user.map(UserId))
+    }
+
+    pub async fn delete_expired_sessions(&self, now: i64) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(&self.pool).await?;
+        Ok(done.rows_affected())
+    }
+}

@@ -1,0 +1,256 @@
+//! Messages: group-committed inserts into the change log, history pages, and changes after a
+//! seq (catch-up).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use app::types::{Message, MessageId, MessageKind, MessagePage, RoomId, Seq, User, UserId};
+
+use super::{ids::IdGenerator, message_from, Result, Storage, StorageError, MESSAGE_COLS};
+
+/// The result of storing a message: the stored copy and whether this call created it.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub message: Message,
+    pub created: bool,
+}
+
+#[derive(Clone, Copy)]
+pub struct NewMessage<'a> {
+    pub room: RoomId,
+    pub sender: &'a User,
+    pub kind: MessageKind,
+    pub content: &'a str,
+    pub client_id: Option<&'a str>,
+}
+
+impl NewMessage<'_> {
+    /// The message as stored under `id` at `seq`.
+    fn stored(&self, id: i64, seq: Seq, created_at: i64) -> Message {
+        Message {
+            id: MessageId(id),
+            room_id: self.room,
+            sender_id: self.sender.id,
+            sender_name: self.sender.display_name.clone(),
+            kind: self.kind,
+            content: self.content.to_string(),
+            client_id: self.client_id.map(str::to_string),
+            created_at,
+            edited_at: None,
+            deleted_at: None,
+            seq,
+            change_seq: seq,
+            system: None,
+        }
+    }
+
+    fn key(&self) -> Option<(UserId, &str)> {
+        self.client_id.map(|c| (self.sender.id, c))
+    }
+}
+
+/// Parameters per row of the multi-row insert.
+const INSERT_PARAMS: usize = 8;
+
+impl Storage {
+    /// Stores one message exactly once per `(sender, client_id)`: a retry returns the original.
+    pub async fn insert_message(&self, new: NewMessage<'_>, now: i64) -> Result<Stored> {
+        self.insert_messages(&[new], now).await?.pop().ok_or(StorageError::NotFound)
+    }
+
+    /// Stores messages in one transaction (group commit): ids in batch order, each room's next
+    /// seqs in batch order, one multi-row insert, one notice per room (PostgreSQL), one commit.
+    /// Idempotent on `(sender, client_id)`: a repeated key, in the batch or already stored,
+    /// returns the original and takes no seq, so a room's seqs have no holes. Each result
+    /// says whether this call created the message.
+    pub async fn insert_messages(&self, batch: &[NewMessage<'_>], now: i64) -> Result<Vec<Stored>> {
+        let mut known: HashSet<(UserId, String)> = HashSet::new();
+        // Retries are rare: the first attempt assumes none. If the insert skips a row, the
+        // transaction is rolled back and done again knowing which keys are taken.
+        for _ in 0..3 {
+            match self.try_insert(batch, &known, now).await? {
+                Ok(stored) => return Ok(stored),
+                Err(taken) => known.extend(taken),
+            }
+        }
+        Err(StorageError::Conflict)
+    }
+
+    /// One attempt: `Ok(Err(keys))` when some `client_id`s turned out to be taken already.
+    async fn try_insert(
+        &self,
+        batch: &[NewMessage<'_>],
+        known: &HashSet<(UserId, String)>,
+        now: i64,
+    ) -> Result<std::result::Result<Vec<Stored>, Vec<(UserId, String)>>> {
+        // Which entries are new: the first of each key not known to be stored.
+        let mut first_of: HashMap<(UserId, &str), usize> = HashMap::new();
+        let mut fresh = Vec::with_capacity(batch.len());
+        for (i, new) in batch.iter().enumerate() {
+            let is_new = match new.key() {
+                Some(key) if known.contains(&(key.0, key.1.to_string())) => false,
+                Some(key) => *first_of.entry(key).or_insert(i) == i,
+                None => true,
+            };
+            if is_new {
+                fresh.push(i);
+            }
+        }
+        let mut tx = self.begin().await?;
+        let mut rows: HashMap<usize, (i64, Seq, i64)> = HashMap::with_capacity(fresh.len());
+        if !fresh.is_empty() {
+            let first_id = self.take_ids(&mut tx, fresh.len(), now).await?;
+            // Rooms in id order (the lock order), each taking its seqs in one statement.
+            let mut per_room: BTreeMap<RoomId, Vec<usize>> = BTreeMap::new();
+            for &i in &fresh {
+                per_room.entry(batch[i].room).or_default().push(i);
+            }
+            let mut seq_of = HashMap::with_capacity(fresh.len());
+            for (&room, entries) in &per_room {
+                let first = self.take_seqs(&mut tx, room, entries.len()).await?;
+                for (k, &i) in entries.iter().enumerate() {
+                    seq_of.insert(i, Seq(first.0 + k as i64));
+                }
+                self.notify_room(&mut tx, room, first, Seq(first.0 + entries.len() as i64 - 1)).await?;
+            }
+            for (k, &i) in fresh.iter().enumerate() {
+                let id = first_id + k as i64;
+                rows.insert(i, (id, seq_of[&i], IdGenerator::millis_of(id).max(now)));
+            }
+            let sql = insert_messages_sql(fresh.len());
+            let mut query = sqlx::query_scalar::<_, i64>(&sql);
+            for &i in &fresh {
+                let (id, seq, created_at) = rows[&i];
+                let new = &batch[i];
+                query = query
+                    .bind(new.room.0)
+                    .bind(id)
+                    .bind(seq.0)
+                    .bind(new.sender.id.0)
+                    .bind(new.kind.as_str())
+                    .bind(new.content)
+                    .bind(new.client_id)
+                    .bind(created_at);
+            }
+            let inserted: HashSet<i64> = query.fetch_all(&mut *tx).await?.into_iter().collect();
+            if inserted.len() < fresh.len() {
+                let taken = fresh
+                    .iter()
+                    .filter(|i| !inserted.contains(&rows[i].0))
+                    .filter_map(|&i| batch[i].key().map(|(u, c)| (u, c.to_string())))
+                    .collect();
+                tx.rollback().await?;
+                return Ok(Err(taken));
+            }
+        }
+        tx.commit().await?;
+        let mut out: Vec<Stored> = Vec::with_capacity(batch.len());
+        for (i, new) in batch.iter().enumerate() {
+            if let Some(&(id, seq, created_at)) = rows.get(&i) {
+                out.push(Stored { message: new.stored(id, seq, created_at), created: true });
+                continue;
+            }
+            let original = match new.key().and_then(|k| first_of.get(&k)).filter(|&&j| j < i) {
+                Some(&j) => Some(out[j].message.clone()),
+                None => self.message_by_client_id(new.sender.id, new.client_id.unwrap_or_default()).await?,
+            };
+            out.push(Stored { message: original.ok_or(StorageError::NotFound)?, created: false });
+        }
+        Ok(Ok(out))
+    }
+
+    async fn message_by_client_id(&self, sender: UserId, client_id: &str) -> Result<Option<Message>> {
+        let row = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLS} FROM messages m JOIN users u ON u.id = m.sender_id \
+             WHERE m.sender_id = $1 AND m.client_id = $2"
+        ))
+        .bind(sender.0)
+        .bind(client_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(message_from).transpose()
+    }
+
+    pub async fn message(&self, room: RoomId, id: MessageId) -> Result<Option<Message>> {
+        let row = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLS} FROM messages m JOIN users u ON u.id = m.sender_id \
+             WHERE m.room_id = $1 AND m.id = $2"
+        ))
+        .bind(room.0)
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(message_from).transpose()
+    }
+
+    /// One page of a room's timeline (tombstones and system lines included, so everything
+    /// keeps its place), oldest first. Without `after` it is the newest `limit` messages below
+    /// `before`; with only `after`, the oldest `limit` messages above it. The page's `seq` is
+    /// read first: whatever changes after it reaches the reader by catch-up.
+    pub async fn history(
+        &self,
+        room: RoomId,
+        before: Option<MessageId>,
+        after: Option<MessageId>,
+        limit: u32,
+    ) -> Result<MessagePage> {
+        let seq = self.last_seq(room).await?;
+        let forward = after.is_some() && before.is_none();
+        let order = if forward { "ASC" } else { "DESC" };
+        let rows = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLS} FROM messages m JOIN users u ON u.id = m.sender_id \
+             WHERE m.room_id = $1 AND m.id > $2 AND m.id < $3 ORDER BY m.id {order} LIMIT $4"
+        ))
+        .bind(room.0)
+        .bind(after.map_or(0, |a| a.0))
+        .bind(before.map_or(i64::MAX, |b| b.0))
+        .bind(i64::from(limit) + 1)
+        .fetch_all(&self.pool)
+        .await?;
+        let has_more = rows.len() > limit as usize;
+        let mut messages = rows.iter().take(limit as usize).map(message_from).collect::<Result<Vec<_>>>()?;
+        if !forward {
+            messages.reverse();
+        }
+        Ok(MessagePage { messages, has_more, seq })
+    }
+
+    /// The current state of up to `limit` messages whose latest change is after `since`, in
+    /// seq order. A message changed twice appears once, at its latest seq.
+    pub async fn changes_since(&self, room: RoomId, since: Seq, limit: u32) -> Result<Vec<Message>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLS} FROM messages m JOIN users u ON u.id = m.sender_id \
+             WHERE m.room_id = $1 AND m.change_seq > $2 ORDER BY m.change_seq LIMIT $3"
+        ))
+        .bind(room.0)
+        .bind(since.0)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(message_from).collect()
+    }
+}
+
+/// `INSERT … VALUES (…), (…) … RETURNING id` for `rows` messages.
+fn insert_messages_sql(rows: usize) -> String {
+    let values: Vec<String> = (0..rows)
+        .map(|i| {
+            let p = i * INSERT_PARAMS;
+            format!(
+                "(${}, ${}, ${s}, ${s}, ${}, ${}, ${}, ${}, ${t}, ${t})",
+                p + 1,
+                p + 2,
+                p + 4,
+                p + 5,
+                p + 6,
+                p + 7,
+                s = p + 3,
+                t = p + 8
+            )
+        })
+        .collect();
+    format!(
+        "INSERT INTO messages (room_id, id, seq, change_seq, sender_id, kind, content, client_id, created_at, \
+         updated_at) VALUES {} ON CONFLICT (sender_id, client_id) DO NOTHING RETURNING id",
+        values.join(", ")
+    )
+}

@@ -1,0 +1,139 @@
+//! Two nodes on one throwaway PostgreSQL: node A is a separate process (so it can be killed
+//! with SIGKILL), node B runs in the test. Cross-node delivery in seq order, a listener
+//! connection killed during a burst, a node killed mid-stream, presence across nodes (a dead
+//! node's users go offline), and logout closing sockets on the other node.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{pg::PgServer, Account, ChildServer, TestServer, Ws};
+use serde_json::json;
+
+fn on(node: &str, account: &Account) -> Account {
+    Account { base: node.to_string(), ..account.clone() }
+}
+
+/// People's messages (system lines skipped) until `n` have arrived: (seq, content) pairs.
+async fn receive(ws: &mut Ws, n: usize, wait: Duration) -> Vec<(i64, String)> {
+    let mut got = Vec::new();
+    while got.len() < n {
+        let f = ws.recv_type_within("receive_message", wait).await;
+        if f["message"]["kind"] != "SYSTEM" {
+            got.push((f["seq"].as_i64().unwrap(), f["message"]["content"].as_str().unwrap().to_string()));
+        }
+    }
+    got
+}
+
+async fn send_many(ws: &mut Ws, room: i64, prefix: &str, n: usize) -> Vec<i64> {
+    for i in 0..n {
+        let frame = json!({"type": "send_message", "room_id": room, "client_id": format!("{prefix}{i}"), "content": format!("{prefix} {i}")});
+        ws.send(frame).await;
+    }
+    let mut seqs = Vec::new();
+    while seqs.len() < n {
+        seqs.push(ws.recv_type_within("message_ack", Duration::from_secs(30)).await["seq"].as_i64().unwrap());
+    }
+    seqs
+}
+
+async fn listener_pid(pg: &PgServer, node: &str) -> Option<i32> {
+    let pool = sqlx::PgPool::connect(&pg.url).await.unwrap();
+    let pid: Option<i32> = sqlx::query_scalar("SELECT pid FROM pg_stat_activity WHERE application_name = $1")
+        .bind(format!("confab-listener {node}"))
+        .fetch_optional(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    pid
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_on_one_postgres() {
+    let Some(pg) = PgServer::start() else {
+        return;
+    };
+    let mut a = ChildServer::start(&pg.url, "node-a").await;
+    let b = TestServer::start_on(tempfile::tempdir().unwrap(), &pg.url, |c| c.node_id = Some("node-b".into())).await;
+    let alice = b.register("alice").await;
+    let bob = b.register("bob").await;
+    let carol = b.register("carol").await;
+    let dave = b.register("dave").await;
+    let room = alice.group("Across", &[&bob, &carol, &dave]).await;
+
+    // A message sent on node A reaches a member on node B, in seq order.
+    let mut alice_a = on(&a.base, &alice).connect().await;
+    let mut bob_b = bob.connect().await;
+    let sent = send_many(&mut alice_a, room, "hello", 20).await;
+    let got = receive(&mut bob_b, 20, Duration::from_secs(5)).await;
+    assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), sent, "every message, in seq order");
+
+    // Presence crosses nodes: Dave, only on node A, is online for Bob on node B.
+    let mut dave_a = on(&a.base, &dave).connect().await;
+    let f = bob_b.recv_type_within("user_online", Duration::from_secs(5)).await;
+    assert_eq!((f["user_id"].as_i64(), f["online"].as_bool()), (Some(dave.id), Some(true)));
+
+    // Logging out on node B closes the same session's socket on node A within a second.
+    let res = reqwest::Client::new().post(b.url("/api/logout")).bearer_auth(&dave.token).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let closed = tokio::time::timeout(Duration::from_secs(1), dave_a.drain_until_close()).await;
+    assert_eq!(closed.ok().flatten(), Some(4401));
+    let dave = Account { token: b.register_token("dave").await, ..dave };
+
+    // Node B's listener connection is killed during a burst of 1,000 messages from node A:
+    // Bob on node B still gets all 1,000, once each, in order.
+    let burst = tokio::spawn(async move {
+        let seqs = send_many(&mut alice_a, room, "burst", 1000).await;
+        (alice_a, seqs)
+    });
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let pid = listener_pid(&pg, "node-b").await.expect("node B's listener is connected");
+    let pool = sqlx::PgPool::connect(&pg.url).await.unwrap();
+    let killed: bool = sqlx::query_scalar("SELECT pg_terminate_backend($1)").bind(pid).fetch_one(&pool).await.unwrap();
+    assert!(killed);
+    let (alice_a, seqs) = burst.await.unwrap();
+    let got = receive(&mut bob_b, 1000, Duration::from_secs(20)).await;
+    assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), seqs, "all 1,000, once each, in order");
+    assert!(bob_b.collect_messages(Duration::from_millis(300)).await.is_empty(), "nothing twice");
+    assert!(listener_pid(&pg, "node-b").await.is_some_and(|p| p != pid), "the listener reconnected");
+
+    // Node A is killed (SIGKILL) while Bob streams from node B: Carol, who was on node A,
+    // reconnects to node B and catches up exactly.
+    let mut carol_a = on(&a.base, &carol).connect().await;
+    let (_, joined) = carol_a.join(room, None).await;
+    let mut carol_seq = joined["seq"].as_i64().unwrap();
+    let mut dave_a = on(&a.base, &dave).connect().await;
+    bob_b.recv_type_within("user_online", Duration::from_secs(5)).await;
+    let mut bob_sender = bob.connect().await;
+    let stream = tokio::spawn(async move { send_many(&mut bob_sender, room, "stream", 300).await });
+    let mut carol_got: Vec<(i64, String)> = Vec::new();
+    while carol_got.len() < 50 {
+        let f = carol_a.recv_type_within("receive_message", Duration::from_secs(5)).await;
+        carol_seq = f["seq"].as_i64().unwrap();
+        carol_got.push((carol_seq, f["message"]["content"].as_str().unwrap().to_string()));
+    }
+    a.kill();
+    assert_eq!(carol_a.drain_until_close().await, None, "no goodbye from a killed node");
+    assert_eq!(dave_a.drain_until_close().await, None);
+    let streamed = stream.await.unwrap();
+    let mut carol_b = carol.connect().await;
+    let (caught_up, joined) = carol_b.join(room, Some(carol_seq)).await;
+    assert_eq!(joined.get("reset"), None);
+    carol_got.extend(
+        caught_up.iter().map(|f| (f["seq"].as_i64().unwrap(), f["message"]["content"].as_str().unwrap().to_string())),
+    );
+    let carol_seqs: Vec<i64> = carol_got.iter().map(|g| g.0).collect();
+    assert_eq!(carol_seqs, streamed, "everything streamed, once, in order, across the crash");
+    drop(alice_a);
+
+    // The dead node's users go offline for everyone else within 30 s.
+    let started = std::time::Instant::now();
+    loop {
+        let f = bob_b.recv_type_within("user_online", Duration::from_secs(30)).await;
+        if f["user_id"].as_i64() == Some(dave.id) && f["online"] == false {
+            break;
+        }
+    }
+    assert!(started.elapsed() < Duration::from_secs(30), "{:?}", started.elapsed());
+}
