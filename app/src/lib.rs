@@ -7,7 +7,8 @@
 //! - [`error`]: [`AppError`], the one error type that crosses server functions;
 //! - [`api`]: thin `#[server]` functions with fixed endpoint paths, reaching server code only
 //!   through the [`backend::ChatBackend`] trait read from context;
-//! - [`state`]: client state (the session, the chat store, the WebSocket signal stream);
+//! - [`state`]: client state (the session, the store, actions, the WebSocket handle);
+//! - [`nav`]: safe redirects;
 //! - [`components`] and [`pages`]: the UI, one component per file.
 
 #![recursion_limit = "256"]

@@ -1,5 +1,5 @@
-import { expect, test } from "@playwright/test";
-import { hydrated, login, logout, PASSWORD, register, uniqueName } from "./helpers";
+import { expect } from "@playwright/test";
+import { hydrated, login, logout, PASSWORD, register, test, uniqueName } from "./helpers";
 
 test("register, land on /chat, log out, log in again as the same user", async ({ page }) => {
   const username = uniqueName("alice");
@@ -17,7 +17,9 @@ test("register, land on /chat, log out, log in again as the same user", async ({
   expect(me.username).toBe(username);
 });
 
-test("a taken username and a short password are explained on the form", async ({ page, browser }) => {
+test("a taken username and a short password are explained on the form", async ({ expectConsoleError, page, browser }) => {
+  // The server refuses these on purpose; the browser logs each refusal.
+  expectConsoleError(/status of 409|status of 422/);
   const username = uniqueName("taken");
   await register(page, username, "First");
 
@@ -40,7 +42,9 @@ test("a taken username and a short password are explained on the form", async ({
   await other.close();
 });
 
-test("wrong credentials get one generic message", async ({ page }) => {
+test("wrong credentials get one generic message", async ({ expectConsoleError, page }) => {
+  // The server refuses these on purpose; the browser logs each refusal.
+  expectConsoleError(/status of 401/);
   const username = uniqueName("bob");
   await register(page, username, "Bob");
   await logout(page);

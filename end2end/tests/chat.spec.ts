@@ -1,5 +1,5 @@
-import { Browser, expect, Page, test } from "@playwright/test";
-import { register, uniqueName } from "./helpers";
+import { Browser, expect, Page } from "@playwright/test";
+import { register, test, uniqueName } from "./helpers";
 
 async function newUser(browser: Browser, prefix: string, display: string) {
   const context = await browser.newContext();
@@ -31,7 +31,13 @@ async function send(page: Page, text: string) {
   await expect(page.getByTestId("message-list").getByTestId("message").filter({ hasText: text })).toBeVisible();
 }
 
-test("two people chat privately in real time, with typing and presence", async ({ browser }) => {
+test("two people chat privately in real time, with typing and presence", async ({ browser, expectConsoleError }) => {
+  // KNOWN DEFECT, not yet fixed (issue #8, item 7): reloading a room's URL (the reload below)
+  // can hit a server/browser render mismatch that tachys reports as a panic. Allowed here
+  // only, by its exact text, so every other console error still fails this test.
+  expectConsoleError(/tachys-[0-9.]+\/src\/hydration\.rs:195:9:\s*internal error: entered unreachable code/);
+  // …after which the WASM, built with panic = "abort", traps.
+  expectConsoleError(/^unreachable$/);
   const alice = await newUser(browser, "alice", "Alice");
   const bob = await newUser(browser, "bob", "Bob");
 
@@ -97,7 +103,10 @@ test("unread badges count messages in rooms that are not open", async ({ browser
 
 test("the room list says it is loading, never 'no conversations', and says when it cannot load", async ({
   browser,
+  expectConsoleError,
 }) => {
+  // The aborted request below is the point of the test.
+  expectConsoleError(/Failed to load resource|net::ERR_FAILED/);
   const alice = await newUser(browser, "lal", "Lal");
   const bob = await newUser(browser, "lbo", "Lbo");
   await startPrivateChat(alice.page, bob.username, "Lbo");
@@ -216,7 +225,9 @@ test("history loads upwards on scroll, and new messages wait in a pill", async (
   await bob.context.close();
 });
 
-test("a message typed offline waits in the outbox and is sent on reconnect", async ({ browser }) => {
+test("a message typed offline waits in the outbox and is sent on reconnect", async ({ browser, expectConsoleError }) => {
+  // Going offline makes the browser report the dropped socket and failed reconnects.
+  expectConsoleError(/WebSocket connection to .* failed|Failed to load resource|net::ERR_INTERNET_DISCONNECTED/);
   const alice = await newUser(browser, "oal", "Oal");
   const bob = await newUser(browser, "obo", "Obo");
   await startPrivateChat(alice.page, bob.username, "Obo");

@@ -1,4 +1,51 @@
-import { expect, Page } from "@playwright/test";
+import { Browser, BrowserContext, expect, Page, test as base } from "@playwright/test";
+
+/**
+ * Every test fails on a console error or an uncaught page error in any of its pages, in every
+ * browser context it opens. A test that provokes a failure on purpose (an aborted request)
+ * names the console or page error text it expects with `expectConsoleError`.
+ */
+export const test = base.extend<{ consoleGuard: void; expectConsoleError: (pattern: RegExp) => void }>({
+  expectConsoleError: async ({}, use, testInfo) => {
+    const expected: RegExp[] = [];
+    (testInfo as any)._confabExpected = expected;
+    await use((pattern: RegExp) => expected.push(pattern));
+  },
+  consoleGuard: [
+    async ({ browser, context, expectConsoleError }, use, testInfo) => {
+      void expectConsoleError;
+      const problems: string[] = [];
+      const expected: RegExp[] = (testInfo as any)._confabExpected ?? [];
+      const watchPage = (page: Page) => {
+        page.on("console", (msg) => {
+          if (msg.type() === "error" && !expected.some((re) => re.test(msg.text()))) {
+            problems.push(`console error on ${page.url()}: ${msg.text()}`);
+          }
+        });
+        page.on("pageerror", (err) => {
+          if (!expected.some((re) => re.test(err.message))) {
+            problems.push(`uncaught error on ${page.url()}: ${err.message}`);
+          }
+        });
+      };
+      const watchContext = (ctx: BrowserContext) => {
+        ctx.pages().forEach(watchPage);
+        ctx.on("page", watchPage);
+      };
+      watchContext(context);
+      const newContext = browser.newContext.bind(browser);
+      (browser as Browser).newContext = async (...args: Parameters<Browser["newContext"]>) => {
+        const ctx = await newContext(...args);
+        watchContext(ctx);
+        return ctx;
+      };
+      await use();
+      (browser as Browser).newContext = newContext;
+      expect(problems, "console errors and uncaught page errors").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
 
 let counter = 0;
 

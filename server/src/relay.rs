@@ -48,6 +48,15 @@ struct Cursor {
     waiting: Vec<RoomChange>,
 }
 
+/// What people must hear about presence.
+enum PresenceNews {
+    /// A user came or went: tell everyone who shares a room with them.
+    Changed(UserId, bool),
+    /// People joined a room: they and its members are now contacts, so each side learns who
+    /// of the other is online.
+    Joined(RoomId, Vec<UserId>),
+}
+
 struct Loaded {
     room: RoomId,
     /// The load covers at least up to this seq (it was committed before the load began).
@@ -83,8 +92,8 @@ struct Relay {
     /// When each other node was last heard of.
     nodes: HashMap<NodeId, Instant>,
     loaded_tx: mpsc::UnboundedSender<Loaded>,
-    /// Presence changes whose contacts must be told, in order.
-    contacts_tx: mpsc::UnboundedSender<(UserId, bool)>,
+    /// Presence news to hand out, in order.
+    contacts_tx: mpsc::UnboundedSender<PresenceNews>,
 }
 
 impl Relay {
@@ -130,6 +139,9 @@ impl Relay {
                 }
                 hub.send_to_users(&removed, &Frame::new(&ServerFrame::RoomRemoved { room_id: room }));
                 hub.broadcast(room, &Frame::new(&ServerFrame::RoomUpdated { room_id: room }), None);
+                if !added.is_empty() {
+                    let _ = self.contacts_tx.send(PresenceNews::Joined(room, added));
+                }
             }
             Event::ReadMarker { room, user, .. } => {
                 hub.send_to_users(&[user], &Frame::new(&ServerFrame::RoomUpdated { room_id: room }));
@@ -317,21 +329,36 @@ impl Relay {
         if !online {
             self.parts.hub.stop_typing_everywhere(user);
         }
-        let _ = self.contacts_tx.send((user, online));
+        let _ = self.contacts_tx.send(PresenceNews::Changed(user, online));
     }
 }
 
 /// Tells the people who share a room with a user that they came or went, in the order the
 /// changes happened (one at a time: an "online" never overtakes the "offline" before it).
-async fn tell_contacts(storage: Arc<Storage>, hub: Arc<Hub>, mut changes: mpsc::UnboundedReceiver<(UserId, bool)>) {
-    while let Some((user, online)) = changes.recv().await {
-        match storage.contacts(user).await {
-            Ok(mut contacts) => {
-                contacts.retain(|&c| c != user);
-                let frame = Frame::new(&ServerFrame::UserOnline { user_id: user, online });
-                hub.send_to_users(&contacts, &frame);
-            }
-            Err(e) => tracing::warn!(user = %user, error = %e, "cannot load contacts for presence"),
+async fn tell_contacts(storage: Arc<Storage>, hub: Arc<Hub>, mut news: mpsc::UnboundedReceiver<PresenceNews>) {
+    let online_frame = |user: UserId, online: bool| Frame::new(&ServerFrame::UserOnline { user_id: user, online });
+    while let Some(item) = news.recv().await {
+        match item {
+            PresenceNews::Changed(user, online) => match storage.contacts(user).await {
+                Ok(mut contacts) => {
+                    contacts.retain(|&c| c != user);
+                    hub.send_to_users(&contacts, &online_frame(user, online));
+                }
+                Err(e) => tracing::warn!(user = %user, error = %e, "cannot load contacts for presence"),
+            },
+            PresenceNews::Joined(room, added) => match storage.member_ids(room).await {
+                Ok(members) => {
+                    for &member in members.iter().filter(|&&m| hub.is_online(m)) {
+                        let newcomers: Vec<UserId> = added.iter().copied().filter(|&a| a != member).collect();
+                        hub.send_to_users(&newcomers, &online_frame(member, true));
+                    }
+                    for &newcomer in added.iter().filter(|&&a| hub.is_online(a)) {
+                        let others: Vec<UserId> = members.iter().copied().filter(|&m| m != newcomer).collect();
+                        hub.send_to_users(&others, &online_frame(newcomer, true));
+                    }
+                }
+                Err(e) => tracing::warn!(room = %room, error = %e, "cannot load members for presence"),
+            },
         }
     }
 }
