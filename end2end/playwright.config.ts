@@ -4,7 +4,8 @@ import * as path from "node:path";
 import * as fs from "node:fs";
 
 // The suite runs against the release build (`cargo leptos build --release`), started here on
-// its own port with a throwaway SQLite database, in Debian's Chromium (no browser downloads).
+// its own port with a throwaway SQLite database, and as two nodes on one throwaway PostgreSQL
+// (ports +1 and +2, see tests/nodes.spec.ts), in Debian's Chromium (no browser downloads).
 const port = Number(process.env.CONFAB_E2E_PORT ?? 3300);
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "confab-e2e-"));
 const root = path.resolve(__dirname, "..");
@@ -36,7 +37,8 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
+  webServer: [
+    {
     command: path.join(targetDir, "release/server"),
     cwd: root,
     url: `http://127.0.0.1:${port}/healthz`,
@@ -51,5 +53,22 @@ export default defineConfig({
       LEPTOS_SITE_ROOT: path.join(root, "target/site"),
       RUST_LOG: "warn",
     },
-  },
+    },
+    {
+      command: [
+        "bash",
+        path.join(__dirname, "scripts/two-nodes.sh"),
+        path.join(targetDir, "release/server"),
+        path.join(root, "target/site"),
+        String(port + 1),
+        String(port + 2),
+      ].join(" "),
+      cwd: root,
+      url: `http://127.0.0.1:${port + 2}/healthz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  ],
 });
