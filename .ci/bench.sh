@@ -5,10 +5,15 @@
 #   bash .ci/bench.sh                      # the README's scenarios
 #   bash .ci/bench.sh fanout --rate 2000   # one scenario with other settings
 #   bash .ci/bench.sh floor --frames-per-write 3
+#   bash .ci/bench.sh nodes fanout --members 100   # two nodes on a throwaway PostgreSQL
+#   bash .ci/bench.sh pg fanout --members 10 --senders 10 --rate 5000   # one node on PostgreSQL
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$CONFAB_ROOT"
-cargo build --release -p server --bins
+# A target directory of its own: a plain `cargo build` of the server would otherwise replace
+# the release binary that cargo-leptos built for the site (and the Playwright suite).
+export CARGO_TARGET_DIR="$CARGO_TARGET_DIR-bench"
+cargo build --release -p server --bins --features loadgen
 ulimit -n "$(ulimit -Hn)"
 port="${CONFAB_BENCH_PORT:-3400}"
 
@@ -26,6 +31,66 @@ scenario() {
   echo
 }
 
+# A throwaway PostgreSQL pinned to core 0 with the servers (initdb as postgres when root).
+pg_start() {
+  for d in /usr/lib/postgresql/*/bin; do PATH="$PATH:$d"; done
+  pg_dir="$(mktemp -d)"
+  [ "$(id -u)" = 0 ] && chown postgres:postgres "$pg_dir"
+  as_pg=()
+  [ "$(id -u)" = 0 ] && as_pg=(runuser -u postgres --)
+  pg_run() { "${as_pg[@]}" "$@"; }
+  pg_port=$((port + 50))
+  pg_run initdb -D "$pg_dir/data" -A trust -U confab -E UTF8 --locale=C.UTF-8 >/dev/null
+  taskset -c 0 "${as_pg[@]}" pg_ctl -D "$pg_dir/data" -l "$pg_dir/log" -w \
+    -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+  pg_url="postgres://confab@127.0.0.1:$pg_port/postgres"
+}
+
+pg_stop() {
+  pg_run pg_ctl -D "$pg_dir/data" -m fast stop >/dev/null 2>&1 || true
+  rm -rf "$pg_dir"
+}
+
+node() { # node NAME PORT: a release server on PostgreSQL, pinned to core 0; prints its pid
+  CONFAB_ADDR="127.0.0.1:$2" DATABASE_URL="$pg_url" CONFAB_DATA_DIR="$pg_dir/$1" CONFAB_NODE_ID="$1" RUST_LOG=warn \
+    CONFAB_LOGIN_BURST_PER_IP=100000 taskset -c 0 "$CARGO_TARGET_DIR/release/server" 2>/dev/null &
+  echo $!
+}
+
+wait_up() {
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$1/healthz" >/dev/null && return; sleep 0.1; done
+}
+
+# Two nodes on one PostgreSQL, members alternating between them (PostgreSQL and both nodes on
+# core 0, the generator on core 1).
+nodes() {
+  pg_start
+  local a b
+  a="$(node node-a "$port")"
+  b="$(node node-b "$((port + 1))")"
+  wait_up "$port"
+  wait_up "$((port + 1))"
+  taskset -c 1 "$CARGO_TARGET_DIR/release/confab-loadgen" --url "http://127.0.0.1:$port" --server-pid "$a" \
+    --url-b "http://127.0.0.1:$((port + 1))" --server-pid-b "$b" "$@" || true
+  kill "$a" "$b" 2>/dev/null || true
+  wait "$a" "$b" 2>/dev/null || true
+  pg_stop
+  echo
+}
+
+# One node on PostgreSQL: how many messages one database commits per second.
+pg() {
+  pg_start
+  local a
+  a="$(node node-a "$port")"
+  wait_up "$port"
+  taskset -c 1 "$CARGO_TARGET_DIR/release/confab-loadgen" --url "http://127.0.0.1:$port" --server-pid "$a" "$@" || true
+  kill "$a" 2>/dev/null || true
+  wait "$a" 2>/dev/null || true
+  pg_stop
+  echo
+}
+
 # The kernel's own cost of the fan-out's writes on this machine, without Confab (the
 # generator pins its writer thread to core 0 and its reader thread to core 1).
 floor() {
@@ -36,6 +101,12 @@ floor() {
 if [ "${1:-}" = floor ]; then
   shift
   floor "$@"
+elif [ "${1:-}" = nodes ]; then
+  shift
+  nodes "$@"
+elif [ "${1:-}" = pg ]; then
+  shift
+  pg "$@"
 elif [ $# -gt 0 ]; then
   scenario "$@"
 else
@@ -46,4 +117,6 @@ else
   scenario idle --connections 10000
   floor --connections 100 --rate 1000 --frames-per-write 1
   floor --connections 100 --rate 1000 --frames-per-write 5
+  nodes fanout --members 100 --senders 10 --rate 1000 --seconds 10
+  pg fanout --members 10 --senders 10 --rate 5000 --seconds 10
 fi

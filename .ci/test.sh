@@ -14,7 +14,7 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 
 step "clippy (server, app with ssr, tests, load generator)"
-cargo clippy --workspace --exclude frontend --all-targets -- -D warnings
+cargo clippy --workspace --exclude frontend --all-targets --features server/loadgen -- -D warnings
 step "clippy (frontend, app with hydrate, wasm32)"
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 

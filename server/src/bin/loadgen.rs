@@ -4,7 +4,9 @@
 //! spread evenly (each sender's ticks are offset, so messages arrive at a steady rate, not in
 //! bursts). Reports delivered/s, send→receive and send→ack latency, lost messages, the
 //! generator's own CPU (near 100 % means the figures measure the generator) and, given the
-//! server's pid, server CPU time per delivery. `idle`: opens C idle WebSockets and reports the
+//! server's pid, server CPU time per delivery. With `--url-b`, members alternate between two
+//! nodes on one PostgreSQL (the cross-node figures), each node's CPU reported against the
+//! deliveries its own members received. `idle`: opens C idle WebSockets and reports the
 //! server's resident memory per connection. `floor`: no Confab at all, the kernel's cost of
 //! the fan-out's writes on this machine. See the README's performance section.
 
@@ -33,6 +35,12 @@ struct Args {
     /// The server's pid, to read its CPU time and memory from /proc
     #[arg(long)]
     server_pid: Option<u32>,
+    /// A second node on the same database: odd-numbered members connect there
+    #[arg(long)]
+    url_b: Option<String>,
+    /// The second node's pid
+    #[arg(long)]
+    server_pid_b: Option<u32>,
     #[command(subcommand)]
     scenario: Scenario,
 }
@@ -89,7 +97,9 @@ async fn main() -> Result<()> {
         format!("{:x}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() % 0xff_ffff);
     match args.scenario {
         Scenario::Fanout { members, senders, rate, seconds } => {
-            fanout(&args.url, args.server_pid, &run, members, senders.clamp(1, members), rate, seconds).await
+            let nodes =
+                Nodes { a: (&args.url, args.server_pid), b: args.url_b.as_deref().map(|u| (u, args.server_pid_b)) };
+            fanout(&nodes, &run, members, senders.clamp(1, members), rate, seconds).await
         }
         Scenario::Idle { connections } => idle(&args.url, args.server_pid, &run, connections).await,
         Scenario::Floor { connections, rate, frames_per_write, frame_bytes, seconds } => {
@@ -161,15 +171,23 @@ fn rss_kib(pid: u32) -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
-async fn fanout(
-    url: &str,
-    pid: Option<u32>,
-    run: &str,
-    n: usize,
-    senders: usize,
-    rate: u64,
-    seconds: u64,
-) -> Result<()> {
+/// The node(s) under load: member `i` uses node B when there is one and `i` is odd.
+struct Nodes<'a> {
+    a: (&'a str, Option<u32>),
+    b: Option<(&'a str, Option<u32>)>,
+}
+
+impl Nodes<'_> {
+    fn of(&self, member: usize) -> (&str, Option<u32>) {
+        match self.b {
+            Some(b) if member % 2 == 1 => b,
+            _ => self.a,
+        }
+    }
+}
+
+async fn fanout(nodes: &Nodes<'_>, run: &str, n: usize, senders: usize, rate: u64, seconds: u64) -> Result<()> {
+    let url = nodes.a.0;
     println!("registering {n} users…");
     let members = register_many(url, run, n).await?;
     let owner = &members[0];
@@ -188,17 +206,22 @@ async fn fanout(
     let histogram = Arc::new(Mutex::new(Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?));
     let acks = Arc::new(Mutex::new(Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?));
     let delivered = Arc::new(AtomicU64::new(0));
+    // Deliveries to members on node B (the rest are node A's).
+    let delivered_b = Arc::new(AtomicU64::new(0));
+    let acked = Arc::new(AtomicU64::new(0));
     let seen = Arc::new(Mutex::new(HashSet::<(usize, u64)>::new()));
     let (stop, stopped) = tokio::sync::watch::channel(false);
     println!("connecting {n} WebSockets…");
     let mut sinks = Vec::new();
     let mut readers = Vec::new();
     for (idx, m) in members.iter().enumerate() {
-        let ws = connect(url, &m.token).await?;
+        let on_b = nodes.b.is_some() && nodes.of(idx).0 != url;
+        let ws = connect(nodes.of(idx).0, &m.token).await?;
         let (sink, mut stream) = ws.split();
         sinks.push(sink);
         let (histogram, acks, delivered, seen, mut stop) =
             (histogram.clone(), acks.clone(), delivered.clone(), seen.clone(), stopped.clone());
+        let (delivered_b, acked) = (delivered_b.clone(), acked.clone());
         readers.push(tokio::spawn(async move {
             let mut local = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("histogram bounds");
             let mut local_acks = local.clone();
@@ -230,10 +253,14 @@ async fn fanout(
                 let latency = (base.elapsed().as_micros() as u64).saturating_sub(sent_us).max(1);
                 if ack {
                     let _ = local_acks.record(latency);
+                    acked.fetch_add(1, Ordering::Relaxed);
                     continue;
                 }
                 let _ = local.record(latency);
                 delivered.fetch_add(1, Ordering::Relaxed);
+                if on_b {
+                    delivered_b.fetch_add(1, Ordering::Relaxed);
+                }
                 mine.insert(seq);
             }
             histogram.lock().add(&local).ok();
@@ -244,7 +271,8 @@ async fn fanout(
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     println!("sending {rate} msg/s from {senders} senders for {seconds} s into a {n}-member room…");
-    let cpu_before = pid.and_then(cpu_seconds);
+    let cpu_before = nodes.a.1.and_then(cpu_seconds);
+    let cpu_before_b = nodes.b.and_then(|b| b.1).and_then(cpu_seconds);
     let own_before = cpu_seconds(std::process::id());
     let started = Instant::now();
     let per_sender = rate as f64 / senders as f64;
@@ -286,7 +314,8 @@ async fn fanout(
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let elapsed = started.elapsed();
-    let cpu_after = pid.and_then(cpu_seconds);
+    let cpu_after = nodes.a.1.and_then(cpu_seconds);
+    let cpu_after_b = nodes.b.and_then(|b| b.1).and_then(cpu_seconds);
     let own_after = cpu_seconds(std::process::id());
     let _ = stop.send(true);
     for r in readers {
@@ -319,9 +348,17 @@ async fn fanout(
             a.value_at_quantile(0.99) as f64 / 1000.0
         );
     }
+    println!("acknowledged/s         {:.0}", acked.load(Ordering::Relaxed) as f64 / send_window.as_secs_f64());
+    let got_b = delivered_b.load(Ordering::Relaxed);
+    let got_a = if nodes.b.is_some() { got - got_b } else { got };
     if let (Some(a), Some(b)) = (cpu_before, cpu_after) {
         let cpu = b - a;
-        println!("server CPU             {cpu:.2} s, {:.2} µs per delivery", cpu * 1e6 / got.max(1) as f64);
+        let node = if nodes.b.is_some() { "node A CPU " } else { "server CPU " };
+        println!("{node}            {cpu:.2} s, {:.2} µs per delivery", cpu * 1e6 / got_a.max(1) as f64);
+    }
+    if let (Some(a), Some(b)) = (cpu_before_b, cpu_after_b) {
+        let cpu = b - a;
+        println!("node B CPU             {cpu:.2} s, {:.2} µs per delivery", cpu * 1e6 / got_b.max(1) as f64);
     }
     if let (Some(a), Some(b)) = (own_before, own_after) {
         // Near 100 % the generator itself would be what the latency measures.
