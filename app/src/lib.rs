@@ -29,7 +29,7 @@ pub use error::AppError;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
-    components::{ParentRoute, Route, Router, Routes},
+    components::{Route, Router, Routes},
     path, SsrMode,
 };
 
@@ -71,10 +71,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=pages::home::Home ssr=SsrMode::Async />
                     <Route path=path!("/login") view=pages::login::Login ssr=SsrMode::Async />
                     <Route path=path!("/register") view=pages::register::Register ssr=SsrMode::Async />
-                    <ParentRoute path=path!("/chat") view=pages::chat::ChatPage ssr=SsrMode::Async>
-                        <Route path=path!("") view=pages::chat::NoRoom />
-                        <Route path=path!(":room_id") view=components::chat_room::ChatRoom />
-                    </ParentRoute>
+                    // One route for `/chat` and every room: the chat screen stays while the room changes.
+                    <Route path=path!("/chat/:room_id?") view=pages::chat::ChatPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

@@ -2,36 +2,32 @@
 //! list. Leaves for `/chat` when the server says we are no longer in the room.
 
 use leptos::prelude::*;
-use leptos_router::{
-    components::A,
-    hooks::{use_navigate, use_params_map},
-};
+use leptos_router::{components::A, hooks::use_navigate};
 
 use super::{
     message_input::MessageInput, message_list::MessageList, room_header::RoomHeader, typing_indicator::TypingIndicator,
     user_list::UserList,
 };
 use crate::{
-    api,
     state::{actions::open_room, store::use_chat},
-    types::RoomId,
+    types::{RoomDetails, RoomId},
+    AppError,
 };
 
+/// The room named by the URL (`room_id`; `None` when the segment is no number), with its
+/// details, a resource the chat page creates (see `pages::chat` for why not here).
 #[component]
-pub fn ChatRoom() -> impl IntoView {
+pub fn ChatRoom(
+    room_id: Memo<Option<RoomId>>,
+    details: Resource<Result<Option<RoomDetails>, AppError>>,
+) -> impl IntoView {
     let store = use_chat();
-    let params = use_params_map();
-    let room_id = Memo::new(move |_| params.read().get("room_id").and_then(|s| s.parse::<i64>().ok()).map(RoomId));
     let room = Signal::derive(move || room_id.get().unwrap_or(RoomId(0)));
-    store.open_room.set(room_id.get_untracked());
     Effect::new(move || {
-        let id = room_id.get();
-        store.open_room.set(id);
-        if let Some(id) = id {
+        if let Some(id) = room_id.get() {
             open_room(store, id);
         }
     });
-    on_cleanup(move || store.open_room.set(None));
     let navigate = use_navigate();
     Effect::new(move || {
         if let Some(gone) = store.evicted.get() {
@@ -42,11 +38,6 @@ pub fn ChatRoom() -> impl IntoView {
         }
     });
 
-    let details = Resource::new(
-        move || (room.get(), store.rooms_version.get()),
-        |(room, _)| async move { api::get_room_details(room).await },
-    );
-
     view! {
         <section class="room" data-testid="chat-room">
             <Transition fallback=|| view! { <header class="room-header"><h1>"…"</h1></header> }>
@@ -54,7 +45,8 @@ pub fn ChatRoom() -> impl IntoView {
                     details
                         .get()
                         .map(|d| match d {
-                            Ok(d) => view! { <RoomHeader details=d /> }.into_any(),
+                            Ok(Some(d)) => view! { <RoomHeader details=d /> }.into_any(),
+                            Ok(None) => view! { <header class="room-header"><h1>"…"</h1></header> }.into_any(),
                             Err(e) => {
                                 view! {
                                     <header class="room-header">
@@ -72,7 +64,7 @@ pub fn ChatRoom() -> impl IntoView {
             <MessageInput room />
         </section>
         <Transition fallback=|| ()>
-            {move || details.get().and_then(Result::ok).map(|d| view! { <UserList details=d /> })}
+            {move || details.get().and_then(Result::ok).flatten().map(|d| view! { <UserList details=d /> })}
         </Transition>
     }
 }

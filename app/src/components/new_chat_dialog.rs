@@ -29,16 +29,27 @@ pub fn NewChatDialog(open: RwSignal<bool>, add_to: Option<RoomId>) -> impl IntoV
     let group_name = RwSignal::new(String::new());
     let error = RwSignal::new(None::<AppError>);
     let busy = RwSignal::new(false);
-    let results = Resource::new(
-        move || (open.get(), query.get()),
-        |(open, q)| async move {
-            if open {
-                api::search_users(q).await
-            } else {
-                Ok(Vec::new())
+    // The search runs in the browser only, while the dialog is open; the newest answer wins. Not
+    // a resource: the dialog is rendered under Transitions that the server renders more than
+    // once, and a resource created there would not hydrate against its own data (see
+    // `pages::chat`). The server's page and the hydrating one both start with no results.
+    let results = RwSignal::new(Ok::<_, AppError>(Vec::<User>::new()));
+    let searches = StoredValue::new(0u64);
+    Effect::new(move || {
+        let (open, q) = (open.get(), query.get());
+        searches.update_value(|n| *n += 1);
+        let search = searches.get_value();
+        if !open {
+            results.set(Ok(Vec::new()));
+            return;
+        }
+        spawn_local(async move {
+            let found = api::search_users(q).await;
+            if searches.try_get_value() == Some(search) {
+                results.set(found);
             }
-        },
-    );
+        });
+    });
 
     Effect::new(move || {
         let Some(d) = dialog.get() else { return };
@@ -157,11 +168,8 @@ pub fn NewChatDialog(open: RwSignal<bool>, add_to: Option<RoomId>) -> impl IntoV
                 />
             </div>
             <ul class="results" data-testid="user-results">
-                <Transition fallback=|| ()>
-                    {move || {
-                        results
-                            .get()
-                            .map(|r| match r {
+                {move || {
+                        match results.get() {
                                 Ok(users) if users.is_empty() => {
                                     view! { <li class="muted">"Nobody found."</li> }.into_any()
                                 }
@@ -202,9 +210,8 @@ pub fn NewChatDialog(open: RwSignal<bool>, add_to: Option<RoomId>) -> impl IntoV
                                         .into_any()
                                 }
                                 Err(e) => view! { <li class="form-error">{e.to_string()}</li> }.into_any(),
-                            })
+                        }
                     }}
-                </Transition>
             </ul>
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
             <div class="dialog-actions">

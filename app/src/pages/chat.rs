@@ -1,31 +1,76 @@
-//! `/chat` and `/chat/:room_id`: the chat screen (logged-in only). The shell (store, socket,
-//! sidebar) stays mounted while the reader moves between rooms.
+//! `/chat` and `/chat/:room_id`: the chat screen (logged-in only). One route for both, so the
+//! shell (store, socket, sidebar) stays mounted while the reader moves between rooms.
+//!
+//! The screen waits for the session under `RequireUser`'s `<Transition>`, and on the server a
+//! Transition renders its children more than once (it re-runs them until no new resource read
+//! turns up, then renders them for real). A resource is matched with its serialized value by
+//! the order of creation, so one created in there would be created again on every run, under a
+//! new id, while the browser creates it once: the page would hydrate with the data of a run the
+//! server threw away (sometimes an error, when that run was dropped mid-fetch), and render
+//! something else than the HTML it adopts. So this route creates its resources here, once on
+//! both sides, and the components below only read them.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{components::Outlet, hooks::use_navigate};
+use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::{
     api,
-    components::{chat_sidebar::ChatSidebar, require_user::RequireUser},
+    components::{chat_room::ChatRoom, chat_sidebar::ChatSidebar, require_user::RequireUser},
     state::{
         actions,
         session::use_session,
         store::{use_chat, ChatStore, Connection},
     },
-    types::User,
+    types::{RoomDetails, RoomId, RoomSummary, User},
+    AppError,
 };
 
-#[component]
-pub fn ChatPage() -> impl IntoView {
-    view! { <RequireUser children=|user| view! { <ChatShell user /> } /> }
+/// What the chat route holds before the session is known: the room in the URL and the data it
+/// fetches.
+#[derive(Clone, Copy)]
+struct ChatRoute {
+    /// The `:room_id` segment, if the URL has one (even one that is not a number).
+    segment: Memo<Option<String>>,
+    /// The room in the URL, if it names one.
+    room_id: Memo<Option<RoomId>>,
+    /// The store's: the room in the URL, for the socket and the sidebar.
+    open_room: RwSignal<Option<RoomId>>,
+    /// The store's: bumped when the room list or the open room's details must be fetched again.
+    rooms_version: RwSignal<u64>,
+    rooms: Resource<Result<Vec<RoomSummary>, AppError>>,
+    /// The open room's details; `Ok(None)` at `/chat`.
+    details: Resource<Result<Option<RoomDetails>, AppError>>,
 }
 
 #[component]
-fn ChatShell(user: User) -> impl IntoView {
-    let store = ChatStore::new(user);
+pub fn ChatPage() -> impl IntoView {
+    let params = use_params_map();
+    let segment = Memo::new(move |_| params.read().get("room_id"));
+    let room_id = Memo::new(move |_| segment.get().and_then(|s| s.parse::<i64>().ok()).map(RoomId));
+    // Starts at the URL's room, so the server's page and the hydrating one agree; follows it.
+    let open_room = RwSignal::new(room_id.get_untracked());
+    Effect::new(move || open_room.set(room_id.get()));
+    let rooms_version = RwSignal::new(0u64);
+    let rooms = Resource::new(move || rooms_version.get(), |_| api::list_rooms());
+    // A segment that is no room id still opens the room view, which shows the server's answer.
+    let details = Resource::new(
+        move || (segment.with(Option::is_some).then(|| room_id.get().unwrap_or(RoomId(0))), rooms_version.get()),
+        |(room, _)| async move {
+            match room {
+                Some(room) => api::get_room_details(room).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
+    let route = ChatRoute { segment, room_id, open_room, rooms_version, rooms, details };
+    view! { <RequireUser children=move |user| view! { <ChatShell user route /> } /> }
+}
+
+#[component]
+fn ChatShell(user: User, route: ChatRoute) -> impl IntoView {
+    let store = ChatStore::for_page(user, route.rooms_version, route.open_room);
     provide_context(store);
-    let rooms = Resource::new(move || store.rooms_version.get(), |_| api::list_rooms());
     // Effects run only in the browser: that is where the signal stream lives.
     let stream = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     Effect::new({
@@ -46,24 +91,27 @@ fn ChatShell(user: User) -> impl IntoView {
         0 => "Chat".to_string(),
         n => format!("({n}) Chat"),
     };
+    let in_room = move || route.segment.with(Option::is_some);
 
     view! {
         <Title text=title />
         <div
             class="chat"
-            class=("room-open", move || store.open_room.get().is_some())
-            class=("with-members", move || store.open_room.get().is_some())
+            class=("room-open", in_room)
+            class=("with-members", in_room)
             data-testid="chat-page"
         >
-            <ChatSidebar rooms />
-            <Outlet />
+            <ChatSidebar rooms=route.rooms />
+            <Show when=in_room fallback=|| view! { <NoRoom /> }>
+                <ChatRoom room_id=route.room_id details=route.details />
+            </Show>
         </div>
     }
 }
 
 /// `/chat` with no room selected.
 #[component]
-pub fn NoRoom() -> impl IntoView {
+fn NoRoom() -> impl IntoView {
     let store = use_chat();
     view! {
         <section class="room chat-empty">

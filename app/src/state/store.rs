@@ -63,7 +63,7 @@ pub struct ChatStore {
     pub online: RwSignal<HashSet<UserId>>,
     pub typing: RwSignal<HashMap<RoomId, Vec<User>>>,
     pub connection: RwSignal<Connection>,
-    /// The room on screen, if any.
+    /// The room on screen, if any: the room in the chat page's URL (the page keeps it so).
     pub open_room: RwSignal<Option<RoomId>>,
     /// Whether the reader is looking at the newest message of the open room.
     pub at_bottom: RwSignal<bool>,
@@ -77,16 +77,23 @@ pub struct ChatStore {
 
 impl ChatStore {
     pub fn new(me: User) -> Self {
+        Self::for_page(me, RwSignal::new(0), RwSignal::new(None))
+    }
+
+    /// A store around signals the chat page already holds: `rooms_version`, which the page's
+    /// resources follow, and `open_room`, the room in its URL. The page creates them (and its
+    /// resources) once, outside the part that waits for the session; see `pages::chat`.
+    pub fn for_page(me: User, rooms_version: RwSignal<u64>, open_room: RwSignal<Option<RoomId>>) -> Self {
         Self {
             me: StoredValue::new(me),
             rooms: RwSignal::new(Vec::new()),
-            rooms_version: RwSignal::new(0),
+            rooms_version,
             timelines: RwSignal::new(HashMap::new()),
             pending: RwSignal::new(Vec::new()),
             online: RwSignal::new(HashSet::new()),
             typing: RwSignal::new(HashMap::new()),
             connection: RwSignal::new(Connection::Connecting),
-            open_room: RwSignal::new(None),
+            open_room,
             at_bottom: RwSignal::new(true),
             notice: RwSignal::new(None),
             read_sent: RwSignal::new(HashMap::new()),
