@@ -41,3 +41,10 @@ ALTER TABLE participants ADD COLUMN last_read_seq BIGINT NOT NULL DEFAULT 0;
 UPDATE participants SET last_read_seq = COALESCE((
     SELECT MAX(m.seq) FROM messages m
     WHERE m.room_id = participants.room_id AND m.id <= participants.last_read_message_id), 0);
+
+-- SQLite takes a batch's seqs inside its one INSERT statement (see storage/messages.rs); this
+-- keeps the room's last seq in step, within that statement's own atomic write.
+CREATE TRIGGER messages_last_seq AFTER INSERT ON messages
+BEGIN
+    UPDATE rooms SET last_seq = NEW.change_seq WHERE id = NEW.room_id AND last_seq < NEW.change_seq;
+END;

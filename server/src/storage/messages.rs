@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use app::types::{Message, MessageId, MessageKind, MessagePage, RoomId, Seq, User, UserId};
 
-use super::{ids::IdGenerator, message_from, Result, Storage, StorageError, MESSAGE_COLS};
+use super::{ids::IdGenerator, message_from, Dialect, Result, Storage, StorageError, MESSAGE_COLS};
 
 /// The result of storing a message: the stored copy and whether this call created it.
 #[derive(Debug, Clone)]
@@ -57,12 +57,59 @@ impl Storage {
         self.insert_messages(&[new], now).await?.pop().ok_or(StorageError::NotFound)
     }
 
-    /// Stores messages in one transaction (group commit): ids in batch order, each room's next
-    /// seqs in batch order, one multi-row insert, one notice per room (PostgreSQL), one commit.
-    /// Idempotent on `(sender, client_id)`: a repeated key, in the batch or already stored,
-    /// returns the original and takes no seq, so a room's seqs have no holes. Each result
-    /// says whether this call created the message.
+    /// Stores messages with one commit (group commit): ids in batch order, each room's next
+    /// seqs in batch order. Idempotent on `(sender, client_id)`: a repeated key, in the batch
+    /// or already stored, returns the original and takes no seq, so a room's seqs have no
+    /// holes. Each result says whether this call created the message.
+    ///
+    /// The two dialects differ in how, because each statement costs SQLite a round trip to
+    /// sqlx's worker thread (measured: four statements instead of one cost 80 µs more per
+    /// message) while PostgreSQL needs the room's row lock to order several nodes' commits.
     pub async fn insert_messages(&self, batch: &[NewMessage<'_>], now: i64) -> Result<Vec<Stored>> {
+        match self.dialect {
+            Dialect::Sqlite => self.insert_in_one_statement(batch, now).await,
+            Dialect::Postgres => self.insert_in_a_transaction(batch, now).await,
+        }
+    }
+
+    /// SQLite: one autocommit statement takes each room's seqs from `rooms.last_seq` (a window
+    /// function numbers the batch's new rows per room), skips keys already stored, and a
+    /// trigger moves `last_seq` on. One connection serializes the statements, so seq order is
+    /// commit order.
+    async fn insert_in_one_statement(&self, batch: &[NewMessage<'_>], now: i64) -> Result<Vec<Stored>> {
+        let (first_of, fresh) = new_entries(batch, &HashSet::new());
+        let mut created: HashMap<usize, (i64, Seq, i64)> = HashMap::with_capacity(fresh.len());
+        if !fresh.is_empty() {
+            let first_id = self.ids.next_block(now, fresh.len() as i64);
+            let sql = insert_numbered_sql(fresh.len());
+            let mut query = sqlx::query_as::<_, (i64, i64)>(&sql);
+            let mut ids = HashMap::with_capacity(fresh.len());
+            for (k, &i) in fresh.iter().enumerate() {
+                let id = first_id + k as i64;
+                ids.insert(id, i);
+                let new = &batch[i];
+                query = query
+                    .bind(k as i64)
+                    .bind(new.room.0)
+                    .bind(id)
+                    .bind(new.sender.id.0)
+                    .bind(new.kind.as_str())
+                    .bind(new.content)
+                    .bind(new.client_id)
+                    .bind(IdGenerator::millis_of(id).max(now));
+            }
+            for (id, seq) in query.fetch_all(&self.pool).await? {
+                if let Some(&i) = ids.get(&id) {
+                    created.insert(i, (id, Seq(seq), IdGenerator::millis_of(id).max(now)));
+                }
+            }
+        }
+        self.results(batch, &first_of, &created).await
+    }
+
+    /// PostgreSQL: one transaction takes the ids (the counter row), each room's seqs (its row,
+    /// locked until the commit), inserts the rows and sends one notice per room.
+    async fn insert_in_a_transaction(&self, batch: &[NewMessage<'_>], now: i64) -> Result<Vec<Stored>> {
         let mut known: HashSet<(UserId, String)> = HashSet::new();
         // Retries are rare: the first attempt assumes none. If the insert skips a row, the
         // transaction is rolled back and done again knowing which keys are taken.
@@ -82,19 +129,7 @@ impl Storage {
         known: &HashSet<(UserId, String)>,
         now: i64,
     ) -> Result<std::result::Result<Vec<Stored>, Vec<(UserId, String)>>> {
-        // Which entries are new: the first of each key not known to be stored.
-        let mut first_of: HashMap<(UserId, &str), usize> = HashMap::new();
-        let mut fresh = Vec::with_capacity(batch.len());
-        for (i, new) in batch.iter().enumerate() {
-            let is_new = match new.key() {
-                Some(key) if known.contains(&(key.0, key.1.to_string())) => false,
-                Some(key) => *first_of.entry(key).or_insert(i) == i,
-                None => true,
-            };
-            if is_new {
-                fresh.push(i);
-            }
-        }
+        let (first_of, fresh) = new_entries(batch, known);
         let mut tx = self.begin().await?;
         let mut rows: HashMap<usize, (i64, Seq, i64)> = HashMap::with_capacity(fresh.len());
         if !fresh.is_empty() {
@@ -143,9 +178,20 @@ impl Storage {
             }
         }
         tx.commit().await?;
+        Ok(Ok(self.results(batch, &first_of, &rows).await?))
+    }
+
+    /// Each entry's result: created (`created` has its id, seq and time), a repeat of an
+    /// earlier entry in the batch, or of a message stored before.
+    async fn results(
+        &self,
+        batch: &[NewMessage<'_>],
+        first_of: &HashMap<(UserId, &str), usize>,
+        created: &HashMap<usize, (i64, Seq, i64)>,
+    ) -> Result<Vec<Stored>> {
         let mut out: Vec<Stored> = Vec::with_capacity(batch.len());
         for (i, new) in batch.iter().enumerate() {
-            if let Some(&(id, seq, created_at)) = rows.get(&i) {
+            if let Some(&(id, seq, created_at)) = created.get(&i) {
                 out.push(Stored { message: new.stored(id, seq, created_at), created: true });
                 continue;
             }
@@ -155,7 +201,7 @@ impl Storage {
             };
             out.push(Stored { message: original.ok_or(StorageError::NotFound)?, created: false });
         }
-        Ok(Ok(out))
+        Ok(out)
     }
 
     async fn message_by_client_id(&self, sender: UserId, client_id: &str) -> Result<Option<Message>> {
@@ -228,6 +274,53 @@ impl Storage {
         .await?;
         rows.iter().map(message_from).collect()
     }
+}
+
+/// Which entries are new: the first of each key not `known` to be stored already. Returns
+/// where each key first appears and the new entries' positions.
+fn new_entries<'a>(
+    batch: &'a [NewMessage<'_>],
+    known: &HashSet<(UserId, String)>,
+) -> (HashMap<(UserId, &'a str), usize>, Vec<usize>) {
+    let mut first_of: HashMap<(UserId, &str), usize> = HashMap::new();
+    let mut fresh = Vec::with_capacity(batch.len());
+    for (i, new) in batch.iter().enumerate() {
+        let is_new = match new.key() {
+            Some(key) if known.contains(&(key.0, key.1.to_string())) => false,
+            Some(key) => *first_of.entry(key).or_insert(i) == i,
+            None => true,
+        };
+        if is_new {
+            fresh.push(i);
+        }
+    }
+    (first_of, fresh)
+}
+
+/// SQLite's one-statement insert for `rows` messages (eight parameters each: position, room,
+/// id, sender, kind, content, client id, time): each new row's seq is its room's last seq
+/// plus its rank among the batch's new rows in that room; rows whose key is stored already
+/// are skipped. Returns `(id, seq)` of the rows inserted.
+fn insert_numbered_sql(rows: usize) -> String {
+    let values: Vec<String> = (0..rows)
+        .map(|i| {
+            let p = i * INSERT_PARAMS;
+            let n: Vec<String> = (1..=INSERT_PARAMS).map(|k| format!("${}", p + k)).collect();
+            format!("({})", n.join(", "))
+        })
+        .collect();
+    format!(
+        "WITH v (ord, room_id, id, sender_id, kind, content, client_id, created_at) AS (VALUES {}) \
+         INSERT INTO messages (room_id, id, seq, change_seq, sender_id, kind, content, client_id, created_at, \
+         updated_at) \
+         SELECT room_id, id, seq, seq, sender_id, kind, content, client_id, created_at, created_at FROM ( \
+           SELECT v.*, r.last_seq + ROW_NUMBER() OVER (PARTITION BY v.room_id ORDER BY v.ord) AS seq \
+           FROM v JOIN rooms r ON r.id = v.room_id \
+           WHERE v.client_id IS NULL OR NOT EXISTS \
+             (SELECT 1 FROM messages m WHERE m.sender_id = v.sender_id AND m.client_id = v.client_id) \
+         ) ORDER BY ord RETURNING id, seq",
+        values.join(", ")
+    )
 }
 
 /// `INSERT … VALUES (…), (…) … RETURNING id` for `rows` messages.
