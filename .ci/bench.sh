@@ -53,7 +53,7 @@ pg_stop() {
 
 node() { # node NAME PORT: a release server on PostgreSQL, pinned to core 0; prints its pid
   CONFAB_ADDR="127.0.0.1:$2" DATABASE_URL="$pg_url" CONFAB_DATA_DIR="$pg_dir/$1" CONFAB_NODE_ID="$1" RUST_LOG=warn \
-    CONFAB_LOGIN_BURST_PER_IP=100000 taskset -c 0 "$CARGO_TARGET_DIR/release/server" 2>/dev/null &
+    CONFAB_LOGIN_BURST_PER_IP=100000 taskset -c 0 "$CARGO_TARGET_DIR/release/server" >/dev/null 2>&1 &
   echo $!
 }
 
