@@ -21,8 +21,10 @@ ALTER TABLE messages DROP CONSTRAINT messages_kind_check;
 ALTER TABLE messages ADD CONSTRAINT messages_kind_check CHECK (kind IN ('TEXT', 'IMAGE', 'FILE', 'SYSTEM'));
 -- Unread counts scan this (covering: no heap lookup).
 CREATE INDEX messages_room_seq ON messages (room_id, seq) INCLUDE (sender_id, kind, deleted_at);
--- Catch-up: "everything in this room changed after seq N".
-CREATE INDEX messages_room_change ON messages (room_id, change_seq);
+-- Catch-up, "everything in this room changed after seq N", reads new messages by seq (above)
+-- and older ones changed since (edited, deleted, reacted to) here. Only changed messages are in
+-- this index, so a new message writes one index fewer.
+CREATE INDEX messages_room_change ON messages (room_id, change_seq) WHERE change_seq > seq;
 
 UPDATE rooms r SET last_seq = COALESCE((SELECT MAX(seq) FROM messages WHERE room_id = r.id), 0);
 

@@ -32,8 +32,10 @@ CREATE UNIQUE INDEX messages_id ON messages (id);
 CREATE UNIQUE INDEX messages_sender_client ON messages (sender_id, client_id);
 -- Unread counts scan this (covering: no lookup into the table).
 CREATE INDEX messages_room_seq ON messages (room_id, seq, sender_id, kind, deleted_at);
--- Catch-up: "everything in this room changed after seq N".
-CREATE INDEX messages_room_change ON messages (room_id, change_seq);
+-- Catch-up, "everything in this room changed after seq N", reads new messages by seq (above)
+-- and older ones changed since (edited, deleted, reacted to) here. Only changed messages are in
+-- this index, so a new message writes one index fewer.
+CREATE INDEX messages_room_change ON messages (room_id, change_seq) WHERE change_seq > seq;
 
 UPDATE rooms SET last_seq = COALESCE((SELECT MAX(seq) FROM messages WHERE room_id = rooms.id), 0);
 

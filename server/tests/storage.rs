@@ -114,10 +114,27 @@ async fn messages_history_and_unread(s: &Storage) {
     assert_eq!(stored.message.content, "message 0");
     assert_eq!(s.last_seq(room).await.unwrap(), Seq(25), "a retry takes no seq");
 
+    // An older message changed later (as an edit will) is caught up at its new seq, once, in
+    // seq order after the messages created before that change.
+    let mut tx = s.begin().await.unwrap();
+    let edit = s.take_seqs(&mut tx, room, 1).await.unwrap();
+    sqlx::query("UPDATE messages SET change_seq = $1 WHERE id = $2")
+        .bind(edit.0)
+        .bind(ids[3].0)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let changed: Vec<(i64, i64)> =
+        s.changes_since(room, Seq(22), 100).await.unwrap().iter().map(|m| (m.id.0, m.change_seq.0)).collect();
+    assert_eq!(changed, [(ids[22].0, 23), (ids[23].0, 24), (ids[24].0, 25), (ids[3].0, 26)]);
+    assert_eq!(s.changes_since(room, Seq(25), 100).await.unwrap()[0].seq, Seq(4), "keeps its place");
+    assert_eq!(s.changes_since(room, Seq(2), 1).await.unwrap()[0].id, ids[2], "paged in seq order");
+
     // Latest page, then keyset pages backwards and forwards.
     let latest = s.history(room, None, None, 10).await.unwrap();
     assert!(latest.has_more);
-    assert_eq!(latest.seq, Seq(25), "the page says where catch-up continues");
+    assert_eq!(latest.seq, Seq(26), "the page says where catch-up continues");
     assert_eq!(latest.messages.iter().map(|m| m.id).collect::<Vec<_>>(), ids[15..]);
     let older = s.history(room, Some(ids[15]), None, 10).await.unwrap();
     assert_eq!(older.messages.iter().map(|m| m.id).collect::<Vec<_>>(), ids[5..15]);
@@ -137,7 +154,7 @@ async fn messages_history_and_unread(s: &Storage) {
     assert_eq!(summary(a.id).await.unread, 2);
     assert_eq!(summary(a.id).await.last_read_seq, Seq(21));
     assert!(!s.mark_read(room, a.id, Seq(11), 6).await.unwrap(), "never backwards");
-    assert!(!s.mark_read(room, a.id, Seq(26), 6).await.unwrap(), "never past the room's last seq");
+    assert!(!s.mark_read(room, a.id, Seq(27), 6).await.unwrap(), "never past the room's last seq");
     assert_eq!(summary(a.id).await.unread, 2);
 }
 

@@ -263,9 +263,16 @@ impl Storage {
     /// The current state of up to `limit` messages whose latest change is after `since`, in
     /// seq order. A message changed twice appears once, at its latest seq.
     pub async fn changes_since(&self, room: RoomId, since: Seq, limit: u32) -> Result<Vec<Message>> {
+        // Two index ranges: messages created after `since` and never changed (by seq), and
+        // messages changed after `since` (the partial index holds only changed ones).
         let rows = sqlx::query(&format!(
-            "SELECT {MESSAGE_COLS} FROM messages m JOIN users u ON u.id = m.sender_id \
-             WHERE m.room_id = $1 AND m.change_seq > $2 ORDER BY m.change_seq LIMIT $3"
+            "SELECT * FROM ( \
+               SELECT {MESSAGE_COLS} FROM messages m JOIN users u ON u.id = m.sender_id \
+               WHERE m.room_id = $1 AND m.seq > $2 AND m.change_seq = m.seq \
+               UNION ALL \
+               SELECT {MESSAGE_COLS} FROM messages m JOIN users u ON u.id = m.sender_id \
+               WHERE m.room_id = $1 AND m.change_seq > $2 AND m.change_seq > m.seq \
+             ) c ORDER BY c.change_seq LIMIT $3"
         ))
         .bind(room.0)
         .bind(since.0)
