@@ -9,3 +9,5 @@ for d in /usr/lib/postgresql/*/bin; do
   [ -d "$d" ] && PATH="$PATH:$d"
 done
 export PATH
+# CI builds each change once: incremental data would only take disk.
+if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi

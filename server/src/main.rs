@@ -4,14 +4,23 @@ use clap::Parser;
 use server::{build_state, config::Config, leptos_options, run, shutdown_signal};
 use tracing_subscriber::EnvFilter;
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+/// Worker threads' stacks: server-side rendering of the chat page nests deeply, more than
+/// tokio's default 2 MiB holds in an unoptimised (`cargo leptos watch`) build.
+const WORKER_STACK_BYTES: usize = 8 << 20;
+
+fn main() -> std::process::ExitCode {
     keep_large_allocations_out_of_the_heap();
     let config = Config::parse();
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_new(&config.log).unwrap_or_else(|_| EnvFilter::new("info")))
         .init();
-    match serve(config).await {
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().thread_stack_size(WORKER_STACK_BYTES).build();
+    let result = match runtime {
+        Ok(runtime) => runtime.block_on(serve(config)),
+        Err(e) => Err(e.into()),
+    };
+    match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e}");
