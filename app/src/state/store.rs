@@ -76,10 +76,6 @@ pub struct ChatStore {
 }
 
 impl ChatStore {
-    pub fn new(me: User) -> Self {
-        Self::for_page(me, RwSignal::new(0), RwSignal::new(None))
-    }
-
     /// A store around signals the chat page already holds: `rooms_version`, which the page's
     /// resources follow, and `open_room`, the room in its URL. The page creates them (and its
     /// resources) once, outside the part that waits for the session; see `pages::chat`.
@@ -320,7 +316,8 @@ mod tests {
     }
 
     fn store() -> ChatStore {
-        let store = ChatStore::new(User { id: ME, username: "me".into(), display_name: "Me".into() });
+        let me = User { id: ME, username: "me".into(), display_name: "Me".into() };
+        let store = ChatStore::for_page(me, RwSignal::new(0), RwSignal::new(None));
         store.rooms.set(vec![summary(2, 2)]);
         store
     }

@@ -18,18 +18,9 @@ pub struct IdGenerator {
 }
 
 impl IdGenerator {
-    pub fn new(seed: i64) -> Self {
-        Self { last: AtomicI64::new(seed) }
-    }
-
     /// Raises the floor (e.g. to the largest id already stored).
     pub fn observe(&self, id: i64) {
         self.last.fetch_max(id, Ordering::Relaxed);
-    }
-
-    /// The next id for a message created at `now_ms`.
-    pub fn next(&self, now_ms: i64) -> i64 {
-        self.next_block(now_ms, 1)
     }
 
     /// Takes `n` consecutive ids for messages created at `now_ms`; returns the first.
@@ -61,10 +52,10 @@ mod tests {
     fn ids_are_monotonic_and_time_sortable() {
         let g = IdGenerator::default();
         let t = EPOCH_MS + 1_000;
-        let a = g.next(t);
-        let b = g.next(t);
-        let c = g.next(t - 500); // clock stepped back
-        let d = g.next(t + 1);
+        let a = g.next_block(t, 1);
+        let b = g.next_block(t, 1);
+        let c = g.next_block(t - 500, 1); // clock stepped back
+        let d = g.next_block(t + 1, 1);
         assert!(a < b && b < c && c < d);
         assert_eq!(IdGenerator::millis_of(a), t);
         assert_eq!(IdGenerator::millis_of(d), t + 1);
@@ -78,20 +69,20 @@ mod tests {
         let b = g.next_block(t, 2);
         assert_eq!(a, IdGenerator::floor(t));
         assert_eq!(b, a + 3);
-        assert_eq!(g.next(t), b + 2);
+        assert_eq!(g.next_block(t, 1), b + 2);
     }
 
     #[test]
     fn ids_stay_javascript_safe_for_decades() {
         let g = IdGenerator::default();
         let in_60_years = EPOCH_MS + 60 * 365 * 24 * 3600 * 1000;
-        assert!(g.next(in_60_years) < (1_i64 << 53));
+        assert!(g.next_block(in_60_years, 1) < (1_i64 << 53));
     }
 
     #[test]
     fn seeding_keeps_order_across_restarts() {
         let g = IdGenerator::default();
         g.observe(i64::from(u32::MAX) << 12);
-        assert!(g.next(EPOCH_MS) > i64::from(u32::MAX) << 12);
+        assert!(g.next_block(EPOCH_MS, 1) > i64::from(u32::MAX) << 12);
     }
 }
