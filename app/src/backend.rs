@@ -10,7 +10,9 @@ use async_trait::async_trait;
 use http::{header, HeaderMap};
 
 use crate::{
-    types::{Changes, MessageId, MessagePage, RoomDetails, RoomId, RoomSummary, Seq, User, UserId},
+    types::{
+        Changes, Message, MessageEdit, MessageId, MessagePage, RoomDetails, RoomId, RoomSummary, Seq, User, UserId,
+    },
     AppError,
 };
 
@@ -29,6 +31,8 @@ pub struct NewSession {
 pub struct HistoryQuery {
     pub before: Option<MessageId>,
     pub after: Option<MessageId>,
+    /// The page centred on this message (about half before, half after), for jumping to it.
+    pub around: Option<MessageId>,
     pub limit: Option<u32>,
 }
 
@@ -58,6 +62,20 @@ pub trait ChatBackend: Send + Sync + 'static {
     /// Changes after `since`, one page (see [`Changes`]).
     async fn changes(&self, me: &User, room: RoomId, since: Seq) -> Result<Changes, AppError>;
     async fn mark_read(&self, me: &User, room: RoomId, seq: Seq) -> Result<(), AppError>;
+    /// Stores a message (idempotent on `client_id`), as `send_message` does.
+    async fn send_message(
+        &self,
+        me: &User,
+        room: RoomId,
+        client_id: &str,
+        content: &str,
+        reply_to: Option<MessageId>,
+    ) -> Result<Message, AppError>;
+    async fn edit_message(&self, me: &User, room: RoomId, id: MessageId, content: &str) -> Result<Message, AppError>;
+    async fn delete_message(&self, me: &User, room: RoomId, id: MessageId) -> Result<Message, AppError>;
+    async fn react(&self, me: &User, room: RoomId, id: MessageId, emoji: &str, add: bool) -> Result<Message, AppError>;
+    /// The previous texts of an edited message, newest first.
+    async fn message_edits(&self, me: &User, room: RoomId, id: MessageId) -> Result<Vec<MessageEdit>, AppError>;
 }
 
 /// The backend injected by the server.

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::types::{Message, RoomId, Seq, User, UserId};
+use crate::types::{Message, MessageId, RoomId, Seq, User, UserId};
 
 /// Frames a client sends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,10 +23,40 @@ pub enum ClientFrame {
         room_id: RoomId,
     },
     /// Send a message; `client_id` makes retries safe (at most one message per key).
+    /// `reply_to` answers another message of the room.
     SendMessage {
         room_id: RoomId,
         client_id: String,
         content: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to: Option<MessageId>,
+    },
+    /// Replace the text of my message. Idempotent: the text it already has changes nothing.
+    /// `client_id`, when given, comes back on an `error` about this request.
+    EditMessage {
+        room_id: RoomId,
+        message_id: MessageId,
+        content: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_id: Option<String>,
+    },
+    /// Delete a message (mine, or anyone's in a group I own or administer), leaving a
+    /// tombstone. Idempotent.
+    DeleteMessage {
+        room_id: RoomId,
+        message_id: MessageId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_id: Option<String>,
+    },
+    /// Add (`add: true`) or take back my reaction. Saying what the state should be, rather
+    /// than "toggle", makes a retry harmless.
+    React {
+        room_id: RoomId,
+        message_id: MessageId,
+        emoji: String,
+        add: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_id: Option<String>,
     },
     /// "I am typing" (refresh every few seconds while typing) or "I stopped".
     UserTyping {
@@ -55,6 +85,13 @@ pub enum ServerFrame {
     /// current state (new, edited, a tombstone, or a system line). `seq` is the change's place
     /// in the room's sequence (`message.change_seq`). Apply it idempotently (upsert by id).
     ReceiveMessage {
+        seq: Seq,
+        message: Message,
+    },
+    /// A message changed (edited, deleted: a tombstone, or its reactions), live or as
+    /// catch-up: `message` is its full current state, `seq` its latest change
+    /// (`message.change_seq`). Replace your copy (upsert by id); quotes of it change too.
+    MessageUpdated {
         seq: Seq,
         message: Message,
     },
@@ -101,6 +138,17 @@ pub enum ServerFrame {
 }
 
 impl ServerFrame {
+    /// The frame that tells a client about `message`'s latest change: `receive_message` while
+    /// it is as created, `message_updated` once edited, deleted or reacted to.
+    pub fn change(message: Message) -> Self {
+        let seq = message.change_seq;
+        if seq > message.seq {
+            Self::MessageUpdated { seq, message }
+        } else {
+            Self::ReceiveMessage { seq, message }
+        }
+    }
+
     pub fn error(err: &crate::AppError, client_id: Option<String>) -> Self {
         Self::Error { code: err.code().to_string(), message: err.to_string(), client_id }
     }
@@ -132,7 +180,45 @@ mod tests {
             {"type": "send_message", "room_id": 3, "client_id": "c-1", "content": "hi"}
         ))
         .unwrap();
-        assert_eq!(f, ClientFrame::SendMessage { room_id: RoomId(3), client_id: "c-1".into(), content: "hi".into() });
+        assert_eq!(
+            f,
+            ClientFrame::SendMessage {
+                room_id: RoomId(3),
+                client_id: "c-1".into(),
+                content: "hi".into(),
+                reply_to: None
+            }
+        );
+        let f: ClientFrame = serde_json::from_value(json!(
+            {"type": "edit_message", "room_id": 3, "message_id": 77, "content": "fixed"}
+        ))
+        .unwrap();
+        assert_eq!(
+            f,
+            ClientFrame::EditMessage {
+                room_id: RoomId(3),
+                message_id: MessageId(77),
+                content: "fixed".into(),
+                client_id: None
+            }
+        );
+        let f: ClientFrame = serde_json::from_value(json!(
+            {"type": "react", "room_id": 3, "message_id": 77, "emoji": "👍", "add": true, "client_id": "r-1"}
+        ))
+        .unwrap();
+        assert_eq!(
+            f,
+            ClientFrame::React {
+                room_id: RoomId(3),
+                message_id: MessageId(77),
+                emoji: "👍".into(),
+                add: true,
+                client_id: Some("r-1".into())
+            }
+        );
+        let f: ClientFrame =
+            serde_json::from_value(json!({"type": "delete_message", "room_id": 3, "message_id": 77})).unwrap();
+        assert_eq!(f, ClientFrame::DeleteMessage { room_id: RoomId(3), message_id: MessageId(77), client_id: None });
         let f: ClientFrame = serde_json::from_value(json!({"type": "join_room", "room_id": 3})).unwrap();
         assert_eq!(f, ClientFrame::JoinRoom { room_id: RoomId(3), since: None });
         let f: ClientFrame = serde_json::from_value(json!({"type": "join_room", "room_id": 3, "since": 41})).unwrap();

@@ -9,7 +9,7 @@ use crate::AppError;
 macro_rules! id_type {
     ($(#[$m:meta])* $name:ident) => {
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(transparent)]
         pub struct $name(pub i64);
 
@@ -132,9 +132,10 @@ pub struct Participant {
     pub last_read_seq: Seq,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum MessageKind {
+    #[default]
     Text,
     Image,
     File,
@@ -200,7 +201,7 @@ impl SystemEvent {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
     pub id: MessageId,
     pub room_id: RoomId,
@@ -225,6 +226,78 @@ pub struct Message {
     /// For `SYSTEM` messages, what happened.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system: Option<SystemEvent>,
+    /// The content rendered from Markdown by the server and sanitized; absent when the content
+    /// renders as plain text (most messages), so those frames stay small.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub html: Option<String>,
+    /// The message this one answers, in its current state when this copy was read (the browser
+    /// keeps quotes current from later frames about the target).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<Quote>,
+    /// Members mentioned with `@username` (outside code).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<UserId>,
+    /// `@room`: everyone in the room is mentioned.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mentions_room: bool,
+    /// Reactions, in the order each emoji was first used.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<Reaction>,
+}
+
+/// A reply's view of the message it answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quote {
+    pub id: MessageId,
+    pub sender_id: UserId,
+    pub sender_name: String,
+    /// The start of the target's source text (at most [`limits::QUOTE_CHARS`] characters);
+    /// empty when it was deleted.
+    pub content: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
+}
+
+impl Quote {
+    /// The quote of `message` as it is now.
+    pub fn of(message: &Message) -> Self {
+        Self {
+            id: message.id,
+            sender_id: message.sender_id,
+            sender_name: message.sender_name.clone(),
+            content: if message.deleted_at.is_some() { String::new() } else { quote_text(&message.content) },
+            deleted: message.deleted_at.is_some(),
+        }
+    }
+}
+
+/// The first [`limits::QUOTE_CHARS`] characters of `text`, with an ellipsis when cut.
+pub fn quote_text(text: &str) -> String {
+    match text.char_indices().nth(limits::QUOTE_CHARS) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
+/// One emoji on a message and who reacted with it (oldest first); its count is `users.len()`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reaction {
+    pub emoji: String,
+    pub users: Vec<UserRef>,
+}
+
+impl Reaction {
+    pub fn includes(&self, user: UserId) -> bool {
+        self.users.iter().any(|u| u.id == user)
+    }
+}
+
+/// A previous text of an edited message (`GET /api/messages/edits`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageEdit {
+    pub content: String,
+    /// When this text was replaced.
+    pub replaced_at: Millis,
 }
 
 impl Message {
@@ -235,6 +308,15 @@ impl Message {
             None if self.deleted_at.is_some() => "This message was deleted".to_string(),
             None => self.content.clone(),
         }
+    }
+
+    pub fn is_deleted(&self) -> bool {
+        self.deleted_at.is_some()
+    }
+
+    /// Whether `user` is mentioned, by name or by `@room` (never by their own message).
+    pub fn mentions_user(&self, user: UserId) -> bool {
+        self.sender_id != user && (self.mentions_room || self.mentions.contains(&user))
     }
 }
 
@@ -249,6 +331,9 @@ pub struct RoomSummary {
     pub peer: Option<User>,
     pub last_message: Option<Message>,
     pub unread: i64,
+    /// Unread messages that mention me (by name or `@room`).
+    #[serde(default)]
+    pub unread_mentions: i64,
     /// The room's latest seq when this summary was read.
     pub last_seq: Seq,
     /// My read marker in this room.
@@ -269,6 +354,10 @@ pub struct MessagePage {
     /// Oldest first.
     pub messages: Vec<Message>,
     pub has_more: bool,
+    /// For a page read `around` a message: newer messages exist after it (`has_more` then
+    /// says older ones exist before it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub has_more_after: bool,
     /// The room's seq read *before* the page: every change after it reaches the reader as
     /// catch-up or live frames, so the page plus `join_room {since: seq}` misses nothing.
     pub seq: Seq,
@@ -308,6 +397,16 @@ pub mod limits {
     /// Changes per page of catch-up.
     pub const CHANGES_PAGE: u32 = 200;
     pub const SEARCH_QUERY_MAX: usize = 64;
+    /// Previous texts kept per message; older ones are dropped.
+    pub const EDIT_HISTORY_MAX: usize = 20;
+    /// Distinct emoji on one message.
+    pub const REACTIONS_PER_MESSAGE: usize = 20;
+    /// How much of a replied-to message a quote shows.
+    pub const QUOTE_CHARS: usize = 200;
+    /// The longest emoji sequence accepted, in bytes (a family with skin tones is ~35).
+    pub const EMOJI_MAX_BYTES: usize = 64;
+    /// Editing is allowed this long after sending, unless configured otherwise.
+    pub const EDIT_WINDOW_DEFAULT_MINS: u64 = 15;
 }
 
 /// Checks a username and returns it lower-cased (usernames are case-insensitive).

@@ -1,35 +1,5 @@
-import { Browser, expect, Page } from "@playwright/test";
-import { register, test, uniqueName } from "./helpers";
-
-async function newUser(browser: Browser, prefix: string, display: string) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const username = uniqueName(prefix);
-  await register(page, username, display);
-  await expect(page.getByTestId("connection")).toHaveText("Connected");
-  return { context, page, username, display };
-}
-
-async function openRoomFromSidebar(page: Page, title: string) {
-  const item = page.getByTestId("room-item").filter({ hasText: title });
-  await expect(item).toBeVisible();
-  await item.getByRole("link").click();
-  await expect(page.getByTestId("room-title")).toHaveText(title);
-}
-
-async function startPrivateChat(page: Page, username: string, title: string) {
-  await page.getByTestId("new-chat").click();
-  await page.getByTestId("user-search").fill(username);
-  await page.getByTestId("user-result").filter({ hasText: username }).getByRole("button", { name: "Message" }).click();
-  await expect(page.getByTestId("room-title")).toHaveText(title);
-}
-
-async function send(page: Page, text: string) {
-  const input = page.getByTestId("message-input");
-  await input.fill(text);
-  await input.press("Enter");
-  await expect(page.getByTestId("message-list").getByTestId("message").filter({ hasText: text })).toBeVisible();
-}
+import { expect } from "@playwright/test";
+import { newUser, openRoomFromSidebar, send, startPrivateChat, test } from "./helpers";
 
 test("two people chat privately in real time, with typing and presence", async ({ browser }) => {
   const alice = await newUser(browser, "alice", "Alice");

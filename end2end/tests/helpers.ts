@@ -87,3 +87,34 @@ export async function logout(page: Page) {
   await page.getByRole("button", { name: "Log out" }).click();
   await expect(page).toHaveURL(/\/login/);
 }
+
+/** A new user, registered and connected in a browser context of its own. */
+export async function newUser(browser: Browser, prefix: string, display: string) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const username = uniqueName(prefix);
+  await register(page, username, display);
+  await expect(page.getByTestId("connection")).toHaveText("Connected");
+  return { context, page, username, display };
+}
+
+export async function openRoomFromSidebar(page: Page, title: string) {
+  const item = page.getByTestId("room-item").filter({ hasText: title });
+  await expect(item).toBeVisible();
+  await item.getByRole("link").click();
+  await expect(page.getByTestId("room-title")).toHaveText(title);
+}
+
+export async function startPrivateChat(page: Page, username: string, title: string) {
+  await page.getByTestId("new-chat").click();
+  await page.getByTestId("user-search").fill(username);
+  await page.getByTestId("user-result").filter({ hasText: username }).getByRole("button", { name: "Message" }).click();
+  await expect(page.getByTestId("room-title")).toHaveText(title);
+}
+
+export async function send(page: Page, text: string) {
+  const input = page.getByTestId("message-input");
+  await input.fill(text);
+  await input.press("Enter");
+  await expect(page.getByTestId("message-list").getByTestId("message").filter({ hasText: text })).toBeVisible();
+}

@@ -55,6 +55,11 @@ pub struct Config {
     #[arg(long, env = "CONFAB_COMMIT_INTERVAL_MS", default_value_t = crate::service::DEFAULT_COMMIT_INTERVAL_MS)]
     pub commit_interval_ms: u64,
 
+    /// Minutes after sending during which people may edit their messages; 0 allows editing at
+    /// any time (deleting is always allowed)
+    #[arg(long, env = "CONFAB_EDIT_WINDOW_MINS", default_value_t = app::types::limits::EDIT_WINDOW_DEFAULT_MINS)]
+    pub edit_window_mins: u64,
+
     /// This server's name among several sharing one PostgreSQL database (in logs and
     /// cross-node notices). Must differ per node [default: the host name and process id]
     #[arg(long, env = "CONFAB_NODE_ID")]

@@ -49,9 +49,9 @@ pub struct Frame {
 impl Frame {
     pub fn new(frame: &ServerFrame) -> Self {
         let (room, seq) = match frame {
-            ServerFrame::ReceiveMessage { message, seq } | ServerFrame::MessageAck { message, seq, .. } => {
-                (Some(message.room_id), Some(*seq))
-            }
+            ServerFrame::ReceiveMessage { message, seq }
+            | ServerFrame::MessageUpdated { message, seq }
+            | ServerFrame::MessageAck { message, seq, .. } => (Some(message.room_id), Some(*seq)),
             _ => (None, None),
         };
         // Serializing our own frame types cannot fail (no maps with non-string keys).
@@ -493,6 +493,7 @@ mod tests {
                 seq: Seq(id),
                 change_seq: Seq(id),
                 system: None,
+                ..Message::default()
             },
         }
     }

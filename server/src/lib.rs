@@ -144,6 +144,7 @@ pub async fn build_state(config: Config, leptos_options: LeptosOptions) -> anyho
         session_ttl: config.session_ttl(),
         secure_cookies: config.secure_cookies,
         commit_interval: Duration::from_millis(config.commit_interval_ms),
+        edit_window: Duration::from_secs(config.edit_window_mins * 60),
     };
     let service = ChatService::new(node.clone(), storage, hub, bus, access, limiter, service_config)
         .await
@@ -170,6 +171,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::render))
         .route("/ws", get(ws::upgrade))
+        .route("/api/emoji", get(emoji_catalog))
         .leptos_routes_with_context(&state, routes, move || provide_context(backend.clone()), {
             let options = options.clone();
             move || shell(options.clone())
@@ -203,6 +205,20 @@ async fn healthz(State(state): State<AppState>) -> Response {
             (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "unavailable"}))).into_response()
         }
     }
+}
+
+/// `GET /api/emoji`: every emoji with its name and group, for the reaction picker. The data
+/// is served (compressed, cached for a day) when the picker first opens instead of being built
+/// into the WASM bundle.
+async fn emoji_catalog() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400")),
+        ],
+        service::emoji::catalog_json(),
+    )
+        .into_response()
 }
 
 /// Records the client's address for rate limits, where server functions can read it: the

@@ -274,7 +274,7 @@ impl Relay {
     fn deliver(&self, room: RoomId, messages: &[Delivery]) {
         let hub = &self.parts.hub;
         for (message, origin) in messages {
-            let frame = ServerFrame::ReceiveMessage { seq: message.change_seq, message: Message::clone(message) };
+            let frame = ServerFrame::change(Message::clone(message));
             hub.broadcast(room, &Frame::new(&frame), *origin);
             if message.seq == message.change_seq && message.kind != MessageKind::System {
                 hub.stop_typing(room, message.sender_id);

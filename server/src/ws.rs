@@ -210,14 +210,25 @@ async fn handle_frame(service: &ChatService, session: &mut Session, raw: &str) -
             session.sent_up_to.remove(&room_id);
             Ok(Vec::new())
         }
-        ClientFrame::SendMessage { room_id, client_id, content } => {
-            match service.messages.send(&user, Some(session.conn), room_id, &client_id, &content).await {
+        ClientFrame::SendMessage { room_id, client_id, content, reply_to } => {
+            match service.messages.send(&user, Some(session.conn), room_id, &client_id, &content, reply_to).await {
                 Ok(message) => {
                     let seq = message.seq;
                     Ok(vec![Frame::new(&ServerFrame::MessageAck { client_id, seq, message })])
                 }
                 Err(e) => return vec![Frame::new(&ServerFrame::error(&e, Some(client_id)))],
             }
+        }
+        // Success reaches every member, this connection included, as `message_updated`.
+        ClientFrame::EditMessage { room_id, message_id, content, client_id } => {
+            let done = service.messages.edit(&user, room_id, message_id, &content).await;
+            return answer(done, client_id);
+        }
+        ClientFrame::DeleteMessage { room_id, message_id, client_id } => {
+            return answer(service.messages.delete(&user, room_id, message_id).await, client_id);
+        }
+        ClientFrame::React { room_id, message_id, emoji, add, client_id } => {
+            return answer(service.messages.react(&user, room_id, message_id, &emoji, add).await, client_id);
         }
         ClientFrame::UserTyping { room_id, typing } => {
             service.messages.typing(&user, room_id, typing).await.map(|_| Vec::new())
@@ -227,6 +238,15 @@ async fn handle_frame(service: &ChatService, session: &mut Session, raw: &str) -
         }
     };
     result.unwrap_or_else(|e| vec![Frame::new(&ServerFrame::error(&e, None))])
+}
+
+/// Nothing back for a change that succeeded (its frame comes through the room); the error,
+/// tagged with the request's `client_id`, for one that did not.
+fn answer<T>(result: Result<T, AppError>, client_id: Option<String>) -> Vec<Frame> {
+    match result {
+        Ok(_) => Vec::new(),
+        Err(e) => vec![Frame::new(&ServerFrame::error(&e, client_id))],
+    }
 }
 
 /// Subscribes the connection to a room (membership checked), then sends every change after
@@ -246,11 +266,8 @@ async fn join_room(
     };
     let caught = service.messages.catch_up(&session.user, room, since).await?;
     session.sent_up_to.insert(room, caught.seq);
-    let mut out: Vec<Frame> = caught
-        .changes
-        .into_iter()
-        .map(|message| Frame::new(&ServerFrame::ReceiveMessage { seq: message.change_seq, message }))
-        .collect();
+    let mut out: Vec<Frame> =
+        caught.changes.into_iter().map(|message| Frame::new(&ServerFrame::change(message))).collect();
     out.push(Frame::new(&ServerFrame::Joined { room_id: room, seq: caught.seq, reset: caught.reset }));
     Ok(out)
 }

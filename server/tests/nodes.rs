@@ -1,5 +1,6 @@
 //! Two nodes on one throwaway PostgreSQL: node A is a separate process (so it can be killed
-//! with SIGKILL), node B runs in the test. Cross-node delivery in seq order, a listener
+//! with SIGKILL), node B runs in the test. Cross-node delivery in seq order (edits and
+//! reactions included), a listener
 //! connection killed during a burst, a node killed mid-stream, presence across nodes (a dead
 //! node's users go offline), and logout closing sockets on the other node.
 
@@ -68,6 +69,19 @@ async fn two_nodes_on_one_postgres() {
     let sent = send_many(&mut alice_a, room, "hello", 20).await;
     let got = receive(&mut bob_b, 20, Duration::from_secs(5)).await;
     assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), sent, "every message, in seq order");
+
+    // An edit and a reaction made on node A reach node B as the message's full current state.
+    let ack = alice_a.send_message(room, "rich-1", "typo").await;
+    receive(&mut bob_b, 1, Duration::from_secs(5)).await;
+    let id = ack["message"]["id"].clone();
+    alice_a.send(json!({"type": "edit_message", "room_id": room, "message_id": id, "content": "fixed"})).await;
+    alice_a.send(json!({"type": "react", "room_id": room, "message_id": id, "emoji": "🎉", "add": true})).await;
+    let edited = bob_b.recv_type("message_updated").await;
+    assert_eq!(edited["message"]["content"], "fixed");
+    let reacted = bob_b.recv_type("message_updated").await;
+    assert_eq!(reacted["message"]["reactions"][0]["emoji"], "🎉");
+    assert_eq!(reacted["message"]["content"], "fixed");
+    assert_eq!(reacted["seq"].as_i64(), edited["seq"].as_i64().map(|s| s + 1));
 
     // Leaving on node A stops the room's frames on node B at once, and node B's cached role
     // is gone with it: Erin, connected to node B, is refused straight after.

@@ -14,7 +14,14 @@ async fn user(s: &Storage, name: &str) -> User {
 }
 
 async fn post(s: &Storage, room: RoomId, sender: &User, client_id: &str, content: &str) -> MessageId {
-    let new = NewMessage { room, sender, kind: MessageKind::Text, content, client_id: Some(client_id) };
+    let new = NewMessage {
+        room,
+        sender,
+        kind: MessageKind::Text,
+        content,
+        client_id: Some(client_id),
+        rich: Default::default(),
+    };
     s.insert_message(new, server::service::now_ms()).await.unwrap().message.id
 }
 
@@ -107,7 +114,14 @@ async fn messages_history_and_unread(s: &Storage) {
     assert_eq!(s.last_seq(room).await.unwrap(), Seq(25), "one seq per message, no holes");
 
     // Idempotent on (sender, client_id).
-    let again = NewMessage { room, sender: &a, kind: MessageKind::Text, content: "different", client_id: Some("c0") };
+    let again = NewMessage {
+        room,
+        sender: &a,
+        kind: MessageKind::Text,
+        content: "different",
+        client_id: Some("c0"),
+        rich: Default::default(),
+    };
     let stored = s.insert_message(again, 99).await.unwrap();
     assert!(!stored.created);
     assert_eq!(stored.message.id, ids[0]);
@@ -165,7 +179,14 @@ async fn group_commit_keeps_order_and_idempotency(s: &Storage) {
     let (other, _) = s.open_private_room(a.id, user(s, "jon").await.id, 1).await.unwrap();
     let earlier = post(s, room, &a, "g0", "stored before").await;
     fn msg<'a>(room: RoomId, sender: &'a User, client_id: &'a str, content: &'a str) -> NewMessage<'a> {
-        NewMessage { room, sender, kind: MessageKind::Text, content, client_id: Some(client_id) }
+        NewMessage {
+            room,
+            sender,
+            kind: MessageKind::Text,
+            content,
+            client_id: Some(client_id),
+            rich: Default::default(),
+        }
     }
     let batch = [
         msg(room, &a, "g1", "first"),
@@ -216,7 +237,14 @@ async fn concurrent_writers_share_one_sequence(url: &str) {
         let mut out = Vec::new();
         for i in 0..40 {
             let key = format!("{who}{i}");
-            let new = NewMessage { room, sender: a, kind: MessageKind::Text, content: "x", client_id: Some(&key) };
+            let new = NewMessage {
+                room,
+                sender: a,
+                kind: MessageKind::Text,
+                content: "x",
+                client_id: Some(&key),
+                rich: Default::default(),
+            };
             out.push(s.insert_message(new, server::service::now_ms()).await.unwrap().message);
         }
         out

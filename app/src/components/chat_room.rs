@@ -28,6 +28,21 @@ pub fn ChatRoom(
             open_room(store, id);
         }
     });
+    // Mentions and moderation read the details from the store. An effect, not the render,
+    // writes it, as with the room list (see `chat_sidebar`).
+    Effect::new(move || {
+        let current = details.get().and_then(Result::ok).flatten();
+        store.details.set(current);
+    });
+    // A dialog or an edit belongs to the room it was opened in.
+    Effect::new(move |prev: Option<Option<RoomId>>| {
+        let id = room_id.get();
+        if prev.is_some_and(|p| p != id) {
+            store.dialog.set(None);
+            store.editing.set(None);
+        }
+        id
+    });
     let navigate = use_navigate();
     Effect::new(move || {
         if let Some(gone) = store.evicted.get() {

@@ -1,12 +1,18 @@
 //! The composer: Enter sends, Shift+Enter adds a line. Sent text joins the outbox at once
-//! (shown as "sending…"), and typing is announced at most every few seconds.
+//! (shown as "sending…"), and typing is announced at most every few seconds. `@` opens the
+//! member autocomplete; Up in an empty composer edits my last message; a reply being written
+//! shows above it, and Escape drops it.
 
 use leptos::{ev::KeyboardEvent, html, prelude::*};
 
+use super::{
+    mention_menu::{self, byte_to_utf16, insert_mention, mention_at, utf16_to_byte, MentionMenu, Suggestion},
+    reply_bar::ReplyBar,
+};
 use crate::{
     state::{
         actions::{send_message, send_typing},
-        store::use_chat,
+        store::{use_chat, Editing},
     },
     types::{limits, validate_message_content, RoomId},
 };
@@ -18,6 +24,17 @@ pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
     let input = NodeRef::<html::Textarea>::new();
     // When "typing" was last announced (ms), 0 when not typing.
     let typing_since = StoredValue::new(0f64);
+    // The `@word` being typed: where its `@` is (bytes) and the word; None when the menu is
+    // closed (also after Escape, until the caret moves to another word).
+    let mention = RwSignal::new(None::<(usize, String)>);
+    let dismissed = StoredValue::new(None::<usize>);
+    let active = RwSignal::new(0usize);
+    let suggestions = Memo::new(move |_| {
+        let Some((_, word)) = mention.get() else { return Vec::new() };
+        let r = room.get();
+        mention_menu::suggestions(&store.members(r), store.me_id(), &word, store.moderates(r))
+    });
+    let menu_open = move || suggestions.with(|s| !s.is_empty());
 
     let stop_typing = move || {
         if typing_since.get_value() > 0.0 {
@@ -33,8 +50,16 @@ pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
         }
         match validate_message_content(&raw) {
             Ok(content) => {
-                send_message(store, room.get_untracked(), content);
+                let r = room.get_untracked();
+                let reply_to = store.replying.with_untracked(|m| m.get(&r).map(|q| q.id));
+                send_message(store, r, content, reply_to);
+                if reply_to.is_some() {
+                    store.replying.update(|m| {
+                        m.remove(&r);
+                    });
+                }
                 text.set(String::new());
+                mention.set(None);
                 typing_since.set_value(0.0);
                 store.at_bottom.set(true);
                 store.notice.set(None);
@@ -43,16 +68,103 @@ pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
         }
     };
 
+    // Follows the caret: the menu is open while it ends an `@word`.
+    let track_caret = move || {
+        let Some(el) = input.get_untracked() else { return };
+        let value = el.value();
+        let caret = el.selection_start().ok().flatten().map_or(value.len(), |c| utf16_to_byte(&value, c as usize));
+        let found = mention_at(&value, caret).map(|(at, word)| (at, word.to_string()));
+        if found.as_ref().map(|(at, _)| *at) != dismissed.get_value() {
+            dismissed.set_value(None);
+        }
+        let found = found.filter(|(at, _)| dismissed.get_value() != Some(*at));
+        if found.as_ref().map(|(at, _)| *at) != mention.with_untracked(|m| m.as_ref().map(|(at, _)| *at)) {
+            active.set(0);
+        }
+        if found != mention.get_untracked() {
+            mention.set(found);
+        }
+    };
+
+    let pick = move |s: Suggestion| {
+        let Some(el) = input.get_untracked() else { return };
+        let Some((at, _)) = mention.get_untracked() else { return };
+        let value = el.value();
+        let caret = el.selection_start().ok().flatten().map_or(value.len(), |c| utf16_to_byte(&value, c as usize));
+        let (new_text, new_caret) = insert_mention(&value, at, caret.max(at), &s.handle);
+        el.set_value(&new_text);
+        let units = byte_to_utf16(&new_text, new_caret) as u32;
+        let _ = el.set_selection_range(units, units);
+        text.set(new_text);
+        mention.set(None);
+        let _ = el.focus();
+    };
+
     let on_keydown = move |ev: KeyboardEvent| {
-        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
-            ev.prevent_default();
-            send();
+        if ev.is_composing() {
+            return;
+        }
+        let key = ev.key();
+        if menu_open() {
+            let count = suggestions.with_untracked(Vec::len);
+            match key.as_str() {
+                "ArrowDown" => {
+                    ev.prevent_default();
+                    active.update(|a| *a = (*a + 1) % count);
+                    return;
+                }
+                "ArrowUp" => {
+                    ev.prevent_default();
+                    active.update(|a| *a = (*a + count - 1) % count);
+                    return;
+                }
+                "Enter" | "Tab" if !ev.shift_key() => {
+                    ev.prevent_default();
+                    let chosen = suggestions.with_untracked(|s| s.get(active.get_untracked().min(count - 1)).cloned());
+                    if let Some(s) = chosen {
+                        pick(s);
+                    }
+                    return;
+                }
+                "Escape" => {
+                    ev.prevent_default();
+                    dismissed.set_value(mention.with_untracked(|m| m.as_ref().map(|(at, _)| *at)));
+                    mention.set(None);
+                    return;
+                }
+                _ => {}
+            }
+        }
+        match key.as_str() {
+            "Enter" if !ev.shift_key() => {
+                ev.prevent_default();
+                send();
+            }
+            "Escape" => {
+                let r = room.get_untracked();
+                if store.replying.with_untracked(|m| m.contains_key(&r)) {
+                    ev.prevent_default();
+                    store.replying.update(|m| {
+                        m.remove(&r);
+                    });
+                }
+            }
+            // Up in an empty composer edits my last message, as in Slack.
+            "ArrowUp" if text.with_untracked(String::is_empty) => {
+                let r = room.get_untracked();
+                if let Some(m) = store.last_editable(r) {
+                    ev.prevent_default();
+                    store.editing.set(Some(Editing { room: r, id: m.id, draft: m.content }));
+                }
+            }
+            _ => {}
         }
     };
     let on_input = move |ev| {
         let value = event_target_value(&ev);
         let empty = value.trim().is_empty();
         text.set(value);
+        track_caret();
         if empty {
             stop_typing();
         }
@@ -76,6 +188,7 @@ pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
                 }
             }
             text.set(String::new());
+            mention.set(None);
         }
         if let Some(el) = input.get() {
             let _ = el.focus();
@@ -84,7 +197,8 @@ pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
     });
 
     view! {
-        {move || store.notice.get().map(|n| view! { <p class="composer-error" role="alert">{n}</p> })}
+        {move || store.notice.get().map(|n| view! { <p class="composer-error" role="alert" data-testid="notice">{n}</p> })}
+        <ReplyBar room />
         <form
             class="composer"
             on:submit=move |ev| {
@@ -92,17 +206,36 @@ pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
                 send();
             }
         >
+            <Show when=menu_open>
+                <MentionMenu suggestions active on_pick=pick />
+            </Show>
             <textarea
                 node_ref=input
                 rows=1
                 placeholder="Message…"
                 aria-label="Message"
+                role="combobox"
+                aria-multiline="true"
+                aria-autocomplete="list"
+                aria-haspopup="listbox"
+                aria-controls=mention_menu::LISTBOX_ID
+                aria-expanded=move || menu_open().to_string()
+                aria-activedescendant=move || menu_open().then(|| mention_menu::option_id(active.get()))
                 data-testid="message-input"
                 maxlength=limits::MESSAGE_MAX_CHARS
                 prop:value=move || text.get()
                 on:input=on_input
                 on:keydown=on_keydown
-                on:blur=move |_| stop_typing()
+                on:click=move |_| track_caret()
+                on:keyup=move |ev: KeyboardEvent| {
+                    if matches!(ev.key().as_str(), "ArrowLeft" | "ArrowRight" | "Home" | "End") {
+                        track_caret();
+                    }
+                }
+                on:blur=move |_| {
+                    stop_typing();
+                    mention.set(None);
+                }
             ></textarea>
             <button type="submit" class="button" data-testid="send">"Send"</button>
         </form>

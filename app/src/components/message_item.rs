@@ -1,26 +1,98 @@
-//! One message: its sender and time when it starts a group, and its text (as text, never HTML),
-//! or a note in its place once it was deleted.
+//! One message: its sender and time when it starts a group, the message it answers, its text
+//! (the server's sanitized Markdown rendering, or plain text), reactions and its actions; the
+//! inline editor in its place while it is edited; a note in its place once it was deleted.
 
 use leptos::prelude::*;
 
-use super::clock_time;
-use crate::types::{Message, UserId};
+use super::{
+    clock_time, message_editor::MessageEditor, message_toolbar::MessageToolbar, quote_block::QuoteBlock,
+    reaction_bar::ReactionBar,
+};
+use crate::{
+    state::store::{use_chat, MessageDialog},
+    types::{Message, UserId},
+};
 
 #[component]
 pub fn MessageItem(message: Message, show_header: bool, me: UserId) -> impl IntoView {
+    let store = use_chat();
+    let (id, room) = (message.id, message.room_id);
     let mine = message.sender_id == me;
+    let deleted = message.is_deleted();
     let header = show_header.then(|| {
         let who = if mine { "You".to_string() } else { message.sender_name.clone() };
         view! { <div class="meta">{who} " · " {clock_time(message.created_at)}</div> }
     });
-    let deleted = message.deleted_at.is_some();
-    view! {
-        <div class="message" class=("mine", mine) data-testid="message" data-message-id=message.id.0>
-            {header}
-            // Text is rendered as text: the browser escapes it, nothing is interpreted as HTML.
-            <div class="bubble" class=("deleted", deleted) title=clock_time(message.created_at)>
-                {if deleted { "This message was deleted".to_string() } else { message.content }}
+    let editing = move || store.editing.with(|e| e.as_ref().is_some_and(|e| e.id == id));
+    let highlighted = move || store.highlight.get() == Some(id);
+    let time = clock_time(message.created_at);
+
+    let body = if deleted {
+        view! {
+            <div class="bubble deleted" title=time data-testid="tombstone">
+                "This message was deleted"
             </div>
+        }
+        .into_any()
+    } else {
+        let quote = message.reply_to.clone().map(|quote| view! { <QuoteBlock quote room /> });
+        let edited = message.edited_at.map(|at| {
+            view! {
+                <button
+                    class="edited-mark"
+                    type="button"
+                    aria-haspopup="dialog"
+                    title=format!("Edited at {} — show the edit history", clock_time(at))
+                    data-testid="edited-mark"
+                    on:click=move |_| store.dialog.set(Some(MessageDialog::History(room, id)))
+                >
+                    "(edited)"
+                </button>
+            }
+        });
+        let editor_message = message.clone();
+        let (content, html) = (message.content.clone(), message.html.clone());
+        let text = move || match html.clone() {
+            // Rendered and sanitized by the server (links, code, mentions); never the raw text.
+            Some(html) => view! { <div class="md" inner_html=html></div> }.into_any(),
+            // Plain text is set as text: nothing in it is interpreted as HTML.
+            None => view! { <div class="text">{content.clone()}</div> }.into_any(),
+        };
+        let reactions = message.reactions.clone();
+        let toolbar_message = message.clone();
+        view! {
+            {quote}
+            <Show
+                when=editing
+                fallback=move || {
+                    view! {
+                        <div class="bubble" title=time.clone() data-testid="message-body">
+                            {text.clone()}
+                        </div>
+                    }
+                }
+            >
+                <MessageEditor message=editor_message.clone() />
+            </Show>
+            {edited}
+            <ReactionBar room message=id reactions me />
+            <MessageToolbar message=toolbar_message me />
+        }
+        .into_any()
+    };
+
+    view! {
+        <div
+            class="message"
+            class=("mine", mine)
+            class=("mentions-me", message.mentions_user(me) && !deleted)
+            class=("highlight", highlighted)
+            data-testid="message"
+            data-message-id=id.0
+            tabindex="-1"
+        >
+            {header}
+            {body}
         </div>
     }
 }

@@ -2,17 +2,29 @@
 //! is there, otherwise counts new messages in a "new messages" pill. Pending messages show
 //! "sending…" until acknowledged, and "retry" when they failed. System lines ("Bob left") sit
 //! between messages, centred, and break a sender's group.
+//!
+//! After a jump to an old message (a quote was clicked) the list is detached from the live end:
+//! scrolling down loads newer pages until it catches up, and "Jump to latest" goes straight
+//! there. The dialogs about one message (emoji picker, delete, edit history) open from here.
+
+use std::time::Duration;
 
 use leptos::{html, prelude::*};
 
-use super::{message_item::MessageItem, system_line::SystemLine};
+use super::{
+    delete_dialog::DeleteDialog, edit_history_dialog::EditHistoryDialog, emoji_picker::EmojiPicker,
+    message_item::MessageItem, system_line::SystemLine,
+};
 use crate::{
     state::{
-        actions::{discard, load_older, report_read, retry},
-        store::{use_chat, SendState},
+        actions::{discard, jump_to_latest, load_newer, load_older, report_read, retry},
+        store::{use_chat, ChatStore, MessageDialog, SendState},
     },
-    types::{MessageId, RoomId, UserId},
+    types::{Message, MessageId, RoomId, UserId},
 };
+
+/// How long a message jumped to stays highlighted.
+const HIGHLIGHT_MS: u64 = 2_000;
 
 /// Consecutive messages of one sender within this many ms share a header.
 const GROUP_WINDOW_MS: i64 = 5 * 60 * 1000;
@@ -29,6 +41,7 @@ pub fn MessageList(room: Signal<RoomId>) -> impl IntoView {
     let loaded = Memo::new(move |_| store.timelines.with(|t| t.contains_key(&room.get())));
     let has_more =
         Memo::new(move |_| store.timelines.with(|t| t.get(&room.get()).is_some_and(|tl| tl.has_more_before)));
+    let detached = Memo::new(move |_| store.detached(room.get()));
 
     let scroll_to_bottom = move || {
         request_animation_frame(move || {
@@ -39,34 +52,54 @@ pub fn MessageList(room: Signal<RoomId>) -> impl IntoView {
     };
 
     // Follow new messages while at the bottom; otherwise count them for the pill (system lines
-    // are not news).
-    Effect::new(move |prev: Option<(RoomId, Option<MessageId>, usize)>| {
+    // are not news). A detached list keeps the reader's place: what it gains is older history
+    // read on purpose, not news.
+    Effect::new(move |prev: Option<(RoomId, Option<MessageId>, usize, bool)>| {
         let r = room.get();
         let last = messages.with(|m| m.iter().rev().find(|m| m.system.is_none()).map(|m| m.id));
         let queued = pending.with(Vec::len);
-        let room_changed = prev.map(|p| p.0) != Some(r);
+        let detached_now = detached.get();
+        let room_changed = prev.as_ref().map(|p| p.0) != Some(r);
         if room_changed {
             store.at_bottom.set(true);
             unseen.set(0);
         }
-        if room_changed || store.at_bottom.get_untracked() {
+        if detached_now {
+            unseen.set(0);
+        } else if room_changed || store.at_bottom.get_untracked() {
             scroll_to_bottom();
             report_read(store, r);
-        } else if last.is_some() && prev.and_then(|p| p.1) < last {
+        } else if last.is_some() && prev.as_ref().is_some_and(|p| !p.3 && p.1 < last) {
             unseen.update(|n| *n += 1);
         }
-        (r, last, queued)
+        (r, last, queued, detached_now)
+    });
+
+    // A jump: once the message is on screen, centre it and highlight it for a moment.
+    Effect::new(move || {
+        let Some(target) = store.jump.get() else { return };
+        messages.track();
+        reveal(list, store, target, 10);
     });
 
     let on_scroll = move |_| {
         let Some(el) = list.get_untracked() else {
             return;
         };
-        let at_bottom = el.scroll_height() - el.scroll_top() - el.client_height() < 48;
-        store.at_bottom.set(at_bottom);
+        let r = room.get_untracked();
+        let below = el.scroll_height() - el.scroll_top() - el.client_height();
+        // The bottom of a detached list is not the room's newest message.
+        let detached = detached.get_untracked();
+        let at_bottom = below < 48 && !detached;
+        if store.at_bottom.get_untracked() != at_bottom {
+            store.at_bottom.set(at_bottom);
+        }
         if at_bottom {
             unseen.set(0);
-            report_read(store, room.get_untracked());
+            report_read(store, r);
+        }
+        if detached && below < 300 {
+            load_newer(store, r);
         }
         if el.scroll_top() < 120 {
             let before = el.scroll_height();
@@ -108,7 +141,7 @@ pub fn MessageList(room: Signal<RoomId>) -> impl IntoView {
             </p>
             <For
                 each=rows
-                key=|(m, first)| (m.id, m.change_seq, *first)
+                key=|(m, first)| (m.id, m.change_seq, *first, quote_key(m))
                 children=move |(m, first)| {
                     if m.system.is_some() {
                         view! { <SystemLine message=m /> }.into_any()
@@ -147,6 +180,32 @@ pub fn MessageList(room: Signal<RoomId>) -> impl IntoView {
                 }
             />
         </div>
+        <Show when=move || detached.get()>
+            <button
+                class="new-pill jump-latest"
+                data-testid="jump-latest"
+                on:click=move |_| jump_to_latest(store, room.get_untracked())
+            >
+                {move || if store.loading_newer.get() { "Loading newer messages…" } else { "Jump to latest ↓" }}
+            </button>
+        </Show>
+        // Mentions of me stand out more than others (the server's HTML marks each mention with
+        // the id of the person named).
+        <style>
+            {format!(
+                ".md .mention[data-user-id=\"{me}\"] {{ background: var(--mention-me-bg); color: var(--mention-me-text); font-weight: 700; }}",
+            )}
+        </style>
+        {move || {
+            store
+                .dialog
+                .get()
+                .map(|d| match d {
+                    MessageDialog::Picker(room, message) => view! { <EmojiPicker room message /> }.into_any(),
+                    MessageDialog::ConfirmDelete(room, message) => view! { <DeleteDialog room message /> }.into_any(),
+                    MessageDialog::History(room, message) => view! { <EditHistoryDialog room message /> }.into_any(),
+                })
+        }}
         <Show when=move || { unseen.get() > 0 }>
             <button
                 class="new-pill"
@@ -165,4 +224,45 @@ pub fn MessageList(room: Signal<RoomId>) -> impl IntoView {
             </button>
         </Show>
     }
+}
+
+/// What of a message's row its quote decides: quotes change without the message changing.
+fn quote_key(m: &Message) -> Option<(bool, String, String)> {
+    m.reply_to.as_ref().map(|q| (q.deleted, q.sender_name.clone(), q.content.clone()))
+}
+
+/// Centres `target` in the list and highlights it, once it is rendered (a few frames at most
+/// after its page is in).
+fn reveal(list: NodeRef<html::Div>, store: ChatStore, target: MessageId, tries: u8) {
+    request_animation_frame(move || {
+        if store.jump.try_get_untracked().flatten() != Some(target) {
+            return;
+        }
+        let selector = format!("[data-message-id=\"{}\"]", target.0);
+        let found = list.get_untracked().and_then(|l| l.query_selector(&selector).ok().flatten());
+        let Some(el) = found else {
+            if tries > 0 {
+                reveal(list, store, target, tries - 1);
+            }
+            return;
+        };
+        store.jump.set(None);
+        #[cfg(feature = "hydrate")]
+        {
+            let options = web_sys::ScrollIntoViewOptions::new();
+            options.set_block(web_sys::ScrollLogicalPosition::Center);
+            el.scroll_into_view_with_scroll_into_view_options(&options);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = el;
+        store.highlight.set(Some(target));
+        set_timeout(
+            move || {
+                if store.highlight.try_get_untracked().flatten() == Some(target) {
+                    store.highlight.set(None);
+                }
+            },
+            Duration::from_millis(HIGHLIGHT_MS),
+        );
+    });
 }

@@ -2,12 +2,22 @@
 
 pub mod chat_room;
 pub mod chat_sidebar;
+pub mod delete_dialog;
+pub mod edit_history_dialog;
+pub mod emoji_picker;
 pub mod form_error;
+pub mod mention_menu;
+pub mod message_editor;
 pub mod message_input;
 pub mod message_item;
 pub mod message_list;
+pub mod message_toolbar;
+pub mod modal;
 pub mod navbar;
 pub mod new_chat_dialog;
+pub mod quote_block;
+pub mod reaction_bar;
+pub mod reply_bar;
 pub mod require_user;
 pub mod room_header;
 pub mod room_item;
@@ -27,5 +37,20 @@ pub fn clock_time(ms: i64) -> String {
     {
         let minutes = ms.div_euclid(60_000);
         format!("{:02}:{:02}", minutes.div_euclid(60).rem_euclid(24), minutes.rem_euclid(60))
+    }
+}
+
+/// A local date and time ("3/14/2025, 2:05:00 PM" in the reader's locale) for a Unix-ms
+/// timestamp, where the day may not be today.
+pub fn date_time(ms: i64) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+        String::from(d.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let days = ms.div_euclid(86_400_000);
+        format!("day {days}, {} UTC", clock_time(ms))
     }
 }

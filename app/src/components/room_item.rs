@@ -1,4 +1,5 @@
-//! One room in the sidebar: avatar with the peer's presence, title, preview, unread badge.
+//! One room in the sidebar: avatar with the peer's presence, title, preview, unread badge, and
+//! an "@" badge while messages mentioning me are unread.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -26,6 +27,7 @@ pub fn RoomItem(summary: RoomSummary) -> impl IntoView {
         }
     });
     let unread = summary.unread;
+    let mentions = summary.unread_mentions;
     view! {
         <li
             class="room-item"
@@ -45,14 +47,34 @@ pub fn RoomItem(summary: RoomSummary) -> impl IntoView {
                     <span class="room-title">{summary.title.clone()}</span>
                     <span class="room-preview">{preview.unwrap_or_else(|| "No messages yet".to_string())}</span>
                 </span>
-                {(unread > 0)
-                    .then(|| {
-                        view! {
-                            <span class="badge" data-testid="unread-badge" aria-label=format!("{unread} unread")>
-                                {if unread > 99 { "99+".to_string() } else { unread.to_string() }}
-                            </span>
-                        }
-                    })}
+                <span class="badges">
+                    {(mentions > 0)
+                        .then(|| {
+                            let label = match mentions {
+                                1 => "1 unread mention".to_string(),
+                                n => format!("{n} unread mentions"),
+                            };
+                            view! {
+                                <span
+                                    class="badge mention-badge"
+                                    data-testid="mention-badge"
+                                    role="img"
+                                    aria-label=label.clone()
+                                    title=label
+                                >
+                                    "@"
+                                </span>
+                            }
+                        })}
+                    {(unread > 0)
+                        .then(|| {
+                            view! {
+                                <span class="badge" data-testid="unread-badge" aria-label=format!("{unread} unread")>
+                                    {if unread > 99 { "99+".to_string() } else { unread.to_string() }}
+                                </span>
+                            }
+                        })}
+                </span>
             </A>
         </li>
     }

@@ -1,17 +1,19 @@
-//! What the chat screen does: start and stop the connection, open a room, page back, send,
-//! retry, report reading. Each calls the HTTP API and the socket and records the outcome in
-//! the store; components call these rather than the socket.
+//! What the chat screen does: start and stop the connection, open a room, page back and
+//! forth, jump to a message, send, retry, edit, delete, react, report reading. Each calls the
+//! HTTP API and the socket and records the outcome in the store; components call these rather
+//! than the socket.
 
 use leptos::{prelude::*, task::spawn_local};
 
 use super::{
     socket,
-    store::{ChatStore, Pending, SendState},
+    store::{ChatStore, EmojiCatalog, Pending, SendState},
+    timeline::Timeline,
 };
 use crate::{
     api,
     protocol::ClientFrame,
-    types::{limits::HISTORY_PAGE_DEFAULT, RoomId},
+    types::{limits::HISTORY_PAGE_DEFAULT, MessageId, RoomId},
 };
 
 /// Opens the connection for the chat screen; returns the token for [`disconnect`].
@@ -35,10 +37,16 @@ pub fn open_room(store: ChatStore, room: RoomId) {
     }
 }
 
+/// Leaves a detached timeline for the room's newest page ("Jump to latest").
+pub fn jump_to_latest(store: ChatStore, room: RoomId) {
+    store.at_bottom.set(true);
+    spawn_local(load_latest(store, room));
+}
+
 /// Installs the room's newest page as its timeline (on first opening it, or when its gap was
 /// too large to replay) and continues from the page's seq.
 async fn load_latest(store: ChatStore, room: RoomId) {
-    match api::room_messages(room, None, None, Some(HISTORY_PAGE_DEFAULT)).await {
+    match api::room_messages(room, None, None, None, Some(HISTORY_PAGE_DEFAULT)).await {
         Ok(page) => {
             store.replace_timeline(room, page);
             socket::join(&store, room);
@@ -57,10 +65,12 @@ pub fn load_older(store: ChatStore, room: RoomId, loading: RwSignal<bool>, done:
     };
     loading.set(true);
     spawn_local(async move {
-        match api::room_messages(room, Some(first), None, Some(HISTORY_PAGE_DEFAULT)).await {
+        match api::room_messages(room, Some(first), None, None, Some(HISTORY_PAGE_DEFAULT)).await {
             Ok(page) => {
                 store.timelines.update(|t| {
-                    if let Some(tl) = t.get_mut(&room) {
+                    // Unless the timeline was replaced meanwhile (a jump): the page would not
+                    // adjoin it.
+                    if let Some(tl) = t.get_mut(&room).filter(|tl| tl.first_id() == Some(first)) {
                         tl.merge_older(page.messages, page.has_more);
                     }
                 });
@@ -69,6 +79,61 @@ pub fn load_older(store: ChatStore, room: RoomId, loading: RwSignal<bool>, done:
             Err(e) => store.notice.set(Some(e.to_string())),
         }
         loading.set(false);
+    });
+}
+
+/// Loads the page after the newest message held, while the timeline is detached from the live
+/// end (the reader scrolled down after a jump).
+pub fn load_newer(store: ChatStore, room: RoomId) {
+    let (more, last) =
+        store.timelines.with_untracked(|t| t.get(&room).map_or((false, None), |tl| (tl.has_more_after, tl.last_id())));
+    let Some(last) = last.filter(|_| more && !store.loading_newer.get_untracked()) else {
+        return;
+    };
+    store.loading_newer.set(true);
+    spawn_local(async move {
+        match api::room_messages(room, None, Some(last), None, Some(HISTORY_PAGE_DEFAULT)).await {
+            Ok(page) => {
+                let mut rejoin = false;
+                store.timelines.update(|t| {
+                    if let Some(tl) = t.get_mut(&room) {
+                        rejoin = tl.merge_newer(last, page);
+                    }
+                });
+                if rejoin {
+                    socket::join(&store, room);
+                }
+            }
+            Err(e) => store.notice.set(Some(e.to_string())),
+        }
+        store.loading_newer.set(false);
+    });
+}
+
+/// Brings a message into view and highlights it (a quote was clicked). One not loaded comes
+/// with the page around it, which replaces the timeline (detached from the live end if newer
+/// messages exist) and continues from the page's seq.
+pub fn jump_to(store: ChatStore, room: RoomId, target: MessageId) {
+    store.at_bottom.set(false);
+    if store.message(room, target).is_some() {
+        store.jump.set(Some(target));
+        return;
+    }
+    spawn_local(async move {
+        match api::room_messages(room, None, None, Some(target), Some(HISTORY_PAGE_DEFAULT)).await {
+            Ok(page) => {
+                if store.open_room.get_untracked() != Some(room) {
+                    return;
+                }
+                store.at_bottom.set(false);
+                store.timelines.update(|t| {
+                    t.insert(room, Timeline::around(page));
+                });
+                socket::join(&store, room);
+                store.jump.set(Some(target));
+            }
+            Err(e) => store.notice.set(Some(e.to_string())),
+        }
     });
 }
 
@@ -88,17 +153,18 @@ pub fn report_read(store: ChatStore, room: RoomId) {
 
 /// Puts a message in the outbox (shown as "sending…") and sends it if connected; offline, it
 /// goes out on reconnect.
-pub fn send_message(store: ChatStore, room: RoomId, content: String) {
+pub fn send_message(store: ChatStore, room: RoomId, content: String, reply_to: Option<MessageId>) {
     let client_id = new_client_id();
     store.pending.update(|p| {
         p.push(Pending {
             client_id: client_id.clone(),
             room_id: room,
             content: content.clone(),
+            reply_to,
             state: SendState::Sending,
         })
     });
-    socket::send(&ClientFrame::SendMessage { room_id: room, client_id, content });
+    socket::send(&ClientFrame::SendMessage { room_id: room, client_id, content, reply_to });
 }
 
 /// Sends a failed message again with its original key, so it is stored at most once.
@@ -113,6 +179,61 @@ pub fn retry(store: ChatStore, client_id: &str) {
 
 pub fn discard(store: ChatStore, client_id: &str) {
     store.pending.update(|all| all.retain(|m| m.client_id != client_id));
+}
+
+/// Replaces the text of my message. Not applied here: the server's `message_updated` brings
+/// it (with its rendering), or an `error` names why not. False when offline (nothing sent).
+pub fn edit_message(store: ChatStore, room: RoomId, message_id: MessageId, content: String) -> bool {
+    let client_id = Some(new_client_id());
+    sent_or_say(store, ClientFrame::EditMessage { room_id: room, message_id, content, client_id })
+}
+
+/// Deletes a message (the reader has confirmed); the tombstone comes back as a change.
+pub fn delete_message(store: ChatStore, room: RoomId, message_id: MessageId) -> bool {
+    let client_id = Some(new_client_id());
+    sent_or_say(store, ClientFrame::DeleteMessage { room_id: room, message_id, client_id })
+}
+
+/// Adds or takes back my reaction: the state wanted, not a toggle, so a repeat is harmless.
+pub fn react(store: ChatStore, room: RoomId, message_id: MessageId, emoji: String, add: bool) -> bool {
+    let client_id = Some(new_client_id());
+    sent_or_say(store, ClientFrame::React { room_id: room, message_id, emoji, add, client_id })
+}
+
+/// Sends an action on a message. Unlike a new message it is not kept for later: done offline,
+/// it would land long after the reader has moved on, so they are told instead.
+fn sent_or_say(store: ChatStore, frame: ClientFrame) -> bool {
+    let sent = socket::send(&frame);
+    if !sent {
+        store.notice.set(Some("You are offline. Try again once connected.".to_string()));
+    }
+    sent
+}
+
+/// Loads the emoji list for the picker, once (again after a failure).
+pub fn load_emoji(store: ChatStore) {
+    if matches!(store.emoji.get_untracked(), EmojiCatalog::Loading | EmojiCatalog::Loaded(_)) {
+        return;
+    }
+    store.emoji.set(EmojiCatalog::Loading);
+    #[cfg(feature = "hydrate")]
+    spawn_local(async move {
+        store.emoji.set(match fetch_emoji().await {
+            Ok(list) => EmojiCatalog::Loaded(std::sync::Arc::new(list)),
+            Err(e) => EmojiCatalog::Failed(e),
+        });
+    });
+}
+
+/// `GET /api/emoji`: a static list the server serves (and the browser caches).
+#[cfg(feature = "hydrate")]
+async fn fetch_emoji() -> Result<Vec<super::store::Emoji>, String> {
+    let failed = |e: gloo_net::Error| format!("The emoji could not be loaded: {e}");
+    let response = gloo_net::http::Request::get("/api/emoji").send().await.map_err(failed)?;
+    if !response.ok() {
+        return Err(format!("The emoji could not be loaded (HTTP {}).", response.status()));
+    }
+    response.json().await.map_err(failed)
 }
 
 /// Announces that the reader started or stopped typing; lost when offline, which is fine.

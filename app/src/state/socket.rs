@@ -74,6 +74,7 @@ pub fn flush_outbox(store: &ChatStore) {
                 room_id: p.room_id,
                 client_id: p.client_id.clone(),
                 content: p.content.clone(),
+                reply_to: p.reply_to,
             };
             if !send(&frame) {
                 break;

@@ -2,14 +2,18 @@
 //! changes it. It neither talks to the server nor knows the socket: [`ChatStore::apply`] says
 //! what to ask for next ([`FollowUp`]) and the socket does it.
 
-use std::collections::{HashMap, HashSet};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
 
 use leptos::prelude::*;
+use serde::Deserialize;
 
 use super::timeline::Timeline;
 use crate::{
     protocol::ServerFrame,
-    types::{Message, MessagePage, RoomId, RoomSummary, Seq, User, UserId},
+    types::{Message, MessageId, MessagePage, Quote, RoomDetails, RoomId, RoomKind, RoomSummary, Seq, User, UserId},
 };
 
 /// The state of the WebSocket, for the status line.
@@ -38,7 +42,50 @@ pub struct Pending {
     pub client_id: String,
     pub room_id: RoomId,
     pub content: String,
+    /// The message this one answers.
+    pub reply_to: Option<MessageId>,
     pub state: SendState,
+}
+
+/// The message being edited in place. The draft lives here, not in the editor, because the
+/// message's row is rebuilt whenever the message changes (a reaction while editing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Editing {
+    pub room: RoomId,
+    pub id: MessageId,
+    pub draft: String,
+}
+
+/// The dialog open over the message list, about one message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageDialog {
+    /// The full emoji picker, reacting to the message.
+    Picker(RoomId, MessageId),
+    /// "Delete this message?"
+    ConfirmDelete(RoomId, MessageId),
+    /// The previous texts of an edited message.
+    History(RoomId, MessageId),
+}
+
+/// One emoji of the picker, as `GET /api/emoji` lists it (short keys: the list has thousands).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Emoji {
+    #[serde(rename = "e")]
+    pub emoji: String,
+    #[serde(rename = "n")]
+    pub name: String,
+    #[serde(rename = "g")]
+    pub group: String,
+}
+
+/// The picker's emoji list: fetched when the picker first opens (it would triple the WASM),
+/// then kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EmojiCatalog {
+    NotLoaded,
+    Loading,
+    Loaded(Arc<Vec<Emoji>>),
+    Failed(String),
 }
 
 /// What a frame requires from the server next; the socket carries it out.
@@ -73,6 +120,19 @@ pub struct ChatStore {
     pub read_sent: RwSignal<HashMap<RoomId, Seq>>,
     /// The open room, after the server said we are no longer in it: the room view leaves.
     pub evicted: RwSignal<Option<RoomId>>,
+    /// The open room's details (members, my role), once fetched: for mentions and moderation.
+    pub details: RwSignal<Option<RoomDetails>>,
+    pub editing: RwSignal<Option<Editing>>,
+    /// The message the composer answers, per room, as it was when chosen.
+    pub replying: RwSignal<HashMap<RoomId, Quote>>,
+    pub dialog: RwSignal<Option<MessageDialog>>,
+    /// A message to bring into view once it is on screen (a quote was clicked).
+    pub jump: RwSignal<Option<MessageId>>,
+    /// The message briefly highlighted after a jump.
+    pub highlight: RwSignal<Option<MessageId>>,
+    /// A page after the newest message held is on its way (detached timelines).
+    pub loading_newer: RwSignal<bool>,
+    pub emoji: RwSignal<EmojiCatalog>,
 }
 
 impl ChatStore {
@@ -94,6 +154,14 @@ impl ChatStore {
             notice: RwSignal::new(None),
             read_sent: RwSignal::new(HashMap::new()),
             evicted: RwSignal::new(None),
+            details: RwSignal::new(None),
+            editing: RwSignal::new(None),
+            replying: RwSignal::new(HashMap::new()),
+            dialog: RwSignal::new(None),
+            jump: RwSignal::new(None),
+            highlight: RwSignal::new(None),
+            loading_newer: RwSignal::new(false),
+            emoji: RwSignal::new(EmojiCatalog::NotLoaded),
         }
     }
 
@@ -109,7 +177,9 @@ impl ChatStore {
     pub fn apply(&self, frame: ServerFrame) -> Option<FollowUp> {
         match frame {
             ServerFrame::Hello { online, .. } => self.online.set(online.into_iter().collect()),
-            ServerFrame::ReceiveMessage { seq, message } => return self.apply_change(seq, message),
+            ServerFrame::ReceiveMessage { seq, message } | ServerFrame::MessageUpdated { seq, message } => {
+                return self.apply_change(seq, message)
+            }
             ServerFrame::MessageAck { client_id, seq, message } => {
                 self.pending.update(|p| p.retain(|m| m.client_id != client_id));
                 return self.apply_change(seq, message);
@@ -136,17 +206,25 @@ impl ChatStore {
             }),
             ServerFrame::RoomUpdated { .. } => self.refresh_rooms(),
             ServerFrame::RoomRemoved { room_id } => self.room_removed(room_id),
-            ServerFrame::Error { code, message, client_id } => match client_id {
-                Some(id) => self.pending.update(|p| {
-                    if let Some(m) = p.iter_mut().find(|m| m.client_id == id) {
-                        m.state = SendState::Failed(message.clone());
+            ServerFrame::Error { code, message, client_id } => {
+                let unsent =
+                    client_id.filter(|id| self.pending.with_untracked(|p| p.iter().any(|m| m.client_id == *id)));
+                match unsent {
+                    Some(id) => self.pending.update(|p| {
+                        if let Some(m) = p.iter_mut().find(|m| m.client_id == id) {
+                            m.state = SendState::Failed(message);
+                        }
+                    }),
+                    // An edit, a deletion or a reaction that was refused (their request ids
+                    // match no message in the outbox), or a problem with no request: the
+                    // reader must hear of it. Only a stray "not found" about a room left
+                    // behind is not worth saying.
+                    None if code != "not_found" || self.open_room.get_untracked().is_some() => {
+                        self.notice.set(Some(message))
                     }
-                }),
-                None if code != "not_found" || self.open_room.get_untracked().is_some() => {
-                    self.notice.set(Some(message))
+                    None => {}
                 }
-                None => {}
-            },
+            }
             ServerFrame::Pong => {}
         }
         None
@@ -155,6 +233,11 @@ impl ChatStore {
     /// A change to a message, live or catch-up: into its timeline (if loaded) and the room list.
     fn apply_change(&self, seq: Seq, message: Message) -> Option<FollowUp> {
         let room = message.room_id;
+        // Whether the copy held before this change mentioned me, if one is held: an edit that
+        // adds a mention is news, one that keeps it is not.
+        let was_mentioned = self
+            .timelines
+            .with_untracked(|t| t.get(&room).and_then(|tl| tl.get(message.id)).map(|m| m.mentions_user(self.me_id())));
         let mut since = None;
         self.timelines.update(|t| {
             if let Some(tl) = t.get_mut(&room) {
@@ -169,19 +252,25 @@ impl ChatStore {
                 }
             });
         }
-        let reading = self.open_room.get_untracked() == Some(room) && self.at_bottom.get_untracked();
         let me = self.me_id();
+        let reading = self.open_room.get_untracked() == Some(room) && self.at_bottom.get_untracked() && {
+            // A detached timeline's bottom is not the room's newest message.
+            self.timelines.with_untracked(|t| t.get(&room).is_some_and(|tl| !tl.has_more_after))
+        };
         let mut known = false;
+        let mut recount = false;
         self.rooms.update(|rooms| {
             if let Some(i) = rooms.iter().position(|s| s.room.id == room) {
                 known = true;
-                if note_change(&mut rooms[i], seq, &message, me, reading) {
+                let noted = note_change(&mut rooms[i], seq, &message, me, reading, was_mentioned);
+                recount = noted.recount;
+                if noted.created {
                     let summary = rooms.remove(i);
                     rooms.insert(0, summary);
                 }
             }
         });
-        if !known {
+        if !known || recount {
             self.refresh_rooms();
         }
         since.map(|since| FollowUp::CatchUp { room, since })
@@ -238,8 +327,9 @@ impl ChatStore {
     }
 
     /// The room's applied seq, if it is ahead of every read marker known: what to report.
+    /// Nothing while the timeline is detached: its newest messages are not on screen.
     pub fn unreported_read(&self, room: RoomId) -> Option<Seq> {
-        let seq = self.timelines.with_untracked(|t| t.get(&room).map(|tl| tl.seq))?;
+        let seq = self.timelines.with_untracked(|t| t.get(&room).filter(|tl| !tl.has_more_after).map(|tl| tl.seq))?;
         let sent = self.read_sent.with_untracked(|r| r.get(&room).copied());
         let marker = self.rooms.with_untracked(|r| r.iter().find(|s| s.room.id == room).map(|s| s.last_read_seq));
         (Some(seq) > sent.max(marker)).then_some(seq)
@@ -253,6 +343,7 @@ impl ChatStore {
         self.rooms.update(|rooms| {
             if let Some(s) = rooms.iter_mut().find(|s| s.room.id == room) {
                 s.unread = 0;
+                s.unread_mentions = 0;
                 s.last_read_seq = s.last_read_seq.max(seq);
             }
         });
@@ -261,10 +352,57 @@ impl ChatStore {
     pub fn total_unread(&self) -> i64 {
         self.rooms.with(|r| r.iter().map(|s| s.unread).sum())
     }
+
+    /// A loaded message of a room, in its current state.
+    pub fn message(&self, room: RoomId, id: MessageId) -> Option<Message> {
+        self.timelines.with_untracked(|t| t.get(&room).and_then(|tl| tl.get(id)).cloned())
+    }
+
+    /// Whether `room`'s loaded window ends before its newest message.
+    pub fn detached(&self, room: RoomId) -> bool {
+        self.timelines.with(|t| t.get(&room).is_some_and(|tl| tl.has_more_after))
+    }
+
+    /// The open room's details, if they are for `room`.
+    fn details_of<T>(&self, room: RoomId, f: impl FnOnce(&RoomDetails) -> T) -> Option<T> {
+        self.details.with(|d| d.as_ref().filter(|d| d.summary.room.id == room).map(f))
+    }
+
+    /// Owners and admins of a group delete anyone's messages and may mention `@room`.
+    pub fn moderates(&self, room: RoomId) -> bool {
+        self.details_of(room, |d| d.summary.room.kind == RoomKind::Group && d.my_role.can_manage()) == Some(true)
+    }
+
+    /// The people of the open room, for `@` autocomplete (empty until its details are in).
+    pub fn members(&self, room: RoomId) -> Vec<User> {
+        self.details_of(room, |d| d.participants.iter().map(|p| p.user.clone()).collect()).unwrap_or_default()
+    }
+
+    /// My newest message in the room that can still be edited (not deleted, not a system line):
+    /// what Up in an empty composer edits.
+    pub fn last_editable(&self, room: RoomId) -> Option<Message> {
+        let me = self.me_id();
+        self.timelines.with_untracked(|t| {
+            t.get(&room)?
+                .messages
+                .iter()
+                .rev()
+                .find(|m| m.sender_id == me && !m.is_deleted() && m.system.is_none())
+                .cloned()
+        })
+    }
 }
 
-/// Folds one change into a room's summary; returns true if it created a message the summary
-/// did not know (the room then moves to the top).
+/// What folding a change into a room's summary found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Noted {
+    /// A message the summary did not know was created (the room moves to the top).
+    created: bool,
+    /// The unread-mention count can no longer be kept here: fetch the room list again.
+    recount: bool,
+}
+
+/// Folds one change into a room's summary (see [`Noted`]).
 ///
 /// A message is new only if it was created after both the summary's `last_seq` (what the
 /// server had counted when it listed the room) and the read marker; `last_seq` then follows
@@ -272,8 +410,21 @@ impl ChatStore {
 /// price: a creation delivered after a later change (catch-up filling a gap) is not counted
 /// until the room list is fetched again. System lines, tombstones and my own messages are
 /// never unread.
-fn note_change(summary: &mut RoomSummary, seq: Seq, message: &Message, me: UserId, reading: bool) -> bool {
-    let created = message.seq > summary.last_seq.max(summary.last_read_seq);
+///
+/// A change mentioning me counts as an unread mention when it creates the message, or when
+/// it is an edit news to the summary (after `last_seq`) that added the mention: `was_mentioned`
+/// says whether the copy held before did. With no copy held, only the server can tell, and the
+/// room list is fetched again.
+fn note_change(
+    summary: &mut RoomSummary,
+    seq: Seq,
+    message: &Message,
+    me: UserId,
+    reading: bool,
+    was_mentioned: Option<bool>,
+) -> Noted {
+    let known_up_to = summary.last_seq.max(summary.last_read_seq);
+    let created = message.seq > known_up_to;
     summary.last_seq = summary.last_seq.max(seq);
     let latest = summary
         .last_message
@@ -286,7 +437,19 @@ fn note_change(summary: &mut RoomSummary, seq: Seq, message: &Message, me: UserI
     if created && counts && !reading {
         summary.unread += 1;
     }
-    created
+    let mut recount = false;
+    if counts && !reading && message.mentions_user(me) {
+        if created {
+            summary.unread_mentions += 1;
+        } else if seq > known_up_to {
+            match was_mentioned {
+                Some(false) => summary.unread_mentions += 1,
+                Some(true) => {}
+                None => recount = true,
+            }
+        }
+    }
+    Noted { created, recount }
 }
 
 pub fn use_chat() -> ChatStore {
@@ -310,6 +473,7 @@ mod tests {
             peer: None,
             last_message: None,
             unread: 0,
+            unread_mentions: 0,
             last_seq: Seq(last_seq),
             last_read_seq: Seq(last_read_seq),
         }
@@ -329,11 +493,11 @@ mod tests {
     #[test]
     fn unread_counts_each_new_message_once() {
         let mut s = summary(5, 3);
-        assert!(!note_change(&mut s, Seq(4), &msg(4), ME, false), "counted by the server already");
-        assert!(note_change(&mut s, Seq(6), &msg(6), ME, false));
-        assert!(!note_change(&mut s, Seq(6), &msg(6), ME, false), "a duplicate frame");
+        assert!(!note_change(&mut s, Seq(4), &msg(4), ME, false, None).created, "counted by the server already");
+        assert!(note_change(&mut s, Seq(6), &msg(6), ME, false, None).created);
+        assert!(!note_change(&mut s, Seq(6), &msg(6), ME, false, None).created, "a duplicate frame");
         let edit = Message { change_seq: Seq(7), content: "edited".into(), ..msg(6) };
-        assert!(!note_change(&mut s, Seq(7), &edit, ME, false), "an edit is not a new message");
+        assert!(!note_change(&mut s, Seq(7), &edit, ME, false, None).created, "an edit is not a new message");
         assert_eq!(s.unread, 1);
         assert_eq!(s.last_seq, Seq(7));
         assert_eq!(s.last_message.as_ref().map(|m| m.content.as_str()), Some("edited"));
@@ -343,9 +507,9 @@ mod tests {
     fn system_lines_my_messages_and_the_room_being_read_add_no_unread() {
         let mut s = summary(0, 0);
         let system = Message { system: Some(SystemEvent::MemberLeft), ..msg(1) };
-        assert!(note_change(&mut s, Seq(1), &system, ME, false));
-        assert!(note_change(&mut s, Seq(2), &Message { sender_id: ME, ..msg(2) }, ME, false));
-        assert!(note_change(&mut s, Seq(3), &msg(3), ME, true));
+        assert!(note_change(&mut s, Seq(1), &system, ME, false, None).created);
+        assert!(note_change(&mut s, Seq(2), &Message { sender_id: ME, ..msg(2) }, ME, false, None).created);
+        assert!(note_change(&mut s, Seq(3), &msg(3), ME, true, None).created);
         assert_eq!(s.unread, 0);
         assert_eq!(s.last_message.as_ref().map(Message::preview), Some("m3".into()));
     }
@@ -355,7 +519,10 @@ mod tests {
         let owner = Owner::new();
         owner.set();
         let store = store();
-        store.replace_timeline(RoomId(1), MessagePage { messages: vec![msg(1), msg(2)], has_more: false, seq: Seq(2) });
+        store.replace_timeline(
+            RoomId(1),
+            MessagePage { messages: vec![msg(1), msg(2)], has_more: false, has_more_after: false, seq: Seq(2) },
+        );
         assert_eq!(store.apply(receive(msg(3))), None);
         assert_eq!(store.apply(receive(msg(5))), Some(FollowUp::CatchUp { room: RoomId(1), since: Seq(3) }));
         assert_eq!(store.apply(receive(msg(6))), None);
@@ -374,13 +541,19 @@ mod tests {
         let owner = Owner::new();
         owner.set();
         let store = store();
-        store.replace_timeline(RoomId(1), MessagePage { messages: vec![msg(2)], has_more: false, seq: Seq(2) });
+        store.replace_timeline(
+            RoomId(1),
+            MessagePage { messages: vec![msg(2)], has_more: false, has_more_after: false, seq: Seq(2) },
+        );
         assert_eq!(
             store.apply(ServerFrame::Joined { room_id: RoomId(1), seq: Seq(3000), reset: true }),
             Some(FollowUp::Reload(RoomId(1)))
         );
         assert_eq!(store.apply(receive(msg(3001))), None, "no catch-up while reloading");
-        store.replace_timeline(RoomId(1), MessagePage { messages: vec![msg(3001)], has_more: true, seq: Seq(3001) });
+        store.replace_timeline(
+            RoomId(1),
+            MessagePage { messages: vec![msg(3001)], has_more: true, has_more_after: false, seq: Seq(3001) },
+        );
         assert_eq!(store.messages(RoomId(1)), [msg(3001)]);
         assert_eq!(store.apply(receive(msg(3002))), None);
         assert_eq!(store.unreported_read(RoomId(1)), Some(Seq(3002)));
@@ -391,11 +564,108 @@ mod tests {
         let owner = Owner::new();
         owner.set();
         let store = store();
-        store.replace_timeline(RoomId(1), MessagePage { messages: vec![msg(2)], has_more: false, seq: Seq(2) });
+        store.replace_timeline(
+            RoomId(1),
+            MessagePage { messages: vec![msg(2)], has_more: false, has_more_after: false, seq: Seq(2) },
+        );
         store.open_room.set(Some(RoomId(1)));
         store.apply(ServerFrame::RoomRemoved { room_id: RoomId(1) });
         assert!(store.timelines.with_untracked(HashMap::is_empty));
         assert!(store.rooms.with_untracked(Vec::is_empty));
         assert_eq!(store.evicted.get_untracked(), Some(RoomId(1)));
+    }
+
+    fn mentioning(m: Message) -> Message {
+        Message { mentions: vec![ME], ..m }
+    }
+
+    #[test]
+    fn new_messages_that_mention_me_count_as_unread_mentions() {
+        let mut s = summary(2, 2);
+        note_change(&mut s, Seq(3), &mentioning(msg(3)), ME, false, None);
+        note_change(&mut s, Seq(3), &mentioning(msg(3)), ME, false, Some(true));
+        note_change(&mut s, Seq(4), &Message { mentions_room: true, ..msg(4) }, ME, false, None);
+        note_change(&mut s, Seq(5), &msg(5), ME, false, None);
+        note_change(&mut s, Seq(6), &Message { sender_id: ME, mentions_room: true, ..msg(6) }, ME, false, None);
+        assert_eq!((s.unread, s.unread_mentions), (3, 2), "a duplicate, a plain message, my own @room");
+        note_change(&mut s, Seq(7), &mentioning(msg(7)), ME, true, None);
+        assert_eq!(s.unread_mentions, 2, "not while reading the room");
+    }
+
+    #[test]
+    fn an_edit_that_adds_a_mention_counts_once_and_unknown_ones_ask_the_server() {
+        let mut s = summary(5, 5);
+        let edit = |seq: i64| mentioning(Message { change_seq: Seq(seq), edited_at: Some(seq), ..msg(3) });
+        assert_eq!(note_change(&mut s, Seq(6), &edit(6), ME, false, Some(false)), Noted::default());
+        assert_eq!(s.unread_mentions, 1);
+        note_change(&mut s, Seq(7), &edit(7), ME, false, Some(true));
+        assert_eq!(s.unread_mentions, 1, "it mentioned me already");
+        note_change(&mut s, Seq(7), &edit(7), ME, false, Some(false));
+        assert_eq!(s.unread_mentions, 1, "a change the summary has seen");
+        let noted = note_change(&mut s, Seq(8), &edit(8), ME, false, None);
+        assert_eq!(noted, Noted { created: false, recount: true });
+        assert_eq!(s.unread_mentions, 1);
+    }
+
+    #[test]
+    fn reading_a_room_clears_its_mentions() {
+        let owner = Owner::new();
+        owner.set();
+        let store = store();
+        store.apply(receive(mentioning(msg(3))));
+        assert_eq!(store.rooms.with_untracked(|r| r[0].unread_mentions), 1);
+        store.record_read(RoomId(1), Seq(3));
+        assert_eq!(store.rooms.with_untracked(|r| (r[0].unread, r[0].unread_mentions)), (0, 0));
+    }
+
+    #[test]
+    fn a_refused_action_is_told_and_a_refused_message_is_marked() {
+        let owner = Owner::new();
+        owner.set();
+        let store = store();
+        store.pending.set(vec![Pending {
+            client_id: "c-1".into(),
+            room_id: RoomId(1),
+            content: "hi".into(),
+            reply_to: None,
+            state: SendState::Sending,
+        }]);
+        let error = |client_id: &str| ServerFrame::Error {
+            code: "forbidden".into(),
+            message: "Too late to edit.".into(),
+            client_id: Some(client_id.into()),
+        };
+        store.apply(error("c-1"));
+        assert_eq!(store.pending.with_untracked(|p| p[0].state.clone()), SendState::Failed("Too late to edit.".into()));
+        assert_eq!(store.notice.get_untracked(), None);
+        store.apply(error("c-edit"));
+        assert_eq!(store.notice.get_untracked().as_deref(), Some("Too late to edit."));
+    }
+
+    #[test]
+    fn a_detached_timeline_reports_no_read_and_counts_what_arrives() {
+        let owner = Owner::new();
+        owner.set();
+        let store = store();
+        store.open_room.set(Some(RoomId(1)));
+        store.timelines.update(|t| {
+            t.insert(
+                RoomId(1),
+                Timeline::around(MessagePage {
+                    messages: vec![msg(1)],
+                    has_more: true,
+                    has_more_after: true,
+                    seq: Seq(2),
+                }),
+            );
+        });
+        store.apply(receive(mentioning(msg(3))));
+        assert_eq!(store.unreported_read(RoomId(1)), None);
+        assert_eq!(
+            store.rooms.with_untracked(|r| (r[0].unread, r[0].unread_mentions)),
+            (1, 1),
+            "at its bottom, yet unread"
+        );
+        assert_eq!(store.messages(RoomId(1)).len(), 1);
     }
 }

@@ -2,7 +2,7 @@
 //! "nothing lost, nothing twice, same order for everyone, never an older state over a newer
 //! one" rules are unit-tested here without a browser.
 
-use crate::types::{Message, MessageId, MessagePage, Seq};
+use crate::types::{Message, MessageId, MessagePage, Quote, Seq};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Timeline {
@@ -10,6 +10,10 @@ pub struct Timeline {
     pub messages: Vec<Message>,
     /// Older history exists on the server.
     pub has_more_before: bool,
+    /// The window ends before the room's newest message (the reader jumped to an old one):
+    /// new messages wait on the server until the reader scrolls down to them, so the history
+    /// shown never has a hole in it.
+    pub has_more_after: bool,
     /// Every change up to here has been applied: the `since` of the next catch-up and the
     /// read marker to report.
     pub seq: Seq,
@@ -29,6 +33,7 @@ impl Timeline {
         let mut timeline = Self {
             messages: Vec::with_capacity(page.messages.len()),
             has_more_before: page.has_more,
+            has_more_after: false,
             seq: page.seq,
             ahead: Vec::new(),
             catching_up: false,
@@ -37,14 +42,28 @@ impl Timeline {
         timeline
     }
 
+    /// A page centred on a message (`around`): detached from the live end when newer messages
+    /// exist after it.
+    pub fn around(page: MessagePage) -> Self {
+        let has_more_after = page.has_more_after;
+        let mut timeline = Self::from_page(page);
+        timeline.has_more_after = has_more_after;
+        timeline
+    }
+
     /// Applies one change (`seq` is its place in the room's sequence). Returns `Some(since)`
     /// when it reveals a gap and no catch-up is under way: the caller asks for the changes
     /// after `since`.
     pub fn apply(&mut self, seq: Seq, message: Message) -> Option<Seq> {
-        // A change to a message older than the loaded window would open a hole in the history
-        // shown; that page brings its current state when the reader scrolls up.
-        let outside = self.has_more_before && self.first_id().is_some_and(|first| message.id < first);
-        if !outside {
+        // A change to a message outside the loaded window would open a hole in the history
+        // shown; the page that holds it brings its current state when the reader scrolls there.
+        // The seq still counts as applied, so gap detection is unaffected.
+        let above = self.has_more_before && self.first_id().is_some_and(|first| message.id < first);
+        let below = self.has_more_after && self.last_id().is_some_and(|last| message.id > last);
+        if above || below {
+            // Replies on screen still show what their target says now.
+            self.refresh_quotes(&Quote::of(&message));
+        } else {
             self.upsert(message);
         }
         let gap = self.advance(seq);
@@ -81,17 +100,63 @@ impl Timeline {
         self.has_more_before = has_more;
     }
 
+    /// Merges the page read `after` the newest message held, while detached. Returns true when
+    /// the room must be joined again (from the rewound `seq`): messages created between the
+    /// page's read and now were passed over as beyond the window, and only a catch-up from the
+    /// page's seq brings them. A page that no longer continues this window (the timeline was
+    /// replaced meanwhile) is dropped, as it would leave a hole.
+    pub fn merge_newer(&mut self, after: MessageId, page: MessagePage) -> bool {
+        if !self.has_more_after || self.last_id() != Some(after) {
+            return false;
+        }
+        for message in page.messages {
+            self.upsert(message);
+        }
+        self.has_more_after = page.has_more;
+        if !self.has_more_after && page.seq < self.seq {
+            self.seq = page.seq;
+            return true;
+        }
+        false
+    }
+
     pub fn first_id(&self) -> Option<MessageId> {
         self.messages.first().map(|m| m.id)
     }
 
+    pub fn last_id(&self) -> Option<MessageId> {
+        self.messages.last().map(|m| m.id)
+    }
+
+    pub fn get(&self, id: MessageId) -> Option<&Message> {
+        self.messages.binary_search_by_key(&id, |m| m.id).ok().map(|i| &self.messages[i])
+    }
+
     /// Inserts a message in id order, or replaces a stored one with a newer state: an older
-    /// change arriving late (a live edit overtaken by catch-up) never wins.
+    /// change arriving late (a live edit overtaken by catch-up) never wins. Replies to it then
+    /// quote the state kept.
     fn upsert(&mut self, message: Message) {
-        match self.messages.binary_search_by_key(&message.id, |m| m.id) {
-            Ok(i) if self.messages[i].change_seq < message.change_seq => self.messages[i] = message,
-            Ok(_) => {}
-            Err(i) => self.messages.insert(i, message),
+        let at = match self.messages.binary_search_by_key(&message.id, |m| m.id) {
+            Ok(i) if self.messages[i].change_seq < message.change_seq => {
+                self.messages[i] = message;
+                i
+            }
+            Ok(_) => return,
+            Err(i) => {
+                self.messages.insert(i, message);
+                i
+            }
+        };
+        let quote = Quote::of(&self.messages[at]);
+        self.refresh_quotes(&quote);
+    }
+
+    /// Points every loaded reply to `quote`'s message at its current state.
+    fn refresh_quotes(&mut self, quote: &Quote) {
+        for reply in &mut self.messages {
+            if let Some(q) = reply.reply_to.as_mut().filter(|q| q.id == quote.id && **q != *quote) {
+                *q = quote.clone();
+            }
         }
     }
 
@@ -136,13 +201,10 @@ pub(crate) mod tests {
             sender_name: "Bob".into(),
             kind: MessageKind::Text,
             content: format!("m{seq}"),
-            client_id: None,
             created_at: seq,
-            edited_at: None,
-            deleted_at: None,
             seq: Seq(seq),
             change_seq: Seq(seq),
-            system: None,
+            ..Message::default()
         }
     }
 
@@ -152,7 +214,12 @@ pub(crate) mod tests {
     }
 
     fn page(seqs: &[i64], has_more: bool, seq: i64) -> MessagePage {
-        MessagePage { messages: seqs.iter().map(|&s| msg(s)).collect(), has_more, seq: Seq(seq) }
+        MessagePage { messages: seqs.iter().map(|&s| msg(s)).collect(), has_more, has_more_after: false, seq: Seq(seq) }
+    }
+
+    /// A page around an old message, with more on both sides.
+    fn detached(seqs: &[i64], seq: i64) -> Timeline {
+        Timeline::around(MessagePage { has_more_after: true, ..page(seqs, true, seq) })
     }
 
     fn ids(t: &Timeline) -> Vec<i64> {
@@ -250,5 +317,89 @@ pub(crate) mod tests {
         assert_eq!(t.seq, Seq(2001));
         assert_eq!(t.apply(Seq(2002), msg(2002)), None);
         assert_eq!(t.seq, Seq(2002));
+    }
+
+    fn reply(seq: i64, to: &Message) -> Message {
+        Message { reply_to: Some(Quote::of(to)), ..msg(seq) }
+    }
+
+    #[test]
+    fn quotes_follow_their_target() {
+        let mut t = Timeline::from_page(page(&[1], false, 1));
+        t.apply(Seq(2), reply(2, &msg(1)));
+        t.apply(Seq(3), edited(1, 3));
+        assert_eq!(t.messages[1].reply_to.as_ref().map(|q| q.content.as_str()), Some("edit3"));
+        let deleted = Message { deleted_at: Some(4), content: String::new(), change_seq: Seq(4), ..msg(1) };
+        t.apply(Seq(4), deleted);
+        let quote = t.messages[1].reply_to.clone();
+        assert!(quote.as_ref().is_some_and(|q| q.deleted && q.content.is_empty()), "{quote:?}");
+        t.apply(Seq(3), edited(1, 3));
+        assert!(t.messages[1].reply_to.as_ref().is_some_and(|q| q.deleted), "a late edit does not revive it");
+    }
+
+    #[test]
+    fn quotes_of_a_target_outside_the_window_follow_it_too() {
+        let mut t = Timeline::from_page(MessagePage {
+            messages: vec![reply(5, &msg(1))],
+            has_more: true,
+            has_more_after: false,
+            seq: Seq(5),
+        });
+        t.apply(Seq(6), edited(1, 6));
+        assert_eq!(ids(&t), [5]);
+        assert_eq!(t.messages[0].reply_to.as_ref().map(|q| q.content.as_str()), Some("edit6"));
+    }
+
+    #[test]
+    fn a_detached_window_takes_no_new_messages_beyond_it_but_keeps_count() {
+        let mut t = detached(&[10, 11, 12], 20);
+        assert!(t.has_more_before && t.has_more_after);
+        assert_eq!(t.apply(Seq(21), msg(21)), None);
+        assert_eq!(ids(&t), [10, 11, 12], "no hole between 12 and 21");
+        assert_eq!(t.seq, Seq(21), "the seq is applied all the same");
+        t.apply(Seq(22), edited(11, 22));
+        assert_eq!(t.messages[1].content, "edit22", "changes inside the window apply");
+        assert_eq!(t.apply(Seq(24), msg(24)), Some(Seq(22)), "gaps are still detected");
+    }
+
+    #[test]
+    fn paging_down_reattaches_and_rewinds_to_the_last_page() {
+        let mut t = detached(&[10, 11], 20);
+        t.apply(Seq(21), msg(21));
+        // A page that does not continue the window (it was replaced meanwhile) is dropped.
+        assert!(!t.merge_newer(MessageId(100), page(&[12], true, 21)));
+        assert_eq!(ids(&t), [10, 11]);
+        assert!(!t.merge_newer(MessageId(110), page(&[12, 13], true, 21)));
+        assert_eq!(ids(&t), [10, 11, 12, 13]);
+        assert!(t.has_more_after);
+        // Messages 21 and 22 came live while the page was read at seq 20: passed over as beyond
+        // the window, so the window catches up from the page's seq.
+        t.apply(Seq(22), msg(22));
+        assert!(t.merge_newer(MessageId(130), page(&[14, 20], false, 20)));
+        assert!(!t.has_more_after);
+        assert_eq!(t.seq, Seq(20));
+        assert_eq!(t.begin_catch_up(), Seq(20));
+        t.apply(Seq(21), msg(21));
+        t.apply(Seq(22), msg(22));
+        assert_eq!(t.joined(Seq(22)), None);
+        assert_eq!(ids(&t), [10, 11, 12, 13, 14, 20, 21, 22]);
+        assert_eq!(t.apply(Seq(23), msg(23)), None, "live again");
+        assert_eq!(ids(&t).last(), Some(&23));
+    }
+
+    #[test]
+    fn a_page_around_a_recent_message_stays_attached() {
+        let mut t = Timeline::around(page(&[18, 19, 20], true, 20));
+        assert!(t.has_more_before && !t.has_more_after);
+        t.apply(Seq(21), msg(21));
+        assert_eq!(ids(&t), [18, 19, 20, 21]);
+    }
+
+    #[test]
+    fn a_last_page_read_after_everything_applied_needs_no_catch_up() {
+        let mut t = detached(&[10], 20);
+        assert!(!t.merge_newer(MessageId(100), page(&[20], false, 20)));
+        assert_eq!(t.seq, Seq(20));
+        assert!(!t.has_more_after);
     }
 }

@@ -1,25 +1,39 @@
-//! Messages: sending (through the [`writer`](super::writer)), history, catch-up by seq, typing.
+//! Messages: sending (through the [`writer`](super::writer)), history, catch-up by seq, typing,
+//! and what a message's text becomes (Markdown, mentions, the quote of what it answers).
+//! Changes to sent messages live in [`edits`](super::edits) and [`reactions`](super::reactions).
 
-use std::sync::Arc;
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use app::{
     backend::HistoryQuery,
-    types::{self, limits, Changes, Message, MessagePage, RoomId, Seq, User},
+    types::{self, limits, Changes, Message, MessageId, MessagePage, Quote, Role, RoomId, RoomKind, Seq, User, UserId},
     AppError,
 };
 use tokio::sync::oneshot;
 
 use super::{
     access::Access,
+    markdown,
     writer::{Submission, Writer},
 };
 use crate::{bus::Bus, events::Event, hub::ConnId, storage::Storage};
 
 pub struct Messages {
-    storage: Arc<Storage>,
-    bus: Arc<dyn Bus>,
-    access: Arc<Access>,
+    pub(super) storage: Arc<Storage>,
+    pub(super) bus: Arc<dyn Bus>,
+    pub(super) access: Arc<Access>,
     pub writer: Writer,
+    /// How long after sending a message may be edited (`None`: always).
+    pub(super) edit_window: Option<Duration>,
+}
+
+/// A message's text as stored: the source and what the server derived from it.
+#[derive(Debug, Clone, Default)]
+pub struct Draft {
+    pub content: String,
+    pub html: Option<String>,
+    pub mentions: Vec<UserId>,
+    pub mentions_room: bool,
 }
 
 /// Everything a client missed in a room, as `join_room` answers it.
@@ -34,8 +48,36 @@ pub struct CatchUp {
 }
 
 impl Messages {
-    pub fn new(storage: Arc<Storage>, bus: Arc<dyn Bus>, access: Arc<Access>, writer: Writer) -> Self {
-        Self { storage, bus, access, writer }
+    pub fn new(
+        storage: Arc<Storage>,
+        bus: Arc<dyn Bus>,
+        access: Arc<Access>,
+        writer: Writer,
+        edit_window: Duration,
+    ) -> Self {
+        Self { storage, bus, access, writer, edit_window: (!edit_window.is_zero()).then_some(edit_window) }
+    }
+
+    /// Renders `content` for `room`: mentions resolve to its members; `@room` is refused to
+    /// plain members of a group (it notifies everyone).
+    pub(super) async fn compose(&self, room: RoomId, role: Role, content: String) -> Result<Draft, AppError> {
+        let (names, room_mentioned) = markdown::mentioned_names(&content);
+        if room_mentioned && role == Role::Member && self.is_group(room).await? {
+            return Err(AppError::forbidden("Only owners and admins can notify the whole group with @room."));
+        }
+        let members: HashMap<String, UserId> = self.storage.members_named(room, &names).await?.into_iter().collect();
+        let rendered = markdown::render(&content, &members);
+        Ok(Draft { content, html: rendered.html, mentions: rendered.mentions, mentions_room: rendered.mentions_room })
+    }
+
+    pub(super) async fn is_group(&self, room: RoomId) -> Result<bool, AppError> {
+        let room = self.storage.room(room).await?.ok_or_else(|| AppError::not_found("No such room."))?;
+        Ok(room.kind == RoomKind::Group)
+    }
+
+    /// A member's view of message `id` in `room` (`NotFound` when it is not there).
+    pub(super) async fn find(&self, room: RoomId, id: MessageId) -> Result<Message, AppError> {
+        self.storage.message(room, id).await?.ok_or_else(|| AppError::not_found("No such message in this room."))
     }
 
     /// Stores a message (idempotent on the sender's `client_id`); it is persisted before
@@ -47,13 +89,25 @@ impl Messages {
         room: RoomId,
         client_id: &str,
         content: &str,
+        reply_to: Option<MessageId>,
     ) -> Result<Message, AppError> {
         types::validate_client_id(client_id)?;
         let content = types::validate_message_content(content)?;
-        self.access.require_role(me, room).await?;
+        let role = self.access.require_role(me, room).await?;
+        let reply_to = match reply_to {
+            Some(id) => {
+                let target = self.find(room, id).await?;
+                if target.is_deleted() || target.system.is_some() {
+                    return Err(AppError::invalid("reply_to", "That message can't be replied to: it was deleted."));
+                }
+                Some(Quote::of(&target))
+            }
+            None => None,
+        };
+        let draft = self.compose(room, role, content).await?;
         let (reply, answer) = oneshot::channel();
         let submission =
-            Submission { room, sender: me.clone(), content, client_id: client_id.to_string(), origin, reply };
+            Submission { room, sender: me.clone(), draft, reply_to, client_id: client_id.to_string(), origin, reply };
         self.writer.submit(submission).await?;
         answer.await.map_err(|_| AppError::internal())?
     }
@@ -69,6 +123,9 @@ impl Messages {
         let limit = query.limit.unwrap_or(limits::HISTORY_PAGE_DEFAULT);
         if limit == 0 || limit > limits::HISTORY_PAGE_MAX {
             return Err(AppError::invalid("limit", format!("limit is 1 to {}.", limits::HISTORY_PAGE_MAX)));
+        }
+        if let Some(around) = query.around {
+            return Ok(self.storage.history_around(room, around, limit).await?);
         }
         Ok(self.storage.history(room, query.before, query.after, limit).await?)
     }

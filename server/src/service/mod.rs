@@ -9,7 +9,11 @@
 
 pub mod access;
 pub mod accounts;
+pub mod edits;
+pub mod emoji;
+pub mod markdown;
 pub mod messages;
+pub mod reactions;
 pub mod rooms;
 pub mod writer;
 
@@ -17,7 +21,9 @@ use std::{net::IpAddr, sync::Arc, time::Duration};
 
 use app::{
     backend::{ChatBackend, HistoryQuery, NewSession},
-    types::{Changes, MessagePage, RoomDetails, RoomId, RoomSummary, Seq, User, UserId},
+    types::{
+        Changes, Message, MessageEdit, MessageId, MessagePage, RoomDetails, RoomId, RoomSummary, Seq, User, UserId,
+    },
     AppError,
 };
 use async_trait::async_trait;
@@ -39,6 +45,8 @@ pub struct ServiceConfig {
     pub secure_cookies: bool,
     /// The least time between two commits of the message writer (see [`writer`]).
     pub commit_interval: Duration,
+    /// How long after sending a message may be edited; zero: always.
+    pub edit_window: Duration,
 }
 
 impl Default for ServiceConfig {
@@ -47,6 +55,7 @@ impl Default for ServiceConfig {
             session_ttl: Duration::from_secs(30 * 24 * 3600),
             secure_cookies: false,
             commit_interval: Duration::from_millis(DEFAULT_COMMIT_INTERVAL_MS),
+            edit_window: Duration::from_secs(app::types::limits::EDIT_WINDOW_DEFAULT_MINS * 60),
         }
     }
 }
@@ -80,7 +89,7 @@ impl ChatService {
             Accounts::new(storage.clone(), bus.clone(), limiter, config.session_ttl, config.secure_cookies).await?;
         let rooms = Rooms::new(storage.clone(), bus.clone(), access.clone());
         let writer = Writer::start(storage.clone(), bus.clone(), config.commit_interval);
-        let messages = Messages::new(storage.clone(), bus.clone(), access.clone(), writer);
+        let messages = Messages::new(storage.clone(), bus.clone(), access.clone(), writer, config.edit_window);
         Ok(Arc::new(Self { node, storage, hub, bus, access, accounts, rooms, messages }))
     }
 
@@ -166,5 +175,32 @@ impl ChatBackend for ChatService {
 
     async fn mark_read(&self, me: &User, room: RoomId, seq: Seq) -> Result<(), AppError> {
         self.rooms.mark_read(me, room, seq).await
+    }
+
+    async fn send_message(
+        &self,
+        me: &User,
+        room: RoomId,
+        client_id: &str,
+        content: &str,
+        reply_to: Option<MessageId>,
+    ) -> Result<Message, AppError> {
+        self.messages.send(me, None, room, client_id, content, reply_to).await
+    }
+
+    async fn edit_message(&self, me: &User, room: RoomId, id: MessageId, content: &str) -> Result<Message, AppError> {
+        self.messages.edit(me, room, id, content).await
+    }
+
+    async fn delete_message(&self, me: &User, room: RoomId, id: MessageId) -> Result<Message, AppError> {
+        self.messages.delete(me, room, id).await
+    }
+
+    async fn react(&self, me: &User, room: RoomId, id: MessageId, emoji: &str, add: bool) -> Result<Message, AppError> {
+        self.messages.react(me, room, id, emoji, add).await
+    }
+
+    async fn message_edits(&self, me: &User, room: RoomId, id: MessageId) -> Result<Vec<MessageEdit>, AppError> {
+        self.messages.edits(me, room, id).await
     }
 }

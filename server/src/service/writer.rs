@@ -11,17 +11,20 @@ use std::{
 };
 
 use app::{
-    types::{Message, MessageKind, RoomId, User},
+    types::{Message, MessageKind, Quote, RoomId, User},
     AppError,
 };
 use tokio::sync::{mpsc, oneshot};
 
-use super::now_ms;
+use super::{messages::Draft, now_ms};
 use crate::{
     bus::Bus,
     events::{Delivery, Event, RoomChange},
     hub::ConnId,
-    storage::{messages::NewMessage, Storage},
+    storage::{
+        messages::{NewMessage, Rich},
+        Storage,
+    },
 };
 
 /// Messages waiting for the writer before senders wait too (backpressure).
@@ -40,7 +43,8 @@ pub struct WriteStats {
 pub struct Submission {
     pub room: RoomId,
     pub sender: User,
-    pub content: String,
+    pub draft: Draft,
+    pub reply_to: Option<Quote>,
     pub client_id: String,
     pub origin: Option<ConnId>,
     pub reply: oneshot::Sender<Result<Message, AppError>>,
@@ -118,8 +122,14 @@ async fn write_loop(
                 room: s.room,
                 sender: &s.sender,
                 kind: MessageKind::Text,
-                content: &s.content,
+                content: &s.draft.content,
                 client_id: Some(&s.client_id),
+                rich: Rich {
+                    html: s.draft.html.as_deref(),
+                    mentions: &s.draft.mentions,
+                    mentions_room: s.draft.mentions_room,
+                    reply_to: s.reply_to.as_ref(),
+                },
             })
             .collect();
         let result = storage.insert_messages(&news, now_ms()).await;

@@ -3,9 +3,12 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use app::types::{Message, MessageId, MessageKind, MessagePage, RoomId, Seq, User, UserId};
+use app::types::{Message, MessageId, MessageKind, MessagePage, Quote, RoomId, Seq, User, UserId};
 
-use super::{ids::IdGenerator, message_from, Dialect, Result, Storage, StorageError, MESSAGE_COLS};
+use super::{
+    ids::IdGenerator, message_from, Dialect, Result, Storage, StorageError, StoredMentions, Tx, MESSAGE_COLS,
+    MESSAGE_FROM,
+};
 
 /// The result of storing a message: the stored copy and whether this call created it.
 #[derive(Debug, Clone)]
@@ -21,6 +24,26 @@ pub struct NewMessage<'a> {
     pub kind: MessageKind,
     pub content: &'a str,
     pub client_id: Option<&'a str>,
+    pub rich: Rich<'a>,
+}
+
+/// What the server derived from a message's text, and what it answers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Rich<'a> {
+    pub html: Option<&'a str>,
+    pub mentions: &'a [UserId],
+    pub mentions_room: bool,
+    pub reply_to: Option<&'a Quote>,
+}
+
+impl Rich<'_> {
+    fn mentions_anyone(&self) -> bool {
+        self.mentions_room || !self.mentions.is_empty()
+    }
+
+    fn mentions_column(&self) -> Option<String> {
+        StoredMentions::to_column(self.mentions, self.mentions_room)
+    }
 }
 
 impl NewMessage<'_> {
@@ -40,6 +63,11 @@ impl NewMessage<'_> {
             seq,
             change_seq: seq,
             system: None,
+            html: self.rich.html.map(str::to_string),
+            reply_to: self.rich.reply_to.cloned(),
+            mentions: self.rich.mentions.to_vec(),
+            mentions_room: self.rich.mentions_room,
+            reactions: Vec::new(),
         }
     }
 
@@ -49,7 +77,7 @@ impl NewMessage<'_> {
 }
 
 /// Parameters per row of the multi-row insert.
-const INSERT_PARAMS: usize = 8;
+const INSERT_PARAMS: usize = 11;
 
 impl Storage {
     /// Stores one message exactly once per `(sender, client_id)`: a retry returns the original.
@@ -96,9 +124,27 @@ impl Storage {
                     .bind(new.kind.as_str())
                     .bind(new.content)
                     .bind(new.client_id)
-                    .bind(IdGenerator::millis_of(id).max(now));
+                    .bind(IdGenerator::millis_of(id).max(now))
+                    .bind(new.rich.html)
+                    .bind(new.rich.mentions_column())
+                    .bind(new.rich.reply_to.map(|q| q.id.0));
             }
-            for (id, seq) in query.fetch_all(&self.pool).await? {
+            // Mentions need a second statement, in the same transaction; most batches have none
+            // and stay one autocommit statement.
+            let rows = if fresh.iter().any(|&i| batch[i].rich.mentions_anyone()) {
+                let mut tx = self.begin().await?;
+                let rows = query.fetch_all(&mut *tx).await?;
+                for &(id, seq) in &rows {
+                    if let Some(&i) = ids.get(&id) {
+                        self.insert_mentions(&mut tx, &batch[i], MessageId(id), Seq(seq)).await?;
+                    }
+                }
+                tx.commit().await?;
+                rows
+            } else {
+                query.fetch_all(&self.pool).await?
+            };
+            for (id, seq) in rows {
                 if let Some(&i) = ids.get(&id) {
                     created.insert(i, (id, Seq(seq), IdGenerator::millis_of(id).max(now)));
                 }
@@ -164,7 +210,10 @@ impl Storage {
                     .bind(new.kind.as_str())
                     .bind(new.content)
                     .bind(new.client_id)
-                    .bind(created_at);
+                    .bind(created_at)
+                    .bind(new.rich.html)
+                    .bind(new.rich.mentions_column())
+                    .bind(new.rich.reply_to.map(|q| q.id.0));
             }
             let inserted: HashSet<i64> = query.fetch_all(&mut *tx).await?.into_iter().collect();
             if inserted.len() < fresh.len() {
@@ -175,6 +224,10 @@ impl Storage {
                     .collect();
                 tx.rollback().await?;
                 return Ok(Err(taken));
+            }
+            for &i in &fresh {
+                let (id, seq, _) = rows[&i];
+                self.insert_mentions(&mut tx, &batch[i], MessageId(id), seq).await?;
             }
         }
         tx.commit().await?;
@@ -204,28 +257,72 @@ impl Storage {
         Ok(out)
     }
 
+    /// Records who `new` mentions (everyone else in the room for `@room`) at `seq`, so their
+    /// unread-mention counts include it.
+    pub(crate) async fn insert_mentions(
+        &self,
+        tx: &mut Tx,
+        new: &NewMessage<'_>,
+        id: MessageId,
+        seq: Seq,
+    ) -> Result<()> {
+        self.record_mentions(tx, (new.room, id, seq), new.sender.id, new.rich.mentions, new.rich.mentions_room).await
+    }
+
+    /// Adds mention rows of message `id` for `users` (or, with `everyone`, all members but the
+    /// sender) at `seq`; someone already mentioned by the message keeps their earlier row.
+    pub(crate) async fn record_mentions(
+        &self,
+        tx: &mut Tx,
+        (room, id, seq): (RoomId, MessageId, Seq),
+        sender: UserId,
+        users: &[UserId],
+        everyone: bool,
+    ) -> Result<()> {
+        if users.is_empty() && !everyone {
+            return Ok(());
+        }
+        let list: Vec<String> = (0..users.len()).map(|k| format!("${}", k + 5)).collect();
+        let only =
+            if everyone || list.is_empty() { String::new() } else { format!("AND p.user_id IN ({})", list.join(", ")) };
+        let sql = format!(
+            "INSERT INTO mentions (user_id, room_id, message_id, seq) \
+             SELECT p.user_id, p.room_id, $2, $3 FROM participants p \
+             WHERE p.room_id = $1 AND p.user_id <> $4 {only} \
+             ON CONFLICT (user_id, room_id, message_id) DO NOTHING"
+        );
+        let mut query = sqlx::query(&sql).bind(room.0).bind(id.0).bind(seq.0).bind(sender.0);
+        for user in users {
+            query = query.bind(user.0);
+        }
+        query.execute(&mut **tx).await?;
+        Ok(())
+    }
+
     async fn message_by_client_id(&self, sender: UserId, client_id: &str) -> Result<Option<Message>> {
         let row = sqlx::query(&format!(
-            "SELECT {MESSAGE_COLS} FROM messages m JOIN users u ON u.id = m.sender_id \
+            "SELECT {MESSAGE_COLS} FROM {MESSAGE_FROM} \
              WHERE m.sender_id = $1 AND m.client_id = $2"
         ))
         .bind(sender.0)
         .bind(client_id)
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(message_from).transpose()
+        let message = row.as_ref().map(message_from).transpose()?;
+        Ok(self.with_reactions(message.into_iter().collect()).await?.pop())
     }
 
     pub async fn message(&self, room: RoomId, id: MessageId) -> Result<Option<Message>> {
         let row = sqlx::query(&format!(
-            "SELECT {MESSAGE_COLS} FROM messages m JOIN users u ON u.id = m.sender_id \
+            "SELECT {MESSAGE_COLS} FROM {MESSAGE_FROM} \
              WHERE m.room_id = $1 AND m.id = $2"
         ))
         .bind(room.0)
         .bind(id.0)
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(message_from).transpose()
+        let message = row.as_ref().map(message_from).transpose()?;
+        Ok(self.with_reactions(message.into_iter().collect()).await?.pop())
     }
 
     /// One page of a room's timeline (tombstones and system lines included, so everything
@@ -243,7 +340,7 @@ impl Storage {
         let forward = after.is_some() && before.is_none();
         let order = if forward { "ASC" } else { "DESC" };
         let rows = sqlx::query(&format!(
-            "SELECT {MESSAGE_COLS} FROM messages m JOIN users u ON u.id = m.sender_id \
+            "SELECT {MESSAGE_COLS} FROM {MESSAGE_FROM} \
              WHERE m.room_id = $1 AND m.id > $2 AND m.id < $3 ORDER BY m.id {order} LIMIT $4"
         ))
         .bind(room.0)
@@ -257,7 +354,18 @@ impl Storage {
         if !forward {
             messages.reverse();
         }
-        Ok(MessagePage { messages, has_more, seq })
+        let messages = self.with_reactions(messages).await?;
+        Ok(MessagePage { messages, has_more, has_more_after: false, seq })
+    }
+
+    /// The page centred on message `id`: it and up to `limit / 2` older messages, then newer
+    /// ones to fill `limit`. `has_more` says older messages remain, `has_more_after` newer.
+    pub async fn history_around(&self, room: RoomId, id: MessageId, limit: u32) -> Result<MessagePage> {
+        let older = self.history(room, Some(MessageId(id.0 + 1)), None, (limit / 2 + 1).min(limit)).await?;
+        let newer = self.history(room, None, Some(id), limit - older.messages.len() as u32).await?;
+        let mut messages = older.messages;
+        messages.extend(newer.messages);
+        Ok(MessagePage { messages, has_more: older.has_more, has_more_after: newer.has_more, seq: older.seq })
     }
 
     /// The current state of up to `limit` messages whose latest change is after `since`, in
@@ -267,10 +375,10 @@ impl Storage {
         // messages changed after `since` (the partial index holds only changed ones).
         let rows = sqlx::query(&format!(
             "SELECT * FROM ( \
-               SELECT {MESSAGE_COLS} FROM messages m JOIN users u ON u.id = m.sender_id \
+               SELECT {MESSAGE_COLS} FROM {MESSAGE_FROM} \
                WHERE m.room_id = $1 AND m.seq > $2 AND m.change_seq = m.seq \
                UNION ALL \
-               SELECT {MESSAGE_COLS} FROM messages m JOIN users u ON u.id = m.sender_id \
+               SELECT {MESSAGE_COLS} FROM {MESSAGE_FROM} \
                WHERE m.room_id = $1 AND m.change_seq > $2 AND m.change_seq > m.seq \
              ) c ORDER BY c.change_seq LIMIT $3"
         ))
@@ -279,7 +387,8 @@ impl Storage {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(message_from).collect()
+        let messages = rows.iter().map(message_from).collect::<Result<Vec<_>>>()?;
+        self.with_reactions(messages).await
     }
 }
 
@@ -304,8 +413,8 @@ fn new_entries<'a>(
     (first_of, fresh)
 }
 
-/// SQLite's one-statement insert for `rows` messages (eight parameters each: position, room,
-/// id, sender, kind, content, client id, time): each new row's seq is its room's last seq
+/// SQLite's one-statement insert for `rows` messages (eleven parameters each: position, room,
+/// id, sender, kind, content, client id, time, html, mentions, reply): each new row's seq is its room's last seq
 /// plus its rank among the batch's new rows in that room; rows whose key is stored already
 /// are skipped. Returns `(id, seq)` of the rows inserted.
 fn insert_numbered_sql(rows: usize) -> String {
@@ -317,10 +426,12 @@ fn insert_numbered_sql(rows: usize) -> String {
         })
         .collect();
     format!(
-        "WITH v (ord, room_id, id, sender_id, kind, content, client_id, created_at) AS (VALUES {}) \
+        "WITH v (ord, room_id, id, sender_id, kind, content, client_id, created_at, html, mentions, reply_to) \
+         AS (VALUES {}) \
          INSERT INTO messages (room_id, id, seq, change_seq, sender_id, kind, content, client_id, created_at, \
-         updated_at) \
-         SELECT room_id, id, seq, seq, sender_id, kind, content, client_id, created_at, created_at FROM ( \
+         updated_at, html, mentions, reply_to) \
+         SELECT room_id, id, seq, seq, sender_id, kind, content, client_id, created_at, created_at, html, mentions, \
+         reply_to FROM ( \
            SELECT v.*, r.last_seq + ROW_NUMBER() OVER (PARTITION BY v.room_id ORDER BY v.ord) AS seq \
            FROM v JOIN rooms r ON r.id = v.room_id \
            WHERE v.client_id IS NULL OR NOT EXISTS \
@@ -336,13 +447,16 @@ fn insert_messages_sql(rows: usize) -> String {
         .map(|i| {
             let p = i * INSERT_PARAMS;
             format!(
-                "(${}, ${}, ${s}, ${s}, ${}, ${}, ${}, ${}, ${t}, ${t})",
+                "(${}, ${}, ${s}, ${s}, ${}, ${}, ${}, ${}, ${t}, ${t}, ${}, ${}, ${})",
                 p + 1,
                 p + 2,
                 p + 4,
                 p + 5,
                 p + 6,
                 p + 7,
+                p + 9,
+                p + 10,
+                p + 11,
                 s = p + 3,
                 t = p + 8
             )
@@ -350,7 +464,7 @@ fn insert_messages_sql(rows: usize) -> String {
         .collect();
     format!(
         "INSERT INTO messages (room_id, id, seq, change_seq, sender_id, kind, content, client_id, created_at, \
-         updated_at) VALUES {} ON CONFLICT (sender_id, client_id) DO NOTHING RETURNING id",
+         updated_at, html, mentions, reply_to) VALUES {} ON CONFLICT (sender_id, client_id) DO NOTHING RETURNING id",
         values.join(", ")
     )
 }

@@ -13,13 +13,17 @@
 //! Timestamps are Unix milliseconds.
 
 pub mod accounts;
+pub mod edits;
 pub mod ids;
 pub mod messages;
+pub mod reactions;
 pub mod rooms;
 
 use std::{path::Path, str::FromStr, time::Duration};
 
-use app::types::{Message, MessageId, MessageKind, Room, RoomId, RoomKind, Seq, SystemEvent, User, UserId};
+use app::types::{
+    quote_text, Message, MessageId, MessageKind, Quote, Room, RoomId, RoomKind, Seq, SystemEvent, User, UserId,
+};
 use sqlx::{
     any::{AnyConnectOptions, AnyPoolOptions, AnyRow},
     AnyPool, Executor, Row,
@@ -95,7 +99,13 @@ async fn checkpoint_loop(options: AnyConnectOptions) {
 
 const USER_COLS: &str = "u.id AS user_id, u.username, u.display_name";
 const MESSAGE_COLS: &str = "m.id, m.room_id, m.seq, m.change_seq, m.sender_id, u.display_name AS sender_name, m.kind, \
-                            m.content, m.client_id, m.created_at, m.edited_at, m.deleted_at";
+                            m.content, m.client_id, m.created_at, m.edited_at, m.deleted_at, m.html, m.mentions, \
+                            m.reply_to, q.sender_id AS q_sender_id, qu.display_name AS q_sender_name, \
+                            SUBSTR(q.content, 1, 201) AS q_content, q.deleted_at AS q_deleted_at";
+/// Messages with their senders and, for replies, the replied-to message as it is now.
+const MESSAGE_FROM: &str = "messages m JOIN users u ON u.id = m.sender_id \
+                            LEFT JOIN messages q ON q.room_id = m.room_id AND q.id = m.reply_to \
+                            LEFT JOIN users qu ON qu.id = q.sender_id";
 
 impl Storage {
     /// Connects to `url` (`sqlite://path`, `sqlite::memory:` or `postgres://…`), creating the
@@ -282,6 +292,7 @@ impl Storage {
             seq,
             change_seq: seq,
             system: Some(event),
+            ..Message::default()
         })
     }
 }
@@ -368,6 +379,24 @@ fn message_from(r: &AnyRow) -> Result<Message> {
         }
         _ => None,
     };
+    let mentions = match r.try_get::<Option<String>, _>("mentions")? {
+        Some(json) => serde_json::from_str(&json).map_err(|_| bad_column("mentions", &json))?,
+        None => StoredMentions::default(),
+    };
+    let reply_to = match (r.try_get::<Option<i64>, _>("reply_to")?, r.try_get::<Option<i64>, _>("q_sender_id")?) {
+        (Some(id), Some(sender)) => {
+            let deleted = r.try_get::<Option<i64>, _>("q_deleted_at")?.is_some();
+            let text: Option<String> = r.try_get("q_content")?;
+            Some(Quote {
+                id: MessageId(id),
+                sender_id: UserId(sender),
+                sender_name: r.try_get("q_sender_name")?,
+                content: if deleted { String::new() } else { quote_text(&text.unwrap_or_default()) },
+                deleted,
+            })
+        }
+        _ => None,
+    };
     Ok(Message {
         id: MessageId(r.try_get("id")?),
         room_id: RoomId(r.try_get("room_id")?),
@@ -382,7 +411,28 @@ fn message_from(r: &AnyRow) -> Result<Message> {
         seq: Seq(r.try_get("seq")?),
         change_seq: Seq(r.try_get("change_seq")?),
         system,
+        html: r.try_get("html")?,
+        reply_to,
+        mentions: mentions.users,
+        mentions_room: mentions.room,
+        reactions: Vec::new(),
     })
+}
+
+/// The `mentions` column: who a message's text mentions (JSON, absent when nobody).
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct StoredMentions {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<UserId>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub room: bool,
+}
+
+impl StoredMentions {
+    /// The column's value: `None` when nobody is mentioned.
+    pub fn to_column(users: &[UserId], room: bool) -> Option<String> {
+        (room || !users.is_empty()).then(|| serde_json::json!({"users": users, "room": room}).to_string())
+    }
 }
 
 impl Drop for Storage {

@@ -237,6 +237,24 @@ impl Storage {
         Ok(ids.into_iter().map(UserId).collect())
     }
 
+    /// Which of `usernames` are members of `room`, with their ids (for mentions).
+    pub async fn members_named(&self, room: RoomId, usernames: &[String]) -> Result<Vec<(String, UserId)>> {
+        if usernames.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list: Vec<String> = (0..usernames.len()).map(|k| format!("${}", k + 2)).collect();
+        let sql = format!(
+            "SELECT u.username, u.id FROM participants p JOIN users u ON u.id = p.user_id \
+             WHERE p.room_id = $1 AND u.username IN ({})",
+            list.join(", ")
+        );
+        let mut query = sqlx::query_as::<_, (String, i64)>(&sql).bind(room.0);
+        for name in usernames {
+            query = query.bind(name);
+        }
+        Ok(query.fetch_all(&self.pool).await?.into_iter().map(|(name, id)| (name, UserId(id))).collect())
+    }
+
     pub async fn participants(&self, room: RoomId) -> Result<Vec<Participant>> {
         let rows = sqlx::query(&format!(
             "SELECT {USER_COLS}, p.role, p.joined_at, p.last_read_seq FROM participants p \
@@ -266,6 +284,8 @@ impl Storage {
             "SELECT r.id, r.name, r.kind, r.created_at, r.updated_at, r.last_seq, p.last_read_seq, \
                 (SELECT COUNT(*) FROM messages c WHERE c.room_id = r.id AND c.seq > p.last_read_seq \
                     AND c.sender_id <> p.user_id AND c.kind <> 'SYSTEM' AND c.deleted_at IS NULL) AS unread, \
+                (SELECT COUNT(*) FROM mentions x WHERE x.user_id = p.user_id AND x.room_id = r.id \
+                    AND x.seq > p.last_read_seq) AS unread_mentions, \
                 (SELECT MAX(l.id) FROM messages l WHERE l.room_id = r.id AND l.deleted_at IS NULL) AS last_id, \
                 peer.id AS peer_id, peer.username AS peer_username, peer.display_name AS peer_display_name \
              FROM participants p \
@@ -304,6 +324,7 @@ impl Storage {
                 peer,
                 last_message,
                 unread: r.try_get("unread")?,
+                unread_mentions: r.try_get("unread_mentions")?,
                 last_seq: Seq(r.try_get("last_seq")?),
                 last_read_seq: Seq(r.try_get("last_read_seq")?),
             });

@@ -24,6 +24,8 @@ pub struct TestServer {
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<()>>,
     pub dir: tempfile::TempDir,
+    /// The database, for tests that look at what is stored.
+    pub database_url: String,
 }
 
 impl TestServer {
@@ -55,7 +57,14 @@ impl TestServer {
             .await
             .unwrap();
         });
-        Self { addr, base: format!("http://{addr}"), shutdown: Some(tx), handle: Some(handle), dir }
+        Self {
+            addr,
+            base: format!("http://{addr}"),
+            shutdown: Some(tx),
+            handle: Some(handle),
+            dir,
+            database_url: url.to_string(),
+        }
     }
 
     /// Stops the server gracefully and hands back its directory (to restart on the same data).
@@ -342,7 +351,7 @@ impl Ws {
         loop {
             let f = self.recv().await;
             match f["type"].as_str() {
-                Some("receive_message") if f["message"]["room_id"] == room => caught_up.push(f),
+                Some("receive_message" | "message_updated") if f["message"]["room_id"] == room => caught_up.push(f),
                 Some("joined") if f["room_id"] == room => return (caught_up, f),
                 _ => {}
             }

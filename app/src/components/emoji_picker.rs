@@ -1,0 +1,292 @@
+//! The full emoji picker: a search field (by name) over every emoji, grouped. The list is
+//! fetched on first opening (`GET /api/emoji`), not built into the WASM. Focus stays in the
+//! search field, which owns the grid as a combobox: arrows move the active emoji (up and down
+//! by rows), Enter picks it, Escape closes.
+
+use leptos::{ev::KeyboardEvent, html, prelude::*, reactive::computed::Selector};
+
+use super::modal::{close, Modal};
+use crate::{
+    state::{
+        actions::{load_emoji, react},
+        store::{use_chat, EmojiCatalog},
+    },
+    types::{MessageId, RoomId},
+};
+
+/// Emoji per row of the grid; the stylesheet lays it out the same.
+pub const COLUMNS: usize = 8;
+
+#[component]
+pub fn EmojiPicker(room: RoomId, message: MessageId) -> impl IntoView {
+    let store = use_chat();
+    let node = NodeRef::<html::Dialog>::new();
+    let query = RwSignal::new(String::new());
+    Effect::new(move || load_emoji(store));
+
+    // The emoji shown, as indexes into the full list, in sections by group.
+    let sections = Memo::new(move |_| {
+        let q = query.with(|q| q.trim().to_lowercase());
+        store.emoji.with(|catalog| match catalog {
+            EmojiCatalog::Loaded(list) => sections_of(list.iter().map(|e| (e.group.as_str(), e.name.as_str())), &q),
+            _ => Vec::new(),
+        })
+    });
+    let sizes = Memo::new(move |_| sections.with(|s| s.iter().map(|(_, ids)| ids.len()).collect::<Vec<_>>()));
+    // The active emoji, as a position in reading order; back to the first on every search.
+    let position = RwSignal::new(0usize);
+    Effect::new(move || {
+        query.track();
+        position.set(0);
+    });
+    let active = Memo::new(move |_| {
+        let at = position.get();
+        sections.with(|s| s.iter().flat_map(|(_, ids)| ids.iter().copied()).nth(at))
+    });
+    let is_active = StoredValue::new(Selector::new(move || active.get()));
+    Effect::new(move || {
+        if let Some(i) = active.get() {
+            reveal(&option_id(i));
+        }
+    });
+
+    let pick = move |index: usize| {
+        let emoji = store.emoji.with_untracked(|c| match c {
+            EmojiCatalog::Loaded(list) => list.get(index).map(|e| e.emoji.clone()),
+            _ => None,
+        });
+        let Some(emoji) = emoji else { return };
+        let mine = store.message(room, message).is_some_and(|m| {
+            let me = store.me_id();
+            m.reactions.iter().any(|r| r.emoji == emoji && r.includes(me))
+        });
+        if react(store, room, message, emoji, !mine) {
+            close(node);
+        }
+    };
+    let on_keydown = move |ev: KeyboardEvent| {
+        let step = match ev.key().as_str() {
+            "ArrowLeft" => Step::Left,
+            "ArrowRight" => Step::Right,
+            "ArrowUp" => Step::Up,
+            "ArrowDown" => Step::Down,
+            "Enter" => {
+                ev.prevent_default();
+                if let Some(i) = active.get_untracked() {
+                    pick(i);
+                }
+                return;
+            }
+            _ => return,
+        };
+        ev.prevent_default();
+        let next = sizes.with_untracked(|sizes| grid_move(sizes, position.get_untracked(), step));
+        position.set(next);
+    };
+
+    let grid = move || match store.emoji.get() {
+        EmojiCatalog::NotLoaded | EmojiCatalog::Loading => {
+            view! { <p class="picker-status" role="status">"Loading…"</p> }.into_any()
+        }
+        EmojiCatalog::Failed(why) => view! {
+            <div class="picker-status" role="alert">
+                <p class="form-error">{why}</p>
+                <button type="button" class="button small" on:click=move |_| load_emoji(store)>
+                    "Try again"
+                </button>
+            </div>
+        }
+        .into_any(),
+        EmojiCatalog::Loaded(list) => {
+            let list = StoredValue::new(list);
+            view! {
+                <div class="emoji-list" role="listbox" id="emoji-listbox" aria-label="Emoji">
+                    <For
+                        each=move || sections.get()
+                        key=|section| section.clone()
+                        children=move |(group, ids)| {
+                            let heading = format!("emoji-group-{}", ids.first().copied().unwrap_or_default());
+                            let options = ids
+                                .into_iter()
+                                .filter_map(|i| {
+                                    let (emoji, name) = list.with_value(|l| l.get(i).map(|e| (e.emoji.clone(), e.name.clone())))?;
+                                    Some(view! {
+                                        <div
+                                            role="option"
+                                            id=option_id(i)
+                                            class="emoji-option"
+                                            class=("active", move || is_active.with_value(|s| s.selected(&Some(i))))
+                                            aria-selected=move || is_active.with_value(|s| s.selected(&Some(i))).to_string()
+                                            aria-label=name.clone()
+                                            title=name
+                                            // Keep the focus in the search field.
+                                            on:mousedown=|ev| ev.prevent_default()
+                                            on:click=move |_| pick(i)
+                                        >
+                                            {emoji}
+                                        </div>
+                                    })
+                                })
+                                .collect_view();
+                            let labelled_by = heading.clone();
+                            view! {
+                                <div role="group" aria-labelledby=labelled_by class="emoji-group">
+                                    <h3 id=heading>{group}</h3>
+                                    <div class="emoji-grid">{options}</div>
+                                </div>
+                            }
+                        }
+                    />
+                    <Show when=move || sections.with(Vec::is_empty)>
+                        <p class="picker-status">{move || format!("No emoji match “{}”.", query.get().trim())}</p>
+                    </Show>
+                </div>
+            }
+            .into_any()
+        }
+    };
+
+    view! {
+        <Modal
+            label="Add reaction"
+            node
+            class="emoji-picker"
+            test_id="emoji-picker"
+            on_close=move |_| store.dialog.set(None)
+        >
+            <div class="picker-head">
+                <input
+                    type="search"
+                    placeholder="Search emoji"
+                    aria-label="Search emoji"
+                    role="combobox"
+                    aria-expanded="true"
+                    aria-controls="emoji-listbox"
+                    aria-autocomplete="list"
+                    aria-activedescendant=move || active.get().map(option_id)
+                    data-testid="emoji-search"
+                    autofocus
+                    prop:value=move || query.get()
+                    on:input=move |ev| query.set(event_target_value(&ev))
+                    on:keydown=on_keydown
+                />
+                <button type="button" class="icon-button" aria-label="Close" on:click=move |_| close(node)>
+                    "×"
+                </button>
+            </div>
+            {grid}
+        </Modal>
+    }
+}
+
+fn option_id(index: usize) -> String {
+    format!("emoji-{index}")
+}
+
+/// Scrolls the active option into view, no further than needed.
+fn reveal(id: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(el) = document().get_element_by_id(id) {
+        let options = web_sys::ScrollIntoViewOptions::new();
+        options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+        el.scroll_into_view_with_scroll_into_view_options(&options);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = id;
+}
+
+/// The emoji whose name contains `query` (lower-case; empty: all), as indexes into the list,
+/// in sections of consecutive emoji of one group.
+pub fn sections_of<'a>(list: impl Iterator<Item = (&'a str, &'a str)>, query: &str) -> Vec<(String, Vec<usize>)> {
+    let mut sections: Vec<(String, Vec<usize>)> = Vec::new();
+    for (i, (group, name)) in list.enumerate() {
+        if !query.is_empty() && !name.to_lowercase().contains(query) {
+            continue;
+        }
+        match sections.last_mut() {
+            Some((g, ids)) if g == group => ids.push(i),
+            _ => sections.push((group.to_string(), vec![i])),
+        }
+    }
+    sections
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Left,
+    Right,
+    Up,
+    Down,
+}
+
+/// Where the arrow keys lead in a grid of sections (`sizes`: emoji per section, each section
+/// starting a new row of [`COLUMNS`]): left and right in reading order, up and down to the same
+/// column in the row above or below, into the neighbouring section, or to the end of a shorter
+/// row. `at` and the answer are positions in reading order.
+pub fn grid_move(sizes: &[usize], at: usize, step: Step) -> usize {
+    let total: usize = sizes.iter().sum();
+    if total == 0 {
+        return 0;
+    }
+    let at = at.min(total - 1);
+    let (mut section, mut start) = (0, 0);
+    while at >= start + sizes[section] {
+        start += sizes[section];
+        section += 1;
+    }
+    let (offset, len) = (at - start, sizes[section]);
+    let column = offset % COLUMNS;
+    match step {
+        Step::Left => at.saturating_sub(1),
+        Step::Right => (at + 1).min(total - 1),
+        Step::Down if offset + COLUMNS < len => at + COLUMNS,
+        // A shorter last row below, in this section.
+        Step::Down if offset / COLUMNS < (len - 1) / COLUMNS => start + len - 1,
+        Step::Down => match sizes.get(section + 1) {
+            Some(&next) => start + len + column.min(next - 1),
+            None => at,
+        },
+        Step::Up if offset >= COLUMNS => at - COLUMNS,
+        Step::Up if section > 0 => {
+            let above = sizes[section - 1];
+            let last_row = (above - 1) / COLUMNS;
+            start - above + (last_row * COLUMNS + column).min(above - 1)
+        }
+        Step::Up => at,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_filters_by_name_and_keeps_groups() {
+        let list =
+            [("Smileys", "grinning face"), ("Smileys", "Winking Face"), ("Food", "pizza"), ("Food", "face of bread")];
+        let all = sections_of(list.iter().copied(), "");
+        assert_eq!(all, vec![("Smileys".to_string(), vec![0, 1]), ("Food".to_string(), vec![2, 3])]);
+        let faces = sections_of(list.iter().copied(), "face");
+        assert_eq!(faces, vec![("Smileys".to_string(), vec![0, 1]), ("Food".to_string(), vec![3])]);
+        assert!(sections_of(list.iter().copied(), "zebra").is_empty());
+    }
+
+    #[test]
+    fn arrows_move_through_the_grid() {
+        // Sections of 10 (rows of 8 and 2) and 3.
+        let sizes = [10, 3];
+        assert_eq!(grid_move(&sizes, 0, Step::Left), 0);
+        assert_eq!(grid_move(&sizes, 0, Step::Right), 1);
+        assert_eq!(grid_move(&sizes, 1, Step::Down), 9);
+        assert_eq!(grid_move(&sizes, 5, Step::Down), 9, "to the end of the shorter row");
+        assert_eq!(grid_move(&sizes, 9, Step::Down), 11, "into the next section, same column");
+        assert_eq!(grid_move(&sizes, 8, Step::Down), 10);
+        assert_eq!(grid_move(&sizes, 12, Step::Down), 12, "nothing below");
+        assert_eq!(grid_move(&sizes, 12, Step::Right), 12);
+        assert_eq!(grid_move(&sizes, 11, Step::Up), 9, "into the last row above");
+        assert_eq!(grid_move(&sizes, 10, Step::Up), 8);
+        assert_eq!(grid_move(&sizes, 9, Step::Up), 1);
+        assert_eq!(grid_move(&sizes, 3, Step::Up), 3, "nothing above");
+        assert_eq!(grid_move(&[], 0, Step::Down), 0);
+    }
+}
