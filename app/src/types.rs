@@ -243,6 +243,68 @@ pub struct Message {
     /// Reactions, in the order each emoji was first used.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<Reaction>,
+    /// The file of an `IMAGE` or `FILE` message (`content` is then its caption), served at
+    /// `/api/files/{id}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<Attachment>,
+}
+
+/// An uploaded file as messages show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    /// The uploader's file name (display only: storage is by content).
+    pub name: String,
+    /// Bytes.
+    pub size: i64,
+    /// Sniffed from the content.
+    pub mime: String,
+    /// Images: pixel size (after EXIF rotation), so the timeline reserves the space.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+}
+
+impl Attachment {
+    /// The four types shown inline; everything else (SVG and HTML included) is a download.
+    pub const IMAGE_TYPES: [&'static str; 4] = ["image/jpeg", "image/png", "image/gif", "image/webp"];
+
+    pub fn is_image(&self) -> bool {
+        Self::IMAGE_TYPES.contains(&self.mime.as_str())
+    }
+
+    /// Where the original is downloaded.
+    pub fn url(message: MessageId) -> String {
+        format!("/api/files/{message}")
+    }
+
+    /// An image's preview (fits 800×600) or square thumbnail.
+    pub fn preview_url(message: MessageId) -> String {
+        format!("/api/files/{message}/preview")
+    }
+
+    pub fn thumb_url(message: MessageId) -> String {
+        format!("/api/files/{message}/thumb")
+    }
+}
+
+/// A size in bytes as people read it: "812 B", "1.4 MB".
+pub fn human_size(bytes: i64) -> String {
+    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
+    if bytes < 1000 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1000.0;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if value < 10.0 {
+        format!("{value:.1} {}", UNITS[unit])
+    } else {
+        format!("{value:.0} {}", UNITS[unit])
+    }
 }
 
 /// A reply's view of the message it answers.
@@ -407,6 +469,15 @@ pub mod limits {
     pub const EMOJI_MAX_BYTES: usize = 64;
     /// Editing is allowed this long after sending, unless configured otherwise.
     pub const EDIT_WINDOW_DEFAULT_MINS: u64 = 15;
+    /// The largest upload, unless configured otherwise.
+    pub const UPLOAD_MAX_BYTES_DEFAULT: u64 = 25 * 1024 * 1024;
+    /// What one user may store in all, unless configured otherwise.
+    pub const QUOTA_BYTES_DEFAULT: u64 = 1024 * 1024 * 1024;
+    /// Images larger than this are refused (decompression bombs).
+    pub const IMAGE_MAX_PIXELS: u64 = 40_000_000;
+    pub const FILE_NAME_MAX_CHARS: usize = 255;
+    /// A caption is a message: the same limit.
+    pub const CAPTION_MAX_CHARS: usize = MESSAGE_MAX_CHARS;
 }
 
 /// Checks a username and returns it lower-cased (usernames are case-insensitive).
@@ -533,6 +604,13 @@ mod tests {
         assert_eq!(validate_message_content("สวัสดี").unwrap(), "สวัสดี");
         assert!(validate_message_content(&"ก".repeat(4001)).is_err());
         assert!(validate_message_content(&"ก".repeat(4000)).is_ok());
+    }
+
+    #[test]
+    fn sizes_read_like_people_write_them() {
+        assert_eq!(human_size(812), "812 B");
+        assert_eq!(human_size(1_400_000), "1.4 MB");
+        assert_eq!(human_size(25 * 1024 * 1024), "26 MB");
     }
 
     #[test]

@@ -54,8 +54,8 @@ test("an edit, a deletion, reactions and a reply reach the other side without a 
   await openRoomFromSidebar(bob.page, "Ral");
 
   await send(alice.page, "first draft");
-  const mine = messageWithText(alice.page, "first draft");
-  const id = await idOf(mine);
+  const id = await idOf(messageWithText(alice.page, "first draft"));
+  const mine = messageById(alice.page, id);
   const theirs = messageById(bob.page, id);
   await expect(theirs).toContainText("first draft");
 
@@ -266,6 +266,48 @@ test("Markdown renders: a fenced code block, a safe link, and raw HTML as text",
   await expect(message.locator(".md strong")).toHaveText("bold");
   await expect(message.locator("img")).toHaveCount(0);
   await expect(message).toContainText("<img src=x onerror=alert(1)>");
+
+  await alice.context.close();
+  await bob.context.close();
+});
+
+test("a group's owner deletes anyone's message and may mention @room; members may not", async ({ browser }) => {
+  const alice = await newUser(browser, "oal", "Oal");
+  const bob = await newUser(browser, "obo", "Obo");
+  const dialog = alice.page.getByTestId("new-chat-dialog");
+  await alice.page.getByTestId("new-chat").click();
+  await dialog.getByRole("tab", { name: "New group" }).click();
+  await dialog.getByTestId("group-name").fill("Mods");
+  await dialog.getByTestId("user-search").fill(bob.username);
+  await dialog.getByTestId("user-result").filter({ hasText: bob.username }).getByRole("button", { name: "Add" }).click();
+  await dialog.getByTestId("create-group").click();
+  await expect(alice.page.getByTestId("room-title")).toHaveText("Mods");
+  await openRoomFromSidebar(bob.page, "Mods");
+
+  await send(bob.page, "off-topic remark");
+  const id = await idOf(messageWithText(bob.page, "off-topic remark"));
+
+  // Bob, a member, may not mention everyone; Alice, the owner, may.
+  const bobInput = bob.page.getByTestId("message-input");
+  await bobInput.pressSequentially("@roo");
+  await expect(bob.page.getByRole("listbox", { name: "People to mention" })).toHaveCount(0);
+  await bobInput.fill("");
+  const aliceInput = alice.page.getByTestId("message-input");
+  await aliceInput.pressSequentially("@roo");
+  await expect(alice.page.getByRole("option")).toHaveText([/@room/]);
+  await aliceInput.press("Tab");
+  await expect(aliceInput).toHaveValue("@room ");
+  await aliceInput.pressSequentially("please stay on topic");
+  await aliceInput.press("Enter");
+  await expect(messageWithText(bob.page, "please stay on topic")).toHaveClass(/mentions-me/);
+
+  // The owner deletes Bob's message; Bob sees the tombstone.
+  await (await actionsOf(messageById(alice.page, id))).getByRole("button", { name: "Delete" }).click();
+  await alice.page.getByRole("dialog", { name: "Delete message" }).getByRole("button", { name: "Delete" }).click();
+  await expect(messageById(bob.page, id).getByTestId("tombstone")).toBeVisible();
+  // Bob cannot delete Alice's.
+  const aliceMessage = messageWithText(bob.page, "please stay on topic");
+  await expect((await actionsOf(aliceMessage)).getByRole("button", { name: "Delete" })).toHaveCount(0);
 
   await alice.context.close();
   await bob.context.close();

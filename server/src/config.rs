@@ -4,6 +4,8 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::Parser;
 
+const MIB: u64 = 1024 * 1024;
+
 #[derive(Debug, Clone, Parser)]
 #[command(name = "confab", version, about = "Confab: self-hosted real-time team chat")]
 pub struct Config {
@@ -60,6 +62,14 @@ pub struct Config {
     #[arg(long, env = "CONFAB_EDIT_WINDOW_MINS", default_value_t = app::types::limits::EDIT_WINDOW_DEFAULT_MINS)]
     pub edit_window_mins: u64,
 
+    /// Largest file one upload may carry, in MiB
+    #[arg(long, env = "CONFAB_UPLOAD_MAX_MIB", default_value_t = app::types::limits::UPLOAD_MAX_BYTES_DEFAULT / MIB)]
+    pub upload_max_mib: u64,
+
+    /// Storage each user may fill with uploads, in MiB (files in deleted messages do not count)
+    #[arg(long, env = "CONFAB_QUOTA_MIB", default_value_t = app::types::limits::QUOTA_BYTES_DEFAULT / MIB)]
+    pub quota_mib: u64,
+
     /// This server's name among several sharing one PostgreSQL database (in logs and
     /// cross-node notices). Must differ per node [default: the host name and process id]
     #[arg(long, env = "CONFAB_NODE_ID")]
@@ -96,6 +106,13 @@ impl Config {
                 .unwrap_or_else(|| "confab".to_string());
             format!("{host}-{}", std::process::id())
         })
+    }
+
+    pub fn file_limits(&self) -> crate::service::files::FileLimits {
+        crate::service::files::FileLimits {
+            max_bytes: self.upload_max_mib.saturating_mul(MIB),
+            quota_bytes: self.quota_mib.saturating_mul(MIB),
+        }
     }
 
     pub fn session_ttl(&self) -> Duration {

@@ -3,7 +3,8 @@
 //! Layout (the data path of a message reads top to bottom):
 //!
 //! - [`config`]: command line and environment;
-//! - [`ws`]: the `/ws` WebSocket transport: client frames in, hub frames out;
+//! - [`ws`]: the `/ws` WebSocket transport: client frames in, hub frames out; [`uploads`]: the
+//!   file upload and download routes, streaming to and from the [`blobs`] store;
 //! - [`service`]: Confab's rules per domain (accounts, rooms, messages, the message writer),
 //!   also serving the Leptos server functions through [`app::backend::ChatBackend`];
 //! - [`storage`]: SQLite/PostgreSQL persistence behind one interface, with each room's change
@@ -22,6 +23,7 @@
 #![recursion_limit = "256"]
 
 pub mod auth;
+pub mod blobs;
 pub mod bus;
 pub mod config;
 pub mod error;
@@ -35,6 +37,7 @@ pub mod proxy;
 pub mod relay;
 pub mod service;
 pub mod storage;
+pub mod uploads;
 pub mod ws;
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
@@ -49,15 +52,21 @@ use axum::{
     http::{header, HeaderValue, Request, StatusCode},
     middleware::{self, Next},
     response::{IntoResponse, Response},
-    routing::get,
+    routing::{get, post},
     Json, Router,
 };
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio::net::TcpListener;
 use tower_http::{
-    compression::CompressionLayer, limit::RequestBodyLimitLayer, services::ServeDir,
-    set_header::SetResponseHeaderLayer, trace::TraceLayer,
+    compression::{
+        predicate::{DefaultPredicate, Predicate},
+        CompressionLayer,
+    },
+    limit::RequestBodyLimitLayer,
+    services::ServeDir,
+    set_header::SetResponseHeaderLayer,
+    trace::TraceLayer,
 };
 
 use crate::{
@@ -145,6 +154,8 @@ pub async fn build_state(config: Config, leptos_options: LeptosOptions) -> anyho
         secure_cookies: config.secure_cookies,
         commit_interval: Duration::from_millis(config.commit_interval_ms),
         edit_window: Duration::from_secs(config.edit_window_mins * 60),
+        files: config.file_limits(),
+        blobs_dir: config.data_dir.join("blobs"),
     };
     let service = ChatService::new(node.clone(), storage, hub, bus, access, limiter, service_config)
         .await
@@ -186,14 +197,29 @@ pub fn router(state: AppState) -> Router {
                 ))
                 .with_state(()),
         )
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // Uploads stream large bodies, bounded by the upload and quota limits instead.
+        .route("/api/files", post(uploads::upload))
+        .route("/api/files/{id}", get(uploads::download))
+        .route("/api/files/{id}/{variant}", get(uploads::download_variant))
         .layer(middleware::from_fn_with_state(state.clone(), origin::check_origin))
         .layer(middleware::from_fn_with_state(state.clone(), client_ip))
         .layer(middleware::from_fn(metrics::track))
         .layer(middleware::from_fn(error::server_fn_status))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(CompressionLayer::new())
+        .layer(CompressionLayer::new().compress_when(DefaultPredicate::new().and(not_a_download)))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Downloads go out as stored: compressing them would waste CPU on compressed formats and
+/// break byte ranges.
+fn not_a_download(
+    _: StatusCode,
+    _: axum::http::Version,
+    headers: &axum::http::HeaderMap,
+    _: &axum::http::Extensions,
+) -> bool {
+    !headers.contains_key(header::CONTENT_DISPOSITION)
 }
 
 /// `GET /healthz`: 200 when the database answers.

@@ -225,7 +225,7 @@ async fn handle_frame(service: &ChatService, session: &mut Session, raw: &str) -
             return answer(done, client_id);
         }
         ClientFrame::DeleteMessage { room_id, message_id, client_id } => {
-            return answer(service.messages.delete(&user, room_id, message_id).await, client_id);
+            return answer(service.delete_message(&user, room_id, message_id).await, client_id);
         }
         ClientFrame::React { room_id, message_id, emoji, add, client_id } => {
             return answer(service.messages.react(&user, room_id, message_id, &emoji, add).await, client_id);

@@ -98,6 +98,11 @@ pub fn MessageList(room: Signal<RoomId>) -> impl IntoView {
             unseen.set(0);
             report_read(store, r);
         }
+        // A jump under way moves the list itself (a page replaced, then the target centred):
+        // that is not the reader asking for more.
+        if store.jump.get_untracked().is_some() {
+            return;
+        }
         if detached && below < 300 {
             load_newer(store, r);
         }

@@ -16,7 +16,12 @@ use super::{
     markdown,
     writer::{Submission, Writer},
 };
-use crate::{bus::Bus, events::Event, hub::ConnId, storage::Storage};
+use crate::{
+    bus::Bus,
+    events::Event,
+    hub::ConnId,
+    storage::{files::NewAttachment, Storage},
+};
 
 pub struct Messages {
     pub(super) storage: Arc<Storage>,
@@ -105,9 +110,59 @@ impl Messages {
             None => None,
         };
         let draft = self.compose(room, role, content).await?;
+        self.submit(me, origin, room, client_id, draft, reply_to, None).await
+    }
+
+    /// Stores an `IMAGE` or `FILE` message for an upload already in the blob store; `caption`
+    /// may be empty. Idempotent on `client_id` like any message.
+    pub async fn send_attachment(
+        &self,
+        me: &User,
+        room: RoomId,
+        client_id: &str,
+        caption: &str,
+        attachment: NewAttachment,
+    ) -> Result<Message, AppError> {
+        types::validate_client_id(client_id)?;
+        let caption = caption.trim();
+        if caption.chars().count() > limits::CAPTION_MAX_CHARS {
+            return Err(AppError::invalid(
+                "caption",
+                format!("Captions are at most {} characters.", limits::CAPTION_MAX_CHARS),
+            ));
+        }
+        let role = self.access.require_role(me, room).await?;
+        let draft = self.compose(room, role, caption.to_string()).await?;
+        self.submit(me, None, room, client_id, draft, None, Some(attachment)).await
+    }
+
+    /// The message `client_id` of mine already stored, if any (a retried upload).
+    pub async fn sent_before(&self, me: &User, client_id: &str) -> Result<Option<Message>, AppError> {
+        Ok(self.storage.message_by_client_id(me.id, client_id).await?)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn submit(
+        &self,
+        me: &User,
+        origin: Option<ConnId>,
+        room: RoomId,
+        client_id: &str,
+        draft: Draft,
+        reply_to: Option<Quote>,
+        attachment: Option<NewAttachment>,
+    ) -> Result<Message, AppError> {
         let (reply, answer) = oneshot::channel();
-        let submission =
-            Submission { room, sender: me.clone(), draft, reply_to, client_id: client_id.to_string(), origin, reply };
+        let submission = Submission {
+            room,
+            sender: me.clone(),
+            draft,
+            reply_to,
+            attachment,
+            client_id: client_id.to_string(),
+            origin,
+            reply,
+        };
         self.writer.submit(submission).await?;
         answer.await.map_err(|_| AppError::internal())?
     }

@@ -11,13 +11,14 @@ pub mod access;
 pub mod accounts;
 pub mod edits;
 pub mod emoji;
+pub mod files;
 pub mod markdown;
 pub mod messages;
 pub mod reactions;
 pub mod rooms;
 pub mod writer;
 
-use std::{net::IpAddr, sync::Arc, time::Duration};
+use std::{net::IpAddr, path::PathBuf, sync::Arc, time::Duration};
 
 use app::{
     backend::{ChatBackend, HistoryQuery, NewSession},
@@ -31,6 +32,7 @@ use async_trait::async_trait;
 use crate::{auth::LoginLimiter, bus::Bus, events::NodeId, hub::Hub, storage::Storage};
 use access::Access;
 use accounts::Accounts;
+use files::{FileLimits, Files};
 use messages::Messages;
 use rooms::Rooms;
 use writer::Writer;
@@ -47,6 +49,9 @@ pub struct ServiceConfig {
     pub commit_interval: Duration,
     /// How long after sending a message may be edited; zero: always.
     pub edit_window: Duration,
+    pub files: FileLimits,
+    /// Where the local blob store keeps uploads.
+    pub blobs_dir: PathBuf,
 }
 
 impl Default for ServiceConfig {
@@ -56,6 +61,11 @@ impl Default for ServiceConfig {
             secure_cookies: false,
             commit_interval: Duration::from_millis(DEFAULT_COMMIT_INTERVAL_MS),
             edit_window: Duration::from_secs(app::types::limits::EDIT_WINDOW_DEFAULT_MINS * 60),
+            files: FileLimits {
+                max_bytes: app::types::limits::UPLOAD_MAX_BYTES_DEFAULT,
+                quota_bytes: app::types::limits::QUOTA_BYTES_DEFAULT,
+            },
+            blobs_dir: PathBuf::from("data/blobs"),
         }
     }
 }
@@ -73,6 +83,7 @@ pub struct ChatService {
     pub accounts: Accounts,
     pub rooms: Rooms,
     pub messages: Messages,
+    pub files: Arc<Files>,
 }
 
 impl ChatService {
@@ -90,7 +101,12 @@ impl ChatService {
         let rooms = Rooms::new(storage.clone(), bus.clone(), access.clone());
         let writer = Writer::start(storage.clone(), bus.clone(), config.commit_interval);
         let messages = Messages::new(storage.clone(), bus.clone(), access.clone(), writer, config.edit_window);
-        Ok(Arc::new(Self { node, storage, hub, bus, access, accounts, rooms, messages }))
+        let blobs = crate::blobs::LocalBlobs::new(config.blobs_dir.clone()).map_err(|e| {
+            tracing::error!(error = %e, dir = %config.blobs_dir.display(), "cannot prepare the blob store");
+            AppError::internal()
+        })?;
+        let files = Arc::new(Files::new(storage.clone(), access.clone(), Arc::new(blobs), config.files));
+        Ok(Arc::new(Self { node, storage, hub, bus, access, accounts, rooms, messages, files }))
     }
 
     /// Who of the people `user` shares a room with is online anywhere (themselves included):
@@ -105,9 +121,22 @@ impl ChatService {
         Ok(online)
     }
 
-    /// Deletes expired sessions and forgets idle rate-limit keys; run periodically.
+    /// Deletes expired sessions, forgets idle rate-limit keys and removes unreferenced blobs;
+    /// run periodically.
     pub async fn housekeeping(&self) {
         self.accounts.housekeeping().await;
+        self.files.collect_garbage().await;
+    }
+
+    /// Deletes a message (see [`Messages::delete`]); a file it carried leaves the disk once
+    /// nothing references its content.
+    pub async fn delete_message(&self, me: &User, room: RoomId, id: MessageId) -> Result<Message, AppError> {
+        let deleted = self.messages.delete(me, room, id).await?;
+        if matches!(deleted.kind, app::types::MessageKind::Image | app::types::MessageKind::File) {
+            let files = self.files.clone();
+            tokio::spawn(async move { files.collect_garbage().await });
+        }
+        Ok(deleted)
     }
 }
 
@@ -193,7 +222,7 @@ impl ChatBackend for ChatService {
     }
 
     async fn delete_message(&self, me: &User, room: RoomId, id: MessageId) -> Result<Message, AppError> {
-        self.messages.delete(me, room, id).await
+        ChatService::delete_message(self, me, room, id).await
     }
 
     async fn react(&self, me: &User, room: RoomId, id: MessageId, emoji: &str, add: bool) -> Result<Message, AppError> {

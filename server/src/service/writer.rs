@@ -22,6 +22,7 @@ use crate::{
     events::{Delivery, Event, RoomChange},
     hub::ConnId,
     storage::{
+        files::NewAttachment,
         messages::{NewMessage, Rich},
         Storage,
     },
@@ -45,6 +46,7 @@ pub struct Submission {
     pub sender: User,
     pub draft: Draft,
     pub reply_to: Option<Quote>,
+    pub attachment: Option<NewAttachment>,
     pub client_id: String,
     pub origin: Option<ConnId>,
     pub reply: oneshot::Sender<Result<Message, AppError>>,
@@ -121,7 +123,11 @@ async fn write_loop(
             .map(|s: &Submission| NewMessage {
                 room: s.room,
                 sender: &s.sender,
-                kind: MessageKind::Text,
+                kind: match &s.attachment {
+                    Some(a) if a.shown().is_image() => MessageKind::Image,
+                    Some(_) => MessageKind::File,
+                    None => MessageKind::Text,
+                },
                 content: &s.draft.content,
                 client_id: Some(&s.client_id),
                 rich: Rich {
@@ -129,6 +135,7 @@ async fn write_loop(
                     mentions: &s.draft.mentions,
                     mentions_room: s.draft.mentions_room,
                     reply_to: s.reply_to.as_ref(),
+                    attachment: s.attachment.as_ref(),
                 },
             })
             .collect();

@@ -82,8 +82,8 @@ impl Storage {
         Ok(after.map_or(Changed::Gone, Changed::Yes))
     }
 
-    /// Deletes message `id`: its text, rendering, history, reactions and mentions are removed
-    /// from storage; a tombstone keeps its place (and its replies' targets) in the timeline.
+    /// Deletes message `id`: its text, rendering, history, reactions, mentions and attachment
+    /// are removed from storage (the blob goes once nothing references it); a tombstone keeps its place (and its replies' targets) in the timeline.
     pub async fn delete_message(&self, room: RoomId, id: MessageId, now: i64) -> Result<Changed> {
         let mut tx = self.begin().await?;
         let seq = self.take_seqs(&mut tx, room, 1).await?;
@@ -106,6 +106,7 @@ impl Storage {
             sqlx::query(&format!("DELETE FROM {table} WHERE message_id = $1")).bind(id.0).execute(&mut *tx).await?;
         }
         self.forget_mentions(&mut tx, id, None).await?;
+        self.delete_attachment(&mut tx, id).await?;
         self.notify_room(&mut tx, room, seq, seq).await?;
         let after = self.message_in(&mut tx, room, id).await?;
         tx.commit().await?;

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use app::types::{Message, MessageId, MessageKind, MessagePage, Quote, RoomId, Seq, User, UserId};
 
 use super::{
-    ids::IdGenerator, message_from, Dialect, Result, Storage, StorageError, StoredMentions, Tx, MESSAGE_COLS,
-    MESSAGE_FROM,
+    files::NewAttachment, ids::IdGenerator, message_from, Dialect, Result, Storage, StorageError, StoredMentions, Tx,
+    MESSAGE_COLS, MESSAGE_FROM,
 };
 
 /// The result of storing a message: the stored copy and whether this call created it.
@@ -34,11 +34,13 @@ pub struct Rich<'a> {
     pub mentions: &'a [UserId],
     pub mentions_room: bool,
     pub reply_to: Option<&'a Quote>,
+    pub attachment: Option<&'a NewAttachment>,
 }
 
 impl Rich<'_> {
-    fn mentions_anyone(&self) -> bool {
-        self.mentions_room || !self.mentions.is_empty()
+    /// Whether storing it takes statements besides the insert (and so a transaction).
+    fn needs_more_rows(&self) -> bool {
+        self.mentions_room || !self.mentions.is_empty() || self.attachment.is_some()
     }
 
     fn mentions_column(&self) -> Option<String> {
@@ -68,6 +70,7 @@ impl NewMessage<'_> {
             mentions: self.rich.mentions.to_vec(),
             mentions_room: self.rich.mentions_room,
             reactions: Vec::new(),
+            attachment: self.rich.attachment.map(NewAttachment::shown),
         }
     }
 
@@ -129,14 +132,15 @@ impl Storage {
                     .bind(new.rich.mentions_column())
                     .bind(new.rich.reply_to.map(|q| q.id.0));
             }
-            // Mentions need a second statement, in the same transaction; most batches have none
-            // and stay one autocommit statement.
-            let rows = if fresh.iter().any(|&i| batch[i].rich.mentions_anyone()) {
+            // Mentions and attachments need more statements, in the same transaction; most
+            // batches have none and stay one autocommit statement.
+            let rows = if fresh.iter().any(|&i| batch[i].rich.needs_more_rows()) {
                 let mut tx = self.begin().await?;
                 let rows = query.fetch_all(&mut *tx).await?;
                 for &(id, seq) in &rows {
                     if let Some(&i) = ids.get(&id) {
                         self.insert_mentions(&mut tx, &batch[i], MessageId(id), Seq(seq)).await?;
+                        self.insert_attachment(&mut tx, &batch[i], MessageId(id), now).await?;
                     }
                 }
                 tx.commit().await?;
@@ -228,6 +232,7 @@ impl Storage {
             for &i in &fresh {
                 let (id, seq, _) = rows[&i];
                 self.insert_mentions(&mut tx, &batch[i], MessageId(id), seq).await?;
+                self.insert_attachment(&mut tx, &batch[i], MessageId(id), now).await?;
             }
         }
         tx.commit().await?;
@@ -299,7 +304,7 @@ impl Storage {
         Ok(())
     }
 
-    async fn message_by_client_id(&self, sender: UserId, client_id: &str) -> Result<Option<Message>> {
+    pub async fn message_by_client_id(&self, sender: UserId, client_id: &str) -> Result<Option<Message>> {
         let row = sqlx::query(&format!(
             "SELECT {MESSAGE_COLS} FROM {MESSAGE_FROM} \
              WHERE m.sender_id = $1 AND m.client_id = $2"

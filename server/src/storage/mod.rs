@@ -14,6 +14,7 @@
 
 pub mod accounts;
 pub mod edits;
+pub mod files;
 pub mod ids;
 pub mod messages;
 pub mod reactions;
@@ -22,7 +23,8 @@ pub mod rooms;
 use std::{path::Path, str::FromStr, time::Duration};
 
 use app::types::{
-    quote_text, Message, MessageId, MessageKind, Quote, Room, RoomId, RoomKind, Seq, SystemEvent, User, UserId,
+    quote_text, Attachment, Message, MessageId, MessageKind, Quote, Room, RoomId, RoomKind, Seq, SystemEvent, User,
+    UserId,
 };
 use sqlx::{
     any::{AnyConnectOptions, AnyPoolOptions, AnyRow},
@@ -101,11 +103,14 @@ const USER_COLS: &str = "u.id AS user_id, u.username, u.display_name";
 const MESSAGE_COLS: &str = "m.id, m.room_id, m.seq, m.change_seq, m.sender_id, u.display_name AS sender_name, m.kind, \
                             m.content, m.client_id, m.created_at, m.edited_at, m.deleted_at, m.html, m.mentions, \
                             m.reply_to, q.sender_id AS q_sender_id, qu.display_name AS q_sender_name, \
-                            SUBSTR(q.content, 1, 201) AS q_content, q.deleted_at AS q_deleted_at";
+                            SUBSTR(q.content, 1, 201) AS q_content, q.deleted_at AS q_deleted_at, \
+                            a.name AS a_name, a.size AS a_size, a.mime AS a_mime, a.width AS a_width, \
+                            a.height AS a_height";
 /// Messages with their senders and, for replies, the replied-to message as it is now.
 const MESSAGE_FROM: &str = "messages m JOIN users u ON u.id = m.sender_id \
                             LEFT JOIN messages q ON q.room_id = m.room_id AND q.id = m.reply_to \
-                            LEFT JOIN users qu ON qu.id = q.sender_id";
+                            LEFT JOIN users qu ON qu.id = q.sender_id \
+                            LEFT JOIN attachments a ON a.message_id = m.id";
 
 impl Storage {
     /// Connects to `url` (`sqlite://path`, `sqlite::memory:` or `postgres://…`), creating the
@@ -397,6 +402,16 @@ fn message_from(r: &AnyRow) -> Result<Message> {
         }
         _ => None,
     };
+    let attachment = match r.try_get::<Option<String>, _>("a_name")? {
+        Some(name) => Some(Attachment {
+            name,
+            size: r.try_get("a_size")?,
+            mime: r.try_get("a_mime")?,
+            width: r.try_get::<Option<i64>, _>("a_width")?.map(|w| w as u32),
+            height: r.try_get::<Option<i64>, _>("a_height")?.map(|h| h as u32),
+        }),
+        None => None,
+    };
     Ok(Message {
         id: MessageId(r.try_get("id")?),
         room_id: RoomId(r.try_get("room_id")?),
@@ -416,6 +431,7 @@ fn message_from(r: &AnyRow) -> Result<Message> {
         mentions: mentions.users,
         mentions_room: mentions.room,
         reactions: Vec::new(),
+        attachment,
     })
 }
 

@@ -1,0 +1,112 @@
+//! Where uploaded bytes live: a small content-addressed store (by SHA-256), with the local
+//! disk implementation under the data directory. Thumbnails are stored beside their blob as
+//! variants. An S3-compatible store can implement the same trait later.
+
+use std::{
+    io,
+    path::{Path, PathBuf},
+};
+
+use async_trait::async_trait;
+
+/// A stored form of a blob: the bytes as uploaded, or a thumbnail made from them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    Original,
+    /// Fits 800×600.
+    Preview,
+    /// A small square.
+    Thumb,
+}
+
+impl Variant {
+    fn suffix(self) -> &'static str {
+        match self {
+            Self::Original => "",
+            Self::Preview => ".preview",
+            Self::Thumb => ".thumb",
+        }
+    }
+}
+
+#[async_trait]
+pub trait BlobStore: Send + Sync + 'static {
+    /// A fresh temporary file to stream an upload into (on the same file system as the store,
+    /// so keeping it is a rename).
+    async fn temp_file(&self) -> io::Result<(PathBuf, tokio::fs::File)>;
+    /// Moves a finished temporary file into the store as `sha256`. Keeping content already
+    /// stored replaces it with identical bytes, so it is never half-written or missing after.
+    async fn keep(&self, temp: &Path, sha256: &str) -> io::Result<()>;
+    async fn put_variant(&self, sha256: &str, variant: Variant, bytes: Vec<u8>) -> io::Result<()>;
+    /// A local path to serve `sha256` from, if stored.
+    async fn locate(&self, sha256: &str, variant: Variant) -> Option<PathBuf>;
+    /// Removes a blob and its variants.
+    async fn remove(&self, sha256: &str) -> io::Result<()>;
+}
+
+/// Blobs on local disk: `<root>/<first two hex digits>/<sha256>[.preview|.thumb]`.
+pub struct LocalBlobs {
+    root: PathBuf,
+}
+
+impl LocalBlobs {
+    pub fn new(root: PathBuf) -> io::Result<Self> {
+        std::fs::create_dir_all(root.join("tmp"))?;
+        Ok(Self { root })
+    }
+
+    fn path(&self, sha256: &str, variant: Variant) -> Option<PathBuf> {
+        // Only what this server names blobs by: 64 lowercase hex digits.
+        let valid = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        valid.then(|| self.root.join(&sha256[..2]).join(format!("{sha256}{}", variant.suffix())))
+    }
+}
+
+fn bad_name() -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, "not a blob name")
+}
+
+#[async_trait]
+impl BlobStore for LocalBlobs {
+    async fn temp_file(&self) -> io::Result<(PathBuf, tokio::fs::File)> {
+        let name = format!("upload-{:016x}{:016x}", rand::random::<u64>(), rand::random::<u64>());
+        let path = self.root.join("tmp").join(name);
+        let file = tokio::fs::OpenOptions::new().write(true).create_new(true).open(&path).await?;
+        Ok((path, file))
+    }
+
+    async fn keep(&self, temp: &Path, sha256: &str) -> io::Result<()> {
+        let path = self.path(sha256, Variant::Original).ok_or_else(bad_name)?;
+        if let Some(dir) = path.parent() {
+            tokio::fs::create_dir_all(dir).await?;
+        }
+        tokio::fs::rename(temp, &path).await
+    }
+
+    async fn put_variant(&self, sha256: &str, variant: Variant, bytes: Vec<u8>) -> io::Result<()> {
+        let path = self.path(sha256, variant).ok_or_else(bad_name)?;
+        if let Some(dir) = path.parent() {
+            tokio::fs::create_dir_all(dir).await?;
+        }
+        // Write beside, then rename: a reader never sees half a thumbnail.
+        let (temp, _) = self.temp_file().await?;
+        tokio::fs::write(&temp, bytes).await?;
+        tokio::fs::rename(&temp, &path).await
+    }
+
+    async fn locate(&self, sha256: &str, variant: Variant) -> Option<PathBuf> {
+        let path = self.path(sha256, variant)?;
+        tokio::fs::try_exists(&path).await.ok()?.then_some(path)
+    }
+
+    async fn remove(&self, sha256: &str) -> io::Result<()> {
+        for variant in [Variant::Original, Variant::Preview, Variant::Thumb] {
+            let path = self.path(sha256, variant).ok_or_else(bad_name)?;
+            match tokio::fs::remove_file(&path).await {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
