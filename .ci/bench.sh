@@ -7,6 +7,8 @@
 #   bash .ci/bench.sh floor --frames-per-write 3
 #   bash .ci/bench.sh nodes fanout --members 100   # two nodes on a throwaway PostgreSQL
 #   bash .ci/bench.sh pg fanout --members 10 --senders 10 --rate 5000   # one node on PostgreSQL
+#   bash .ci/bench.sh upload --mib 20      # upload throughput
+#   bash .ci/bench.sh thumbs --megapixels 12   # thumbnail time and peak memory
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$CONFAB_ROOT"
@@ -98,9 +100,18 @@ floor() {
   echo
 }
 
+# Thumbnailing a photo, in the generator's own process (time and peak memory).
+thumbs() {
+  taskset -c 0 "$CARGO_TARGET_DIR/release/confab-loadgen" thumbs "$@"
+  echo
+}
+
 if [ "${1:-}" = floor ]; then
   shift
   floor "$@"
+elif [ "${1:-}" = thumbs ]; then
+  shift
+  thumbs "$@"
 elif [ "${1:-}" = nodes ]; then
   shift
   nodes "$@"
@@ -118,5 +129,7 @@ else
   floor --connections 100 --rate 1000 --frames-per-write 1
   floor --connections 100 --rate 1000 --frames-per-write 5
   nodes fanout --members 100 --senders 10 --rate 1000 --seconds 10
+  scenario upload --mib 20 --repeats 5
+  thumbs --megapixels 12 --runs 5
   pg fanout --members 10 --senders 10 --rate 5000 --seconds 10
 fi

@@ -52,6 +52,8 @@ export default defineConfig({
       CONFAB_DATA_DIR: dataDir,
       LEPTOS_SITE_ROOT: path.join(root, "target/site"),
       RUST_LOG: "warn",
+      // Small, so tests/files.spec.ts provokes "too large" without sending 25 MiB.
+      CONFAB_UPLOAD_MAX_MIB: "1",
     },
     },
     {

@@ -11,7 +11,8 @@ use http::{header, HeaderMap};
 
 use crate::{
     types::{
-        Changes, Message, MessageEdit, MessageId, MessagePage, RoomDetails, RoomId, RoomSummary, Seq, User, UserId,
+        Changes, Message, MessageEdit, MessageId, MessagePage, RoomDetails, RoomId, RoomSummary, SearchQuery,
+        SearchResults, Seq, User, UserId,
     },
     AppError,
 };
@@ -76,6 +77,7 @@ pub trait ChatBackend: Send + Sync + 'static {
     async fn react(&self, me: &User, room: RoomId, id: MessageId, emoji: &str, add: bool) -> Result<Message, AppError>;
     /// The previous texts of an edited message, newest first.
     async fn message_edits(&self, me: &User, room: RoomId, id: MessageId) -> Result<Vec<MessageEdit>, AppError>;
+    async fn search(&self, me: &User, query: SearchQuery) -> Result<SearchResults, AppError>;
 }
 
 /// The backend injected by the server.

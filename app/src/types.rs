@@ -288,6 +288,56 @@ impl Attachment {
     }
 }
 
+/// A search: the query as typed (terms and `from:`, `in:`, `before:`, `after:`, `has:`) and the
+/// same filters as explicit parameters (`GET /api/search`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchQuery {
+    pub q: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room_id: Option<RoomId>,
+    /// A username.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// `YYYY-MM-DD` (UTC): messages before that day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
+    /// `YYYY-MM-DD` (UTC): messages on or after that day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    /// `image` or `file`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has: Option<String>,
+    /// The `next_cursor` of the previous page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<MessageId>,
+}
+
+/// One result of a search: the message, where it is, and a snippet of its text with the
+/// matches marked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub message: Message,
+    /// What the searcher calls the room (the group's name, or the other person's).
+    pub room_title: String,
+    pub snippet: Vec<Snippet>,
+}
+
+/// A piece of a result's snippet; `hit` pieces match a search term (the browser marks them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snippet {
+    pub text: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hit: bool,
+}
+
+/// A page of search results, newest first; ask for the next with `cursor = next_cursor`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchResults {
+    pub hits: Vec<SearchHit>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<MessageId>,
+}
+
 /// A size in bytes as people read it: "812 B", "1.4 MB".
 pub fn human_size(bytes: i64) -> String {
     const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
@@ -459,6 +509,9 @@ pub mod limits {
     /// Changes per page of catch-up.
     pub const CHANGES_PAGE: u32 = 200;
     pub const SEARCH_QUERY_MAX: usize = 64;
+    /// The longest search (all terms and filters).
+    pub const SEARCH_TEXT_MAX: usize = 256;
+    pub const SEARCH_PAGE: u32 = 20;
     /// Previous texts kept per message; older ones are dropped.
     pub const EDIT_HISTORY_MAX: usize = 20;
     /// Distinct emoji on one message.

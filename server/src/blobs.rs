@@ -44,14 +44,27 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn remove(&self, sha256: &str) -> io::Result<()>;
 }
 
+/// A temporary file this old belongs to no upload any more.
+const STALE: std::time::Duration = std::time::Duration::from_secs(3600);
+
 /// Blobs on local disk: `<root>/<first two hex digits>/<sha256>[.preview|.thumb]`.
 pub struct LocalBlobs {
     root: PathBuf,
 }
 
 impl LocalBlobs {
+    /// Opens the store, creating it, and removes temporary files an earlier process left
+    /// (uploads cut off by a crash). Only old ones: nodes sharing the directory may be
+    /// uploading right now.
     pub fn new(root: PathBuf) -> io::Result<Self> {
-        std::fs::create_dir_all(root.join("tmp"))?;
+        let tmp = root.join("tmp");
+        std::fs::create_dir_all(&tmp)?;
+        let stale = |e: &std::fs::DirEntry| {
+            e.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok()).is_some_and(|age| age > STALE)
+        };
+        for entry in std::fs::read_dir(&tmp)?.flatten().filter(stale) {
+            let _ = std::fs::remove_file(entry.path());
+        }
         Ok(Self { root })
     }
 

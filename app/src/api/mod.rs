@@ -1,5 +1,5 @@
 //! The HTTP API: thin `#[server]` functions with fixed paths under `/api`, one module per
-//! domain ([`accounts`], [`rooms`], [`messages`]).
+//! domain ([`accounts`], [`rooms`], [`messages`], [`search`]).
 //!
 //! Each one authenticates the caller ([`ssr::me`]), calls the
 //! [`ChatBackend`](crate::backend::ChatBackend) and returns its result; nothing else. The server turns an error's `code` into the HTTP
@@ -10,10 +10,12 @@
 pub mod accounts;
 pub mod messages;
 pub mod rooms;
+pub mod search;
 
 pub use accounts::*;
 pub use messages::*;
 pub use rooms::*;
+pub use search::*;
 
 /// Server-side helpers shared by the endpoints.
 #[cfg(feature = "ssr")]

@@ -1,7 +1,8 @@
 //! One open room: its header, the message list, who is typing, the composer, and the member
-//! list. Leaves for `/chat` when the server says we are no longer in the room.
+//! list. Leaves for `/chat` when the server says we are no longer in the room. Files dragged
+//! over it show where they will go, and dropped join the composer's tray.
 
-use leptos::prelude::*;
+use leptos::{ev::DragEvent, prelude::*};
 use leptos_router::{components::A, hooks::use_navigate};
 
 use super::{
@@ -43,6 +44,43 @@ pub fn ChatRoom(
         }
         id
     });
+    // Drags entered and not yet left: entering a child fires `dragenter` before the parent's
+    // `dragleave`, so a flag would flicker off over every message.
+    let drags = RwSignal::new(0u32);
+    let on_dragenter = move |ev: DragEvent| {
+        if carries_files(&ev) {
+            ev.prevent_default();
+            drags.update(|n| *n += 1);
+        }
+    };
+    let on_dragover = move |ev: DragEvent| {
+        if carries_files(&ev) {
+            // Without this the browser would open the file instead of letting it drop here.
+            ev.prevent_default();
+            #[cfg(feature = "hydrate")]
+            if let Some(dt) = ev.data_transfer() {
+                dt.set_drop_effect("copy");
+            }
+        }
+    };
+    let on_dragleave = move |ev: DragEvent| {
+        if carries_files(&ev) {
+            drags.update(|n| *n = n.saturating_sub(1));
+        }
+    };
+    let on_drop = move |ev: DragEvent| {
+        if !carries_files(&ev) {
+            return;
+        }
+        ev.prevent_default();
+        drags.set(0);
+        #[cfg(feature = "hydrate")]
+        if let (Some(files), Some(room)) = (ev.data_transfer().and_then(|d| d.files()), room_id.get_untracked()) {
+            crate::state::actions::attach(store, room, files);
+            super::message_toolbar::focus_composer();
+        }
+    };
+
     let navigate = use_navigate();
     Effect::new(move || {
         if let Some(gone) = store.evicted.get() {
@@ -54,7 +92,14 @@ pub fn ChatRoom(
     });
 
     view! {
-        <section class="room" data-testid="chat-room">
+        <section
+            class="room"
+            data-testid="chat-room"
+            on:dragenter=on_dragenter
+            on:dragover=on_dragover
+            on:dragleave=on_dragleave
+            on:drop=on_drop
+        >
             <Transition fallback=|| view! { <header class="room-header"><h1>"…"</h1></header> }>
                 {move || {
                     details
@@ -77,9 +122,27 @@ pub fn ChatRoom(
             <MessageList room />
             <TypingIndicator room />
             <MessageInput room />
+            <Show when=move || { drags.get() > 0 }>
+                <div class="drop-overlay" data-testid="drop-overlay">
+                    <p>"Drop files to add them to your message"</p>
+                </div>
+            </Show>
         </section>
         <Transition fallback=|| ()>
             {move || details.get().and_then(Result::ok).flatten().map(|d| view! { <UserList details=d /> })}
         </Transition>
+    }
+}
+
+/// Whether a drag carries files (not text or a link being dragged about the page).
+fn carries_files(ev: &DragEvent) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        ev.data_transfer().is_some_and(|dt| dt.types().includes(&"Files".into(), 0))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = ev;
+        false
     }
 }

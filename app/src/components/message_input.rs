@@ -2,16 +2,26 @@
 //! (shown as "sending…"), and typing is announced at most every few seconds. `@` opens the
 //! member autocomplete; Up in an empty composer edits my last message; a reply being written
 //! shows above it, and Escape drops it.
+//!
+//! Files join the tray above it from the attach button, a paste, or a drop on the room (see
+//! `chat_room`); sending sends each as its own message, the text as the first one's caption.
+//! Uploads answer no message, so while replying the text goes as the reply and the files
+//! follow uncaptioned.
 
-use leptos::{ev::KeyboardEvent, html, prelude::*};
+use leptos::{
+    ev::{ClipboardEvent, KeyboardEvent},
+    html,
+    prelude::*,
+};
 
 use super::{
+    attach_tray::AttachTray,
     mention_menu::{self, byte_to_utf16, insert_mention, mention_at, utf16_to_byte, MentionMenu, Suggestion},
     reply_bar::ReplyBar,
 };
 use crate::{
     state::{
-        actions::{send_message, send_typing},
+        actions::{send_attached, send_message, send_typing},
         store::{use_chat, Editing},
     },
     types::{limits, validate_message_content, RoomId},
@@ -22,6 +32,11 @@ pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
     let store = use_chat();
     let text = RwSignal::new(String::new());
     let input = NodeRef::<html::Textarea>::new();
+    let picker = NodeRef::<html::Input>::new();
+    let has_files = Memo::new(move |_| {
+        let r = room.get();
+        store.attached.with(|a| a.iter().any(|f| f.room == r))
+    });
     // When "typing" was last announced (ms), 0 when not typing.
     let typing_since = StoredValue::new(0f64);
     // The `@word` being typed: where its `@` is (bytes) and the word; None when the menu is
@@ -45,26 +60,68 @@ pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
 
     let send = move || {
         let raw = text.get_untracked();
-        if raw.trim().is_empty() {
-            return;
-        }
-        match validate_message_content(&raw) {
-            Ok(content) => {
-                let r = room.get_untracked();
-                let reply_to = store.replying.with_untracked(|m| m.get(&r).map(|q| q.id));
+        let files = has_files.get_untracked();
+        let content = if raw.trim().is_empty() {
+            if !files {
+                return;
+            }
+            None
+        } else {
+            match validate_message_content(&raw) {
+                Ok(content) => Some(content),
+                Err(e) => {
+                    store.notice.set(Some(e.to_string()));
+                    return;
+                }
+            }
+        };
+        let r = room.get_untracked();
+        let reply_to = store.replying.with_untracked(|m| m.get(&r).map(|q| q.id));
+        // The text is its own message unless it captions files; uploads answer no message,
+        // so a reply's text is its own message even then.
+        let caption = match content {
+            Some(content) if !files || reply_to.is_some() => {
                 send_message(store, r, content, reply_to);
                 if reply_to.is_some() {
                     store.replying.update(|m| {
                         m.remove(&r);
                     });
                 }
-                text.set(String::new());
-                mention.set(None);
-                typing_since.set_value(0.0);
-                store.at_bottom.set(true);
-                store.notice.set(None);
+                String::new()
             }
-            Err(e) => store.notice.set(Some(e.to_string())),
+            caption => caption.unwrap_or_default(),
+        };
+        if files {
+            send_attached(store, r, caption);
+        }
+        text.set(String::new());
+        mention.set(None);
+        typing_since.set_value(0.0);
+        store.at_bottom.set(true);
+        store.notice.set(None);
+    };
+
+    // Files pasted (a screenshot, files copied in the file manager) join the tray; text pastes
+    // as usual.
+    let on_paste = move |ev: ClipboardEvent| {
+        #[cfg(feature = "hydrate")]
+        if let Some(files) = ev.clipboard_data().and_then(|d| d.files()).filter(|f| f.length() > 0) {
+            ev.prevent_default();
+            crate::state::actions::attach(store, room.get_untracked(), files);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
+    let on_picked = move |_| {
+        let Some(el) = picker.get_untracked() else { return };
+        #[cfg(feature = "hydrate")]
+        if let Some(files) = el.files() {
+            crate::state::actions::attach(store, room.get_untracked(), files);
+        }
+        // Choosing the same file again must still count as a change.
+        el.set_value("");
+        if let Some(el) = input.get_untracked() {
+            let _ = el.focus();
         }
     };
 
@@ -199,6 +256,7 @@ pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
     view! {
         {move || store.notice.get().map(|n| view! { <p class="composer-error" role="alert" data-testid="notice">{n}</p> })}
         <ReplyBar room />
+        <AttachTray room />
         <form
             class="composer"
             on:submit=move |ev| {
@@ -209,10 +267,25 @@ pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
             <Show when=menu_open>
                 <MentionMenu suggestions active on_pick=pick />
             </Show>
+            <button
+                type="button"
+                class="icon-button attach-button"
+                aria-label="Attach files"
+                title="Attach files (or paste, or drop them here)"
+                data-testid="attach"
+                on:click=move |_| {
+                    if let Some(el) = picker.get_untracked() {
+                        el.click();
+                    }
+                }
+            >
+                <span aria-hidden="true">"📎"</span>
+            </button>
+            <input type="file" multiple hidden node_ref=picker data-testid="file-input" on:change=on_picked />
             <textarea
                 node_ref=input
                 rows=1
-                placeholder="Message…"
+                placeholder=move || if has_files.get() { "Add a caption (optional)…" } else { "Message…" }
                 aria-label="Message"
                 role="combobox"
                 aria-multiline="true"
@@ -226,6 +299,7 @@ pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
                 prop:value=move || text.get()
                 on:input=on_input
                 on:keydown=on_keydown
+                on:paste=on_paste
                 on:click=move |_| track_caret()
                 on:keyup=move |ev: KeyboardEvent| {
                     if matches!(ev.key().as_str(), "ArrowLeft" | "ArrowRight" | "Home" | "End") {

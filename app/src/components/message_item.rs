@@ -1,12 +1,13 @@
-//! One message: its sender and time when it starts a group, the message it answers, its text
-//! (the server's sanitized Markdown rendering, or plain text), reactions and its actions; the
-//! inline editor in its place while it is edited; a note in its place once it was deleted.
+//! One message: its sender and time when it starts a group, the message it answers, its image
+//! or file, its text (the server's sanitized Markdown rendering, or plain text; an
+//! attachment's caption), reactions and its actions; the inline editor in its place while it
+//! is edited; a note in its place once it was deleted.
 
 use leptos::prelude::*;
 
 use super::{
-    clock_time, message_editor::MessageEditor, message_toolbar::MessageToolbar, quote_block::QuoteBlock,
-    reaction_bar::ReactionBar,
+    clock_time, file_card::FileCard, image_preview::ImagePreview, message_editor::MessageEditor,
+    message_toolbar::MessageToolbar, quote_block::QuoteBlock, reaction_bar::ReactionBar,
 };
 use crate::{
     state::store::{use_chat, MessageDialog},
@@ -50,6 +51,16 @@ pub fn MessageItem(message: Message, show_header: bool, me: UserId) -> impl Into
                 </button>
             }
         });
+        let attachment = message.attachment.clone().map(|attachment| {
+            let file = if attachment.is_image() {
+                view! { <ImagePreview room id attachment /> }.into_any()
+            } else {
+                view! { <FileCard id attachment /> }.into_any()
+            };
+            view! { <div class="attachment" title=time.clone()>{file}</div> }
+        });
+        // An attachment without a caption has no text to show.
+        let has_text = !message.content.is_empty();
         let editor_message = message.clone();
         let (content, html) = (message.content.clone(), message.html.clone());
         let text = move || match html.clone() {
@@ -62,14 +73,18 @@ pub fn MessageItem(message: Message, show_header: bool, me: UserId) -> impl Into
         let toolbar_message = message.clone();
         view! {
             {quote}
+            {attachment}
             <Show
                 when=editing
                 fallback=move || {
-                    view! {
-                        <div class="bubble" title=time.clone() data-testid="message-body">
-                            {text.clone()}
-                        </div>
-                    }
+                    has_text
+                        .then(|| {
+                            view! {
+                                <div class="bubble" title=time.clone() data-testid="message-body">
+                                    {text.clone()}
+                                </div>
+                            }
+                        })
                 }
             >
                 <MessageEditor message=editor_message.clone() />

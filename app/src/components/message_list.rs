@@ -1,19 +1,21 @@
 //! The message history of a room: infinite scroll upwards, sticks to the bottom while the reader
 //! is there, otherwise counts new messages in a "new messages" pill. Pending messages show
-//! "sending…" until acknowledged, and "retry" when they failed. System lines ("Bob left") sit
+//! "sending…" until acknowledged, and "retry" when they failed; files being sent show their
+//! progress below them (see `upload_row`). System lines ("Bob left") sit
 //! between messages, centred, and break a sender's group.
 //!
 //! After a jump to an old message (a quote was clicked) the list is detached from the live end:
 //! scrolling down loads newer pages until it catches up, and "Jump to latest" goes straight
-//! there. The dialogs about one message (emoji picker, delete, edit history) open from here.
+//! there. The dialogs about one message (emoji picker, delete, edit history, the lightbox) open
+//! from here.
 
 use std::time::Duration;
 
 use leptos::{html, prelude::*};
 
 use super::{
-    delete_dialog::DeleteDialog, edit_history_dialog::EditHistoryDialog, emoji_picker::EmojiPicker,
-    message_item::MessageItem, system_line::SystemLine,
+    delete_dialog::DeleteDialog, edit_history_dialog::EditHistoryDialog, emoji_picker::EmojiPicker, lightbox::Lightbox,
+    message_item::MessageItem, system_line::SystemLine, upload_row::UploadRow,
 };
 use crate::{
     state::{
@@ -38,6 +40,7 @@ pub fn MessageList(room: Signal<RoomId>) -> impl IntoView {
     let unseen = RwSignal::new(0usize);
     let messages = Memo::new(move |_| store.messages(room.get()));
     let pending = Memo::new(move |_| store.pending_in(room.get()));
+    let uploads = Memo::new(move |_| store.uploads_in(room.get()));
     let loaded = Memo::new(move |_| store.timelines.with(|t| t.contains_key(&room.get())));
     let has_more =
         Memo::new(move |_| store.timelines.with(|t| t.get(&room.get()).is_some_and(|tl| tl.has_more_before)));
@@ -57,7 +60,7 @@ pub fn MessageList(room: Signal<RoomId>) -> impl IntoView {
     Effect::new(move |prev: Option<(RoomId, Option<MessageId>, usize, bool)>| {
         let r = room.get();
         let last = messages.with(|m| m.iter().rev().find(|m| m.system.is_none()).map(|m| m.id));
-        let queued = pending.with(Vec::len);
+        let queued = pending.with(Vec::len) + uploads.with(Vec::len);
         let detached_now = detached.get();
         let room_changed = prev.as_ref().map(|p| p.0) != Some(r);
         if room_changed {
@@ -184,6 +187,16 @@ pub fn MessageList(room: Signal<RoomId>) -> impl IntoView {
                     }
                 }
             />
+            <For
+                each=move || uploads.get()
+                key=|u| u.clone()
+                children=move |(client_id, _)| {
+                    store
+                        .uploads
+                        .with_untracked(|all| all.iter().find(|u| u.client_id == client_id).cloned())
+                        .map(|upload| view! { <UploadRow upload /> })
+                }
+            />
         </div>
         <Show when=move || detached.get()>
             <button
@@ -209,6 +222,7 @@ pub fn MessageList(room: Signal<RoomId>) -> impl IntoView {
                     MessageDialog::Picker(room, message) => view! { <EmojiPicker room message /> }.into_any(),
                     MessageDialog::ConfirmDelete(room, message) => view! { <DeleteDialog room message /> }.into_any(),
                     MessageDialog::History(room, message) => view! { <EditHistoryDialog room message /> }.into_any(),
+                    MessageDialog::Lightbox(room, start) => view! { <Lightbox room start /> }.into_any(),
                 })
         }}
         <Show when=move || { unseen.get() > 0 }>

@@ -1,11 +1,15 @@
 //! UI components, one per file.
 
+pub mod attach_tray;
 pub mod chat_room;
 pub mod chat_sidebar;
 pub mod delete_dialog;
 pub mod edit_history_dialog;
 pub mod emoji_picker;
+pub mod file_card;
 pub mod form_error;
+pub mod image_preview;
+pub mod lightbox;
 pub mod mention_menu;
 pub mod message_editor;
 pub mod message_input;
@@ -24,6 +28,7 @@ pub mod room_item;
 pub mod room_list;
 pub mod system_line;
 pub mod typing_indicator;
+pub mod upload_row;
 pub mod user_list;
 
 /// A short local time ("14:05") for a Unix-milliseconds timestamp.

@@ -18,7 +18,16 @@ pub fn RoomItem(summary: RoomSummary) -> impl IntoView {
     let peer = summary.peer.as_ref().map(|p| p.id);
     let preview = summary.last_message.as_ref().map(|m| {
         let who = if m.sender_id == me { "You".to_string() } else { m.sender_name.clone() };
-        let text: String = m.preview().chars().take(80).collect();
+        let text: String = match &m.attachment {
+            // An uncaptioned file or image has no text: say what was sent.
+            Some(a) if m.content.is_empty() && !m.is_deleted() => {
+                format!("{} {}", if a.is_image() { "🖼" } else { "📎" }, a.name)
+            }
+            _ => m.preview(),
+        }
+        .chars()
+        .take(80)
+        .collect();
         // A system line names its actor already.
         if m.system.is_some() || (summary.room.kind == RoomKind::Private && m.sender_id != me) {
             text

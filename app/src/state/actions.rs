@@ -1,5 +1,6 @@
 //! What the chat screen does: start and stop the connection, open a room, page back and
-//! forth, jump to a message, send, retry, edit, delete, react, report reading. Each calls the
+//! forth, jump to a message, send, retry, edit, delete, react, report reading, attach and
+//! upload files. Each calls the
 //! HTTP API and the socket and records the outcome in the store; components call these rather
 //! than the socket.
 
@@ -9,7 +10,10 @@ use super::{
     socket,
     store::{ChatStore, EmojiCatalog, Pending, SendState},
     timeline::Timeline,
+    upload::Upload,
 };
+#[cfg(feature = "hydrate")]
+use super::{transfer, upload::Attached};
 use crate::{
     api,
     protocol::ClientFrame,
@@ -208,6 +212,73 @@ fn sent_or_say(store: ChatStore, frame: ClientFrame) -> bool {
         store.notice.set(Some("You are offline. Try again once connected.".to_string()));
     }
     sent
+}
+
+/// Adds files to the room's tray (from the picker, a paste or a drop); nothing is sent yet.
+#[cfg(feature = "hydrate")]
+pub fn attach(store: ChatStore, room: RoomId, files: web_sys::FileList) {
+    let added: Vec<Attached> = (0..files.length())
+        .filter_map(|i| files.get(i))
+        .map(|file| {
+            let key = new_client_id();
+            let (name, size, thumb) = transfer::hold(&key, file);
+            Attached { key, room, name, size, thumb }
+        })
+        .collect();
+    if !added.is_empty() {
+        store.attached.update(|a| a.extend(added));
+    }
+}
+
+/// Takes a file out of the tray.
+pub fn detach(store: ChatStore, key: &str) {
+    store.attached.update(|a| a.retain(|f| f.key != key));
+    #[cfg(feature = "hydrate")]
+    transfer::release(key);
+}
+
+/// Sends the room's tray: each file is its own upload and message, with its own progress, and
+/// the caption goes with the first.
+pub fn send_attached(store: ChatStore, room: RoomId, caption: String) {
+    let mut files = Vec::new();
+    store.attached.update(|all| {
+        let (chosen, others) = std::mem::take(all).into_iter().partition(|f| f.room == room);
+        files = chosen;
+        *all = others;
+    });
+    let mut caption = Some(caption);
+    let uploads: Vec<Upload> =
+        files.into_iter().map(|f| Upload::start(f, caption.take().unwrap_or_default())).collect();
+    store.uploads.update(|u| u.extend(uploads.iter().cloned()));
+    #[cfg(feature = "hydrate")]
+    for upload in &uploads {
+        transfer::send(store, upload);
+    }
+}
+
+/// Sends a failed upload again under its first `client_id`: if the first try was stored after
+/// all (only its answer was lost), the server answers with that message instead of a second.
+pub fn retry_upload(store: ChatStore, client_id: &str) {
+    let mut again = None;
+    store.uploads.update(|all| {
+        if let Some(u) = all.iter_mut().find(|u| u.client_id == client_id) {
+            u.retry();
+            again = Some(u.clone());
+        }
+    });
+    #[cfg(feature = "hydrate")]
+    if let Some(upload) = again {
+        transfer::send(store, &upload);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = again;
+}
+
+/// Stops an upload under way (Cancel) or forgets a failed one (Discard); the file goes too.
+pub fn drop_upload(store: ChatStore, client_id: &str) {
+    store.uploads.update(|all| all.retain(|u| u.client_id != client_id));
+    #[cfg(feature = "hydrate")]
+    transfer::release(client_id);
 }
 
 /// Loads the emoji list for the picker, once (again after a failure).

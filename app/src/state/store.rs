@@ -10,7 +10,10 @@ use std::{
 use leptos::prelude::*;
 use serde::Deserialize;
 
-use super::timeline::Timeline;
+use super::{
+    timeline::Timeline,
+    upload::{Attached, Upload},
+};
 use crate::{
     protocol::ServerFrame,
     types::{Message, MessageId, MessagePage, Quote, RoomDetails, RoomId, RoomKind, RoomSummary, Seq, User, UserId},
@@ -65,6 +68,8 @@ pub enum MessageDialog {
     ConfirmDelete(RoomId, MessageId),
     /// The previous texts of an edited message.
     History(RoomId, MessageId),
+    /// The room's loaded images full size, starting at this one.
+    Lightbox(RoomId, MessageId),
 }
 
 /// One emoji of the picker, as `GET /api/emoji` lists it (short keys: the list has thousands).
@@ -107,6 +112,10 @@ pub struct ChatStore {
     /// room list.
     pub timelines: RwSignal<HashMap<RoomId, Timeline>>,
     pub pending: RwSignal<Vec<Pending>>,
+    /// Files chosen per room and not sent yet (the tray above the composer).
+    pub attached: RwSignal<Vec<Attached>>,
+    /// Files being sent, or that failed to be, until their message is in.
+    pub uploads: RwSignal<Vec<Upload>>,
     pub online: RwSignal<HashSet<UserId>>,
     pub typing: RwSignal<HashMap<RoomId, Vec<User>>>,
     pub connection: RwSignal<Connection>,
@@ -146,6 +155,8 @@ impl ChatStore {
             rooms_version,
             timelines: RwSignal::new(HashMap::new()),
             pending: RwSignal::new(Vec::new()),
+            attached: RwSignal::new(Vec::new()),
+            uploads: RwSignal::new(Vec::new()),
             online: RwSignal::new(HashSet::new()),
             typing: RwSignal::new(HashMap::new()),
             connection: RwSignal::new(Connection::Connecting),
@@ -238,6 +249,12 @@ impl ChatStore {
         let was_mentioned = self
             .timelines
             .with_untracked(|t| t.get(&room).and_then(|tl| tl.get(message.id)).map(|m| m.mentions_user(self.me_id())));
+        // My upload's message, from the socket before (or instead of) the upload's answer.
+        if let Some(id) = message.client_id.as_deref().filter(|_| message.sender_id == self.me_id()) {
+            if self.uploads.with_untracked(|u| u.iter().any(|u| u.client_id == id)) {
+                self.uploads.update(|u| u.retain(|u| u.client_id != id));
+            }
+        }
         let mut since = None;
         self.timelines.update(|t| {
             if let Some(tl) = t.get_mut(&room) {
@@ -297,6 +314,7 @@ impl ChatStore {
             t.remove(&room);
         });
         self.pending.update(|p| p.retain(|m| m.room_id != room));
+        self.uploads.update(|u| u.retain(|u| u.room != room));
         self.typing.update(|t| {
             t.remove(&room);
         });
@@ -324,6 +342,35 @@ impl ChatStore {
 
     pub fn pending_in(&self, room: RoomId) -> Vec<Pending> {
         self.pending.with(|p| p.iter().filter(|m| m.room_id == room).cloned().collect())
+    }
+
+    pub fn attached_in(&self, room: RoomId) -> Vec<Attached> {
+        self.attached.with(|a| a.iter().filter(|f| f.room == room).cloned().collect())
+    }
+
+    /// The keys of the room's uploads, in the order they started.
+    pub fn uploads_in(&self, room: RoomId) -> Vec<(String, bool)> {
+        self.uploads.with(|u| u.iter().filter(|u| u.room == room).map(|u| (u.client_id.clone(), u.failed())).collect())
+    }
+
+    /// Changes one upload, if it is still there (it may have been cancelled, or its message
+    /// may have come in).
+    pub fn update_upload(&self, client_id: &str, change: impl FnOnce(&mut Upload)) {
+        self.uploads.try_update(|all| {
+            if let Some(u) = all.iter_mut().find(|u| u.client_id == client_id) {
+                change(u);
+            }
+        });
+    }
+
+    /// An upload's answer: its message replaces its row.
+    pub fn uploaded(&self, client_id: &str, message: Message) {
+        self.uploads.try_update(|u| u.retain(|u| u.client_id != client_id));
+        self.timelines.try_update(|t| {
+            if let Some(tl) = t.get_mut(&message.room_id) {
+                tl.show(message);
+            }
+        });
     }
 
     /// The room's applied seq, if it is ahead of every read marker known: what to report.
@@ -460,7 +507,7 @@ pub fn use_chat() -> ChatStore {
 mod tests {
     use super::*;
     use crate::{
-        state::timeline::tests::msg,
+        state::{timeline::tests::msg, upload::Attached},
         types::{Room, RoomKind, SystemEvent},
     };
 
@@ -667,5 +714,39 @@ mod tests {
             "at its bottom, yet unread"
         );
         assert_eq!(store.messages(RoomId(1)).len(), 1);
+    }
+
+    fn sending(client_id: &str) -> Upload {
+        let attached = Attached { key: client_id.into(), room: RoomId(1), name: "a.png".into(), size: 10, thumb: None };
+        Upload::start(attached, String::new())
+    }
+
+    #[test]
+    fn an_upload_gives_way_to_its_message_from_the_answer_or_the_socket() {
+        let owner = Owner::new();
+        owner.set();
+        let store = store();
+        store.replace_timeline(
+            RoomId(1),
+            MessagePage { messages: vec![msg(2)], has_more: false, has_more_after: false, seq: Seq(2) },
+        );
+        store.uploads.set(vec![sending("u-1"), sending("u-2")]);
+        let mine = |seq: i64, client_id: &str| Message { sender_id: ME, client_id: Some(client_id.into()), ..msg(seq) };
+
+        // The answer first: shown at once; the socket's copy later changes nothing.
+        store.uploaded("u-1", mine(3, "u-1"));
+        assert_eq!(store.uploads_in(RoomId(1)), [("u-2".to_string(), false)]);
+        assert_eq!(store.messages(RoomId(1)).len(), 2);
+        assert_eq!(store.apply(receive(mine(3, "u-1"))), None);
+        assert_eq!(store.messages(RoomId(1)).len(), 2);
+
+        // The socket first: the row goes as the message arrives.
+        store.update_upload("u-2", |u| u.fail("lost".into()));
+        assert_eq!(store.uploads_in(RoomId(1)), [("u-2".to_string(), true)]);
+        store.apply(receive(mine(4, "u-2")));
+        assert!(store.uploads_in(RoomId(1)).is_empty());
+        store.uploaded("u-2", mine(4, "u-2"));
+        assert_eq!(store.messages(RoomId(1)).len(), 3);
+        assert_eq!(store.unreported_read(RoomId(1)), Some(Seq(4)));
     }
 }

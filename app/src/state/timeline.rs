@@ -58,9 +58,7 @@ impl Timeline {
         // A change to a message outside the loaded window would open a hole in the history
         // shown; the page that holds it brings its current state when the reader scrolls there.
         // The seq still counts as applied, so gap detection is unaffected.
-        let above = self.has_more_before && self.first_id().is_some_and(|first| message.id < first);
-        let below = self.has_more_after && self.last_id().is_some_and(|last| message.id > last);
-        if above || below {
+        if self.outside(&message) {
             // Replies on screen still show what their target says now.
             self.refresh_quotes(&Quote::of(&message));
         } else {
@@ -68,6 +66,23 @@ impl Timeline {
         }
         let gap = self.advance(seq);
         (gap && !self.catching_up).then(|| self.begin_catch_up())
+    }
+
+    /// A message I just created through HTTP (an upload), from the server's answer: shown at
+    /// once, because the same change on the socket may come later or, offline, not until the
+    /// catch-up. Its seq is left to that change, so gap detection sees every seq once.
+    pub fn show(&mut self, message: Message) {
+        if !self.outside(&message) {
+            self.upsert(message);
+        }
+    }
+
+    /// Whether a message lies beyond the loaded window (before it while older history exists,
+    /// after it while detached), where showing it would open a hole in the history.
+    fn outside(&self, message: &Message) -> bool {
+        let above = self.has_more_before && self.first_id().is_some_and(|first| message.id < first);
+        let below = self.has_more_after && self.last_id().is_some_and(|last| message.id > last);
+        above || below
     }
 
     /// Marks a catch-up as under way and returns where it starts.
@@ -401,5 +416,19 @@ pub(crate) mod tests {
         assert!(!t.merge_newer(MessageId(100), page(&[20], false, 20)));
         assert_eq!(t.seq, Seq(20));
         assert!(!t.has_more_after);
+    }
+
+    #[test]
+    fn an_uploaded_message_shows_at_once_and_its_change_still_counts() {
+        let mut t = Timeline::from_page(page(&[1, 2], false, 2));
+        t.show(msg(4));
+        assert_eq!(ids(&t), [1, 2, 4]);
+        assert_eq!(t.seq, Seq(2), "the seq is the change stream's to move");
+        assert_eq!(t.apply(Seq(3), msg(3)), None);
+        assert_eq!(t.apply(Seq(4), msg(4)), None, "the same message from the socket");
+        assert_eq!((ids(&t), t.seq), (vec![1, 2, 3, 4], Seq(4)));
+        let mut away = detached(&[1], 2);
+        away.show(msg(4));
+        assert_eq!(ids(&away), [1], "not below a detached window");
     }
 }

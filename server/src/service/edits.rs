@@ -9,7 +9,7 @@ use app::{
     AppError,
 };
 
-use super::{messages::Messages, now_ms};
+use super::{messages::Messages, now_ms, search};
 use crate::{
     events::{Event, RoomChange},
     storage::edits::{Changed, NewText},
@@ -40,11 +40,13 @@ impl Messages {
             return Ok(message);
         }
         let draft = self.compose(room, role, content).await?;
+        let found_by = search::search_text(&draft.content, message.attachment.as_ref().map(|a| a.name.as_str()));
         let text = NewText {
             content: &draft.content,
             html: draft.html.as_deref(),
             mentions: &draft.mentions,
             mentions_room: draft.mentions_room,
+            search_text: found_by.as_deref(),
         };
         let changed = self.storage.edit_message(room, id, text, now_ms()).await?;
         self.published(changed)

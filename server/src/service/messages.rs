@@ -13,7 +13,7 @@ use tokio::sync::oneshot;
 
 use super::{
     access::Access,
-    markdown,
+    markdown, search,
     writer::{Submission, Writer},
 };
 use crate::{
@@ -153,12 +153,14 @@ impl Messages {
         attachment: Option<NewAttachment>,
     ) -> Result<Message, AppError> {
         let (reply, answer) = oneshot::channel();
+        let search_text = search::search_text(&draft.content, attachment.as_ref().map(|a| a.name.as_str()));
         let submission = Submission {
             room,
             sender: me.clone(),
             draft,
             reply_to,
             attachment,
+            search_text,
             client_id: client_id.to_string(),
             origin,
             reply,

@@ -1,4 +1,5 @@
 //! The domain: Confab's rules, one module per domain ([`accounts`], [`rooms`], [`messages`],
+//! [`edits`], [`reactions`], [`files`], [`search`],
 //! with the message [`writer`] on its own and [`access`] shared), over [`Storage`].
 //!
 //! Domain code never calls the hub: after each commit it publishes typed events to the
@@ -16,6 +17,7 @@ pub mod markdown;
 pub mod messages;
 pub mod reactions;
 pub mod rooms;
+pub mod search;
 pub mod writer;
 
 use std::{net::IpAddr, path::PathBuf, sync::Arc, time::Duration};
@@ -23,7 +25,8 @@ use std::{net::IpAddr, path::PathBuf, sync::Arc, time::Duration};
 use app::{
     backend::{ChatBackend, HistoryQuery, NewSession},
     types::{
-        Changes, Message, MessageEdit, MessageId, MessagePage, RoomDetails, RoomId, RoomSummary, Seq, User, UserId,
+        Changes, Message, MessageEdit, MessageId, MessagePage, RoomDetails, RoomId, RoomSummary, SearchQuery,
+        SearchResults, Seq, User, UserId,
     },
     AppError,
 };
@@ -84,6 +87,7 @@ pub struct ChatService {
     pub rooms: Rooms,
     pub messages: Messages,
     pub files: Arc<Files>,
+    pub search: search::Search,
 }
 
 impl ChatService {
@@ -106,7 +110,12 @@ impl ChatService {
             AppError::internal()
         })?;
         let files = Arc::new(Files::new(storage.clone(), access.clone(), Arc::new(blobs), config.files));
-        Ok(Arc::new(Self { node, storage, hub, bus, access, accounts, rooms, messages, files }))
+        let filled = storage.fill_search_text(search::search_text).await?;
+        if filled > 0 {
+            tracing::info!(messages = filled, "indexed messages for search");
+        }
+        let search = search::Search::new(storage.clone(), access.clone());
+        Ok(Arc::new(Self { node, storage, hub, bus, access, accounts, rooms, messages, files, search }))
     }
 
     /// Who of the people `user` shares a room with is online anywhere (themselves included):
@@ -231,5 +240,9 @@ impl ChatBackend for ChatService {
 
     async fn message_edits(&self, me: &User, room: RoomId, id: MessageId) -> Result<Vec<MessageEdit>, AppError> {
         self.messages.edits(me, room, id).await
+    }
+
+    async fn search(&self, me: &User, query: SearchQuery) -> Result<SearchResults, AppError> {
+        self.search.search(me, &query).await
     }
 }

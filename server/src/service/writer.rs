@@ -47,6 +47,8 @@ pub struct Submission {
     pub draft: Draft,
     pub reply_to: Option<Quote>,
     pub attachment: Option<NewAttachment>,
+    /// What search finds it by (computed by the sender's task, not the writer's).
+    pub search_text: Option<String>,
     pub client_id: String,
     pub origin: Option<ConnId>,
     pub reply: oneshot::Sender<Result<Message, AppError>>,
@@ -136,6 +138,7 @@ async fn write_loop(
                     mentions_room: s.draft.mentions_room,
                     reply_to: s.reply_to.as_ref(),
                     attachment: s.attachment.as_ref(),
+                    search_text: s.search_text.as_deref(),
                 },
             })
             .collect();

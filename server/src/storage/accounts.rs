@@ -36,6 +36,10 @@ impl Storage {
         row.map(|r| Ok(Credentials { user: user_from(&r)?, password_hash: r.try_get("password_hash")? })).transpose()
     }
 
+    pub async fn user_by_username(&self, username: &str) -> Result<Option<User>> {
+        Ok(self.credentials(username).await?.map(|c| c.user))
+    }
+
     pub async fn user(&self, id: UserId) -> Result<Option<User>> {
         let row = sqlx::query(&format!("SELECT {USER_COLS} FROM users u WHERE u.id = $1"))
             .bind(id.0)

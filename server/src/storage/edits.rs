@@ -14,6 +14,7 @@ pub struct NewText<'a> {
     pub html: Option<&'a str>,
     pub mentions: &'a [UserId],
     pub mentions_room: bool,
+    pub search_text: Option<&'a str>,
 }
 
 /// What became of a change to an existing message.
@@ -63,7 +64,7 @@ impl Storage {
         .await?;
         sqlx::query(
             "UPDATE messages SET content = $3, html = $4, mentions = $5, edited_at = $6, updated_at = $6, \
-             change_seq = $7 WHERE room_id = $1 AND id = $2",
+             change_seq = $7, search_text = $8 WHERE room_id = $1 AND id = $2",
         )
         .bind(room.0)
         .bind(id.0)
@@ -72,6 +73,7 @@ impl Storage {
         .bind(StoredMentions::to_column(text.mentions, text.mentions_room))
         .bind(now)
         .bind(seq.0)
+        .bind(text.search_text)
         .execute(&mut *tx)
         .await?;
         self.forget_mentions(&mut tx, id, (!text.mentions_room).then_some(text.mentions)).await?;
@@ -88,8 +90,8 @@ impl Storage {
         let mut tx = self.begin().await?;
         let seq = self.take_seqs(&mut tx, room, 1).await?;
         let done = sqlx::query(
-            "UPDATE messages SET content = '', html = NULL, mentions = NULL, reply_to = NULL, deleted_at = $3, \
-             updated_at = $3, change_seq = $4 WHERE room_id = $1 AND id = $2 AND deleted_at IS NULL",
+            "UPDATE messages SET content = '', html = NULL, mentions = NULL, reply_to = NULL, search_text = NULL, \
+             deleted_at = $3, updated_at = $3, change_seq = $4 WHERE room_id = $1 AND id = $2 AND deleted_at IS NULL",
         )
         .bind(room.0)
         .bind(id.0)

@@ -35,6 +35,8 @@ pub struct Rich<'a> {
     pub mentions_room: bool,
     pub reply_to: Option<&'a Quote>,
     pub attachment: Option<&'a NewAttachment>,
+    /// What search finds it by (see `service::search`).
+    pub search_text: Option<&'a str>,
 }
 
 impl Rich<'_> {
@@ -80,7 +82,7 @@ impl NewMessage<'_> {
 }
 
 /// Parameters per row of the multi-row insert.
-const INSERT_PARAMS: usize = 11;
+const INSERT_PARAMS: usize = 12;
 
 impl Storage {
     /// Stores one message exactly once per `(sender, client_id)`: a retry returns the original.
@@ -130,7 +132,8 @@ impl Storage {
                     .bind(IdGenerator::millis_of(id).max(now))
                     .bind(new.rich.html)
                     .bind(new.rich.mentions_column())
-                    .bind(new.rich.reply_to.map(|q| q.id.0));
+                    .bind(new.rich.reply_to.map(|q| q.id.0))
+                    .bind(new.rich.search_text);
             }
             // Mentions and attachments need more statements, in the same transaction; most
             // batches have none and stay one autocommit statement.
@@ -217,7 +220,8 @@ impl Storage {
                     .bind(created_at)
                     .bind(new.rich.html)
                     .bind(new.rich.mentions_column())
-                    .bind(new.rich.reply_to.map(|q| q.id.0));
+                    .bind(new.rich.reply_to.map(|q| q.id.0))
+                    .bind(new.rich.search_text);
             }
             let inserted: HashSet<i64> = query.fetch_all(&mut *tx).await?.into_iter().collect();
             if inserted.len() < fresh.len() {
@@ -418,8 +422,8 @@ fn new_entries<'a>(
     (first_of, fresh)
 }
 
-/// SQLite's one-statement insert for `rows` messages (eleven parameters each: position, room,
-/// id, sender, kind, content, client id, time, html, mentions, reply): each new row's seq is its room's last seq
+/// SQLite's one-statement insert for `rows` messages (twelve parameters each: position, room,
+/// id, sender, kind, content, client id, time, html, mentions, reply, search text): each new row's seq is its room's last seq
 /// plus its rank among the batch's new rows in that room; rows whose key is stored already
 /// are skipped. Returns `(id, seq)` of the rows inserted.
 fn insert_numbered_sql(rows: usize) -> String {
@@ -431,12 +435,12 @@ fn insert_numbered_sql(rows: usize) -> String {
         })
         .collect();
     format!(
-        "WITH v (ord, room_id, id, sender_id, kind, content, client_id, created_at, html, mentions, reply_to) \
-         AS (VALUES {}) \
+        "WITH v (ord, room_id, id, sender_id, kind, content, client_id, created_at, html, mentions, reply_to, \
+         search_text) AS (VALUES {}) \
          INSERT INTO messages (room_id, id, seq, change_seq, sender_id, kind, content, client_id, created_at, \
-         updated_at, html, mentions, reply_to) \
+         updated_at, html, mentions, reply_to, search_text) \
          SELECT room_id, id, seq, seq, sender_id, kind, content, client_id, created_at, created_at, html, mentions, \
-         reply_to FROM ( \
+         reply_to, search_text FROM ( \
            SELECT v.*, r.last_seq + ROW_NUMBER() OVER (PARTITION BY v.room_id ORDER BY v.ord) AS seq \
            FROM v JOIN rooms r ON r.id = v.room_id \
            WHERE v.client_id IS NULL OR NOT EXISTS \
@@ -452,7 +456,7 @@ fn insert_messages_sql(rows: usize) -> String {
         .map(|i| {
             let p = i * INSERT_PARAMS;
             format!(
-                "(${}, ${}, ${s}, ${s}, ${}, ${}, ${}, ${}, ${t}, ${t}, ${}, ${}, ${})",
+                "(${}, ${}, ${s}, ${s}, ${}, ${}, ${}, ${}, ${t}, ${t}, ${}, ${}, ${}, ${})",
                 p + 1,
                 p + 2,
                 p + 4,
@@ -462,6 +466,7 @@ fn insert_messages_sql(rows: usize) -> String {
                 p + 9,
                 p + 10,
                 p + 11,
+                p + 12,
                 s = p + 3,
                 t = p + 8
             )
@@ -469,7 +474,7 @@ fn insert_messages_sql(rows: usize) -> String {
         .collect();
     format!(
         "INSERT INTO messages (room_id, id, seq, change_seq, sender_id, kind, content, client_id, created_at, \
-         updated_at, html, mentions, reply_to) VALUES {} ON CONFLICT (sender_id, client_id) DO NOTHING RETURNING id",
+         updated_at, html, mentions, reply_to, search_text) VALUES {} ON CONFLICT (sender_id, client_id) DO NOTHING RETURNING id",
         values.join(", ")
     )
 }

@@ -19,6 +19,7 @@ pub mod ids;
 pub mod messages;
 pub mod reactions;
 pub mod rooms;
+pub mod search;
 
 use std::{path::Path, str::FromStr, time::Duration};
 
@@ -150,6 +151,7 @@ impl Storage {
             });
         }
         let pool = pool.connect_with(options.clone()).await?;
+        check_search_support(&pool, dialect).await?;
         match dialect {
             Dialect::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Dialect::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
@@ -300,6 +302,36 @@ impl Storage {
             ..Message::default()
         })
     }
+}
+
+/// Search needs SQLite 3.43 (FTS5 trigram tables whose rows can be deleted); the bundled one
+/// is newer, a system SQLite may not be. PostgreSQL's pg_trgm indexes Thai (and other
+/// non-ASCII letters) only when the database's character type is UTF-8.
+async fn check_search_support(pool: &AnyPool, dialect: Dialect) -> Result<()> {
+    match dialect {
+        Dialect::Sqlite => {
+            let version: String = sqlx::query_scalar("SELECT sqlite_version()").fetch_one(pool).await?;
+            let parts: Vec<u32> = version.split('.').filter_map(|p| p.parse().ok()).collect();
+            if parts.as_slice() < [3, 43].as_slice() {
+                return Err(StorageError::Setup(format!(
+                    "search needs SQLite 3.43 or newer (FTS5 trigram tables), but this build links SQLite {version}"
+                )));
+            }
+        }
+        Dialect::Postgres => {
+            let ctype: String = sqlx::query_scalar("SHOW lc_ctype").fetch_one(pool).await?;
+            let lower = ctype.to_ascii_lowercase();
+            if !(lower.contains("utf-8") || lower.contains("utf8")) {
+                tracing::warn!(
+                    lc_ctype = %ctype,
+                    "this database's LC_CTYPE is not UTF-8: pg_trgm cannot index Thai and other non-ASCII text, \
+                     so searching it scans instead of using the index (create the database with a UTF-8 locale, \
+                     e.g. --locale=C.UTF-8)"
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 pub fn dialect_of(url: &str) -> Option<Dialect> {

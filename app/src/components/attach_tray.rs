@@ -1,0 +1,51 @@
+//! The files chosen for the next message, above the composer: a thumbnail for images (made in
+//! the browser, nothing is sent yet) or an icon, the name and size, and × to take one out.
+//! Sending the message sends them, the composer's text as the first one's caption.
+
+use leptos::prelude::*;
+
+use crate::{
+    state::{actions::detach, store::use_chat},
+    types::{human_size, RoomId},
+};
+
+#[component]
+pub fn AttachTray(room: Signal<RoomId>) -> impl IntoView {
+    let store = use_chat();
+    let files = Memo::new(move |_| store.attached_in(room.get()));
+    view! {
+        <Show when=move || files.with(|f| !f.is_empty())>
+            <ul class="attach-tray" aria-label="Files to send" data-testid="attach-tray">
+                <For
+                    each=move || files.get()
+                    key=|f| f.key.clone()
+                    children=move |file| {
+                        let key = file.key.clone();
+                        let preview = match file.thumb.clone() {
+                            Some(url) => view! { <img class="attached-thumb" src=url alt="" /> }.into_any(),
+                            None => view! { <span class="attached-thumb file-icon" aria-hidden="true">"📄"</span> }.into_any(),
+                        };
+                        view! {
+                            <li class="attached" data-testid="attached-file">
+                                {preview}
+                                <span class="attached-text">
+                                    <span class="attached-name" title=file.name.clone()>{file.name.clone()}</span>
+                                    <span class="attached-size">{human_size(file.size as i64)}</span>
+                                </span>
+                                <button
+                                    type="button"
+                                    class="icon-button"
+                                    aria-label=format!("Remove {}", file.name)
+                                    title="Remove"
+                                    on:click=move |_| detach(store, &key)
+                                >
+                                    "×"
+                                </button>
+                            </li>
+                        }
+                    }
+                />
+            </ul>
+        </Show>
+    }
+}

@@ -1,0 +1,64 @@
+//! A `FILE` message's file: an icon, its name as the uploader had it (any script), its kind and
+//! size, and a Download link. The link names the file for the browser as well as the server's
+//! `Content-Disposition` does, so the saved file keeps a Thai or accented name.
+
+use leptos::prelude::*;
+
+use crate::types::{human_size, Attachment, MessageId};
+
+#[component]
+pub fn FileCard(id: MessageId, attachment: Attachment) -> impl IntoView {
+    let url = Attachment::url(id);
+    let name = attachment.name;
+    let details = format!("{} · {}", kind_label(&name), human_size(attachment.size));
+    view! {
+        <div class="file-card" data-testid="file-card">
+            <span class="file-icon" aria-hidden="true">
+                "📄"
+            </span>
+            <span class="file-text">
+                <a class="file-name" href=url.clone() download=name.clone() title=name.clone()>
+                    {name.clone()}
+                </a>
+                <span class="file-details">{details}</span>
+            </span>
+            <a
+                class="button ghost file-download"
+                href=url
+                download=name.clone()
+                aria-label=format!("Download {name}")
+                data-testid="download"
+            >
+                "Download"
+            </a>
+        </div>
+    }
+}
+
+/// What kind of file it is, as people name it: the extension in capitals ("PDF", "XLSX"), or
+/// "File" when the name has none worth showing.
+pub fn kind_label(name: &str) -> String {
+    match name.rsplit_once('.') {
+        Some((stem, ext))
+            if !stem.is_empty() && (1..=5).contains(&ext.len()) && ext.chars().all(|c| c.is_ascii_alphanumeric()) =>
+        {
+            ext.to_ascii_uppercase()
+        }
+        _ => "File".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_come_from_short_extensions() {
+        assert_eq!(kind_label("รายงาน.pdf"), "PDF");
+        assert_eq!(kind_label("budget.2025.xlsx"), "XLSX");
+        assert_eq!(kind_label("README"), "File");
+        assert_eq!(kind_label(".bashrc"), "File");
+        assert_eq!(kind_label("notes.verylongext"), "File");
+        assert_eq!(kind_label("a.ไทย"), "File");
+    }
+}

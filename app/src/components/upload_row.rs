@@ -1,0 +1,83 @@
+//! A file being sent, where its message will appear: its thumbnail or icon, name, a progress
+//! bar with Cancel; or, refused, the server's reason with Retry (the same upload, which the
+//! server stores at most once) and Discard. The row gives way to the message once it is in.
+
+use leptos::prelude::*;
+
+use crate::{
+    state::{
+        actions::{drop_upload, retry_upload},
+        store::use_chat,
+        upload::{Upload, UploadState},
+    },
+    types::human_size,
+};
+
+#[component]
+pub fn UploadRow(upload: Upload) -> impl IntoView {
+    let store = use_chat();
+    let id = StoredValue::new(upload.client_id.clone());
+    let state = Memo::new(move |_| {
+        id.with_value(|id| {
+            store.uploads.with(|all| all.iter().find(|u| u.client_id == *id).map(|u| (u.state.clone(), u.percent())))
+        })
+    });
+    let name = upload.name.clone();
+    let preview = match upload.thumb.clone() {
+        Some(url) => view! { <img class="attached-thumb" src=url alt="" /> }.into_any(),
+        None => view! { <span class="attached-thumb file-icon" aria-hidden="true">"📄"</span> }.into_any(),
+    };
+    let caption = (!upload.caption.is_empty()).then(|| view! { <div class="bubble">{upload.caption.clone()}</div> });
+    let label = format!("Uploading {name}");
+    let status = move || match state.get() {
+        Some((UploadState::Sending { sent, total }, percent)) => {
+            let done = format!("{} of {}", human_size(sent as i64), human_size(total as i64));
+            view! {
+                <progress
+                    class="upload-progress"
+                    max="100"
+                    value=percent
+                    aria-label=label.clone()
+                    data-testid="upload-progress"
+                >
+                    {format!("{percent}%")}
+                </progress>
+                <span class="upload-size">{done}</span>
+            }
+            .into_any()
+        }
+        Some((UploadState::Failed(why), _)) => {
+            view! { <span class="upload-error" role="alert" data-testid="upload-error">{why}</span> }.into_any()
+        }
+        None => ().into_any(),
+    };
+    let failed = upload.failed();
+    let actions = if failed {
+        view! {
+            <button type="button" on:click=move |_| id.with_value(|id| retry_upload(store, id))>"Retry"</button>
+            <button type="button" on:click=move |_| id.with_value(|id| drop_upload(store, id))>"Discard"</button>
+        }
+        .into_any()
+    } else {
+        view! {
+            <button type="button" data-testid="cancel-upload" on:click=move |_| id.with_value(|id| drop_upload(store, id))>
+                "Cancel"
+            </button>
+        }
+        .into_any()
+    };
+
+    view! {
+        <div class="message mine pending upload" class=("failed", failed) data-testid="upload">
+            <div class="upload-card">
+                {preview}
+                <div class="upload-text">
+                    <span class="attached-name" title=name.clone()>{name.clone()}</span>
+                    {status}
+                </div>
+            </div>
+            {caption}
+            <div class="status">{actions}</div>
+        </div>
+    }
+}

@@ -1,0 +1,111 @@
+//! The browser's side of attached files: the `File`s themselves and their upload requests,
+//! keyed like their [`Attached`](super::upload::Attached) and [`Upload`] in the store. They are
+//! JavaScript objects, which signals cannot hold, so they live here for the page's lifetime
+//! and leave when the file is sent or dropped.
+//!
+//! Uploads go through `XMLHttpRequest` because `fetch` reports no upload progress. The body
+//! is the raw file (the server streams it to disk), and the answer is read the same way as any
+//! other API answer ([`outcome`]).
+
+use std::{cell::RefCell, collections::HashMap};
+
+use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+use web_sys::{Event, File, ProgressEvent, Url, XmlHttpRequest};
+
+use super::{
+    store::ChatStore,
+    upload::{outcome, thumbnailed, upload_url, Upload},
+};
+
+/// A file and, while it is being sent, its request.
+struct Held {
+    file: File,
+    /// The object URL the tray and the upload row show, released with the file.
+    thumb: Option<String>,
+    request: Option<Request>,
+}
+
+struct Request {
+    xhr: XmlHttpRequest,
+    /// Called many times, so it lives as long as the request (the one-shot `loadend` handler
+    /// frees itself).
+    _progress: Closure<dyn FnMut(ProgressEvent)>,
+}
+
+thread_local! {
+    static HELD: RefCell<HashMap<String, Held>> = RefCell::new(HashMap::new());
+}
+
+/// Keeps a chosen file under `key`; returns its name, size and, for images, a local URL
+/// showing it.
+pub fn hold(key: &str, file: File) -> (String, u64, Option<String>) {
+    let thumb = thumbnailed(&file.type_()).then(|| Url::create_object_url_with_blob(&file).ok()).flatten();
+    let info = (file.name(), file.size() as u64, thumb.clone());
+    HELD.with(|h| h.borrow_mut().insert(key.to_string(), Held { file, thumb, request: None }));
+    info
+}
+
+/// Drops a file: stops its upload if one is under way and frees its thumbnail.
+pub fn release(key: &str) {
+    // Out of the map before aborting: `abort` runs the `loadend` handler at once, and the
+    // handler looks in the map.
+    let Some(held) = HELD.with(|h| h.borrow_mut().remove(key)) else { return };
+    if let Some(request) = &held.request {
+        let _ = request.xhr.abort();
+    }
+    if let Some(url) = &held.thumb {
+        let _ = Url::revoke_object_url(url);
+    }
+}
+
+/// Sends a held file as `upload` (a first try or a retry, with the same `client_id`).
+pub fn send(store: ChatStore, upload: &Upload) {
+    let key = upload.client_id.clone();
+    let Some(file) = HELD.with(|h| h.borrow().get(&key).map(|held| held.file.clone())) else {
+        store.update_upload(&key, |u| u.fail("The file is no longer here. Please attach it again.".into()));
+        return;
+    };
+    let url = upload_url(upload.room, &key, &upload.name, &upload.caption);
+    match start(store, &key, &url, &file) {
+        Ok(request) => HELD.with(|h| {
+            if let Some(held) = h.borrow_mut().get_mut(&key) {
+                held.request = Some(request);
+            }
+        }),
+        Err(_) => store.update_upload(&key, |u| u.fail("The browser could not send the file.".into())),
+    }
+}
+
+fn start(store: ChatStore, key: &str, url: &str, file: &File) -> Result<Request, JsValue> {
+    let xhr = XmlHttpRequest::new()?;
+    xhr.open_with_async("POST", url, true)?;
+    let id = key.to_string();
+    let progress = Closure::<dyn FnMut(ProgressEvent)>::new(move |ev: ProgressEvent| {
+        if ev.length_computable() {
+            store.update_upload(&id, |u| u.progress(ev.loaded() as u64, ev.total() as u64));
+        }
+    });
+    xhr.upload()?.set_onprogress(Some(progress.as_ref().unchecked_ref()));
+    let (id, answered) = (key.to_string(), xhr.clone());
+    // `loadend` comes once per request, however it ends (answer, network error, abort).
+    let done = Closure::once_into_js(move |_: Event| finished(store, &id, &answered));
+    xhr.set_onloadend(Some(done.unchecked_ref()));
+    xhr.send_with_opt_blob(Some(file))?;
+    Ok(Request { xhr, _progress: progress })
+}
+
+fn finished(store: ChatStore, key: &str, xhr: &XmlHttpRequest) {
+    // Released (cancelled, discarded): nobody is waiting for this answer.
+    if HELD.with(|h| h.borrow_mut().get_mut(key).and_then(|held| held.request.take())).is_none() {
+        return;
+    }
+    let status = xhr.status().unwrap_or(0);
+    let body = xhr.response_text().ok().flatten().unwrap_or_default();
+    match outcome(status, &body) {
+        Ok(message) => {
+            store.uploaded(key, message);
+            release(key);
+        }
+        Err(why) => store.update_upload(key, |u| u.fail(why)),
+    }
+}

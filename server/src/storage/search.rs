@@ -1,0 +1,160 @@
+//! Search queries: substring matches on `messages.search_text` in the searcher's rooms,
+//! newest first. The index is the true dialect difference: SQLite narrows terms of 3 or more
+//! characters with its FTS5 trigram table and checks every term with `instr`; PostgreSQL
+//! checks every term with `LIKE`, which its pg_trgm GIN index serves. Both compare the same
+//! lower-cased, NFC-normalized text, so they find the same messages.
+
+use app::types::{Message, MessageId, MessageKind, RoomId, UserId};
+use sqlx::Row;
+
+use super::{message_from, Dialect, Result, Storage, MESSAGE_COLS, MESSAGE_FROM};
+
+/// What to look for; `terms` are normalized already (see `service::search::normalize`).
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub terms: Vec<String>,
+    pub room: Option<RoomId>,
+    pub from: Option<UserId>,
+    /// Unix milliseconds: created at or after, and before.
+    pub after: Option<i64>,
+    pub before: Option<i64>,
+    pub kind: Option<MessageKind>,
+    /// Older than this message (keyset pagination).
+    pub cursor: Option<MessageId>,
+}
+
+/// The shortest term the trigram indexes can narrow.
+pub const INDEXED_TERM_CHARS: usize = 3;
+
+impl Storage {
+    /// Up to `limit` messages matching `filter` in rooms `me` is a member of now, newest
+    /// first, each with the room's title as `me` sees it.
+    pub async fn search(&self, me: UserId, filter: &Filter, limit: u32) -> Result<Vec<(Message, String)>> {
+        let mut binds: Vec<Bind> = vec![Bind::Int(me.0)];
+        let param = |b: Bind, binds: &mut Vec<Bind>| {
+            binds.push(b);
+            format!("${}", binds.len())
+        };
+        let mut conditions = vec!["m.search_text IS NOT NULL".to_string()];
+        let indexed: Vec<&String> = filter.terms.iter().filter(|t| t.chars().count() >= INDEXED_TERM_CHARS).collect();
+        // With an FTS5 match, SQLite walks the index's rowids (message ids) newest first and
+        // stops at the limit.
+        let fts = self.dialect == Dialect::Sqlite && !indexed.is_empty();
+        let (from, order) = if fts {
+            (format!("message_search s, {MESSAGE_FROM}"), "s.rowid DESC")
+        } else {
+            (MESSAGE_FROM.to_string(), "m.id DESC")
+        };
+        match self.dialect {
+            Dialect::Sqlite => {
+                if fts {
+                    // FTS5 phrase syntax: each term quoted (quotes doubled), all required.
+                    let terms: Vec<String> =
+                        indexed.iter().map(|t| format!("\"{}\"", t.replace('"', "\"\""))).collect();
+                    let p = param(Bind::Text(terms.join(" ")), &mut binds);
+                    conditions.push(format!("message_search MATCH {p} AND m.id = s.rowid"));
+                }
+                for term in &filter.terms {
+                    let p = param(Bind::Text(term.clone()), &mut binds);
+                    conditions.push(format!("instr(m.search_text, {p}) > 0"));
+                }
+            }
+            Dialect::Postgres => {
+                for term in &filter.terms {
+                    let p = param(Bind::Text(format!("%{}%", escape_like(term))), &mut binds);
+                    conditions.push(format!("m.search_text LIKE {p} ESCAPE '\\'"));
+                }
+            }
+        }
+        if let Some(room) = filter.room {
+            conditions.push(format!("m.room_id = {}", param(Bind::Int(room.0), &mut binds)));
+        }
+        if let Some(user) = filter.from {
+            conditions.push(format!("m.sender_id = {}", param(Bind::Int(user.0), &mut binds)));
+        }
+        if let Some(after) = filter.after {
+            conditions.push(format!("m.created_at >= {}", param(Bind::Int(after), &mut binds)));
+        }
+        if let Some(before) = filter.before {
+            conditions.push(format!("m.created_at < {}", param(Bind::Int(before), &mut binds)));
+        }
+        if let Some(kind) = filter.kind {
+            conditions.push(format!("m.kind = {}", param(Bind::Text(kind.as_str().to_string()), &mut binds)));
+        }
+        if let Some(cursor) = filter.cursor {
+            let p = param(Bind::Int(cursor.0), &mut binds);
+            conditions.push(if fts { format!("s.rowid < {p}") } else { format!("m.id < {p}") });
+        }
+        let limit = param(Bind::Int(i64::from(limit)), &mut binds);
+        let sql = format!(
+            "SELECT {MESSAGE_COLS}, COALESCE(r.name, peer.display_name, 'Just you') AS room_title \
+             FROM {from} \
+             JOIN participants me ON me.room_id = m.room_id AND me.user_id = $1 \
+             JOIN rooms r ON r.id = m.room_id \
+             LEFT JOIN participants pp ON r.kind = 'PRIVATE' AND pp.room_id = r.id AND pp.user_id <> $1 \
+             LEFT JOIN users peer ON peer.id = pp.user_id \
+             WHERE {} ORDER BY {order} LIMIT {limit}",
+            conditions.join(" AND ")
+        );
+        let mut query = sqlx::query(&sql);
+        for b in binds {
+            query = match b {
+                Bind::Int(v) => query.bind(v),
+                Bind::Text(v) => query.bind(v),
+            };
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        let mut messages = Vec::with_capacity(rows.len());
+        let mut titles = Vec::with_capacity(rows.len());
+        for r in &rows {
+            messages.push(message_from(r)?);
+            titles.push(r.try_get::<String, _>("room_title")?);
+        }
+        for (m, t) in self.with_reactions(messages).await?.into_iter().zip(titles) {
+            out.push((m, t));
+        }
+        Ok(out)
+    }
+
+    /// Messages indexed before search existed (or by an older server) get their search text:
+    /// `text` computes it from the content and file name. Returns how many were filled in.
+    pub async fn fill_search_text(&self, text: impl Fn(&str, Option<&str>) -> Option<String>) -> Result<u64> {
+        let mut filled = 0;
+        loop {
+            let rows = sqlx::query(
+                "SELECT m.id, m.content, a.name FROM messages m LEFT JOIN attachments a ON a.message_id = m.id \
+                 WHERE m.search_text IS NULL AND m.kind <> 'SYSTEM' AND m.deleted_at IS NULL \
+                 AND (m.content <> '' OR a.name IS NOT NULL) ORDER BY m.id LIMIT 500",
+            )
+            .fetch_all(&self.pool)
+            .await?;
+            if rows.is_empty() {
+                return Ok(filled);
+            }
+            let mut tx = self.begin().await?;
+            for r in &rows {
+                let id: i64 = r.try_get("id")?;
+                let content: String = r.try_get("content")?;
+                let name: Option<String> = r.try_get("name")?;
+                let value = text(&content, name.as_deref()).unwrap_or_default();
+                sqlx::query("UPDATE messages SET search_text = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(value)
+                    .execute(&mut *tx)
+                    .await?;
+                filled += 1;
+            }
+            tx.commit().await?;
+        }
+    }
+}
+
+enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}

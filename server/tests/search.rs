@@ -1,0 +1,124 @@
+//! Search over HTTP on SQLite and on a throwaway PostgreSQL (created with a UTF-8 ctype):
+//! substrings in Thai, Chinese and emoji, case-insensitive English, short terms, only rooms
+//! the searcher is in now, deleted and edited messages, filters, paging — the same results on
+//! both engines.
+
+mod common;
+
+use common::{pg::PgServer, Account, TestServer};
+use serde_json::{json, Value};
+
+async fn send(who: &Account, room: i64, client_id: &str, content: &str) -> i64 {
+    let body = json!({"room_id": room, "client_id": client_id, "content": content});
+    let (status, message) = who.post("/api/messages/send", body).await;
+    assert_eq!(status, 200, "{message}");
+    message["id"].as_i64().unwrap()
+}
+
+/// The ids found by `q` (with extra query parameters), and the raw answer.
+async fn search(who: &Account, q: &str, extra: &str) -> (Vec<i64>, Value) {
+    let url = format!("/api/search?q={}{extra}", percent(q));
+    let (status, found) = who.get(&url).await;
+    assert_eq!(status, 200, "{q}: {found}");
+    let ids = found["hits"].as_array().unwrap().iter().map(|h| h["message"]["id"].as_i64().unwrap()).collect();
+    (ids, found)
+}
+
+fn percent(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Every case from the issue, returning what each search found (to compare engines).
+async fn search_cases(server: &TestServer) -> Vec<(String, usize)> {
+    let alice = server.register("alice").await;
+    let bob = server.register("bob").await;
+    let carol = server.register("carol").await;
+    let group = alice.group("Food club", &[&bob, &carol]).await;
+    let private = alice.private_room_with(&bob).await;
+
+    let thai = send(&alice, group, "t1", "ฉันชอบกินข้าวมันไก่มาก").await;
+    let chinese = send(&bob, group, "t2", "我家在上海东边").await;
+    let party = send(&carol, group, "t3", "Launch day 🎉 everyone").await;
+    let hello = send(&alice, private, "t4", "hello from the private room").await;
+    let shout = send(&bob, private, "t5", "HELLO again, Alice").await;
+
+    let mut seen = Vec::new();
+    let mut check = |q: &str, found: &(Vec<i64>, Value), want: &[i64]| {
+        assert_eq!(found.0, want, "{q}");
+        seen.push((q.to_string(), found.0.len()));
+    };
+    check("ข้าวมันไก่", &search(&bob, "ข้าวมันไก่", "").await, &[thai]);
+    check("ไก่ (two characters)", &search(&bob, "ไก่", "").await, &[thai]);
+    check("กิน", &search(&bob, "กิน", "").await, &[thai]);
+    check("上海", &search(&bob, "上海", "").await, &[chinese]);
+    check("🎉", &search(&bob, "🎉", "").await, &[party]);
+    check("Hello", &search(&bob, "Hello", "").await, &[shout, hello]);
+    check("hello private", &search(&bob, "hello private", "").await, &[hello]);
+    check("nothing", &search(&bob, "pineapple", "").await, &[]);
+
+    // The snippet marks the match in the text as written.
+    let (_, found) = search(&bob, "ข้าวมันไก่", "").await;
+    let hit = &found["hits"][0];
+    assert_eq!(hit["room_title"], "Food club");
+    assert_eq!(hit["snippet"], json!([{"text": "ฉันชอบกิน"}, {"text": "ข้าวมันไก่", "hit": true}, {"text": "มาก"}]));
+
+    // Filters, in the box and as parameters, combine.
+    check("from:bob hello", &search(&alice, "from:bob hello", "").await, &[shout]);
+    check("hello in room", &search(&alice, "hello", &format!("&room_id={private}&from=alice")).await, &[hello]);
+    check("in:bob hello", &search(&alice, "in:bob hello", "").await, &[shout, hello]);
+    check("in:food (the start of a name)", &search(&alice, "🎉 in:Food", "").await, &[party]);
+    let (status, err) = alice.get(&format!("/api/search?q={}", percent("x in:nowhere"))).await;
+    assert_eq!((status, err["field"].as_str()), (422, Some("q")), "{err}");
+    check("after:2000-01-01", &search(&alice, "hello after:2000-01-01", "").await, &[shout, hello]);
+    check("before:2000-01-01", &search(&alice, "hello before:2000-01-01", "").await, &[]);
+    let (status, err) = alice.get(&format!("/api/search?q={}", percent("hello before:soon"))).await;
+    assert_eq!((status, err["field"].as_str()), (422, Some("q")), "{err}");
+
+    // Only rooms I am in now.
+    assert_eq!(search(&carol, "hello", "").await.0, Vec::<i64>::new(), "carol is not in the private room");
+    let (status, _) = carol.get(&format!("/api/search?q=hello&room_id={private}")).await;
+    assert_eq!(status, 404);
+    carol.post("/api/rooms/leave", json!({"room_id": group})).await;
+    check("after leaving", &search(&carol, "上海", "").await, &[]);
+
+    // Deleted messages are never found; an edit is found by its new text only.
+    bob.post("/api/messages/delete", json!({"room_id": group, "message_id": chinese})).await;
+    check("deleted", &search(&alice, "上海", "").await, &[]);
+    alice.post("/api/messages/edit", json!({"room_id": group, "message_id": thai, "content": "ฉันชอบกินส้มตำ"})).await;
+    check("old text", &search(&bob, "ข้าวมันไก่", "").await, &[]);
+    check("new text", &search(&bob, "ส้มตำ", "").await, &[thai]);
+
+    // Pages: newest first, keyset cursor.
+    let mut ids = Vec::new();
+    for i in 0..25 {
+        ids.push(send(&alice, private, &format!("p{i}"), &format!("page test {i}")).await);
+    }
+    ids.reverse();
+    let (first, found) = search(&bob, "page test", "").await;
+    assert_eq!(first, ids[..20]);
+    let cursor = found["next_cursor"].as_i64().unwrap();
+    let (second, found) = search(&bob, "page test", &format!("&cursor={cursor}")).await;
+    assert_eq!(second, ids[20..]);
+    assert!(found.get("next_cursor").is_none());
+    seen
+}
+
+#[tokio::test]
+async fn search_finds_the_same_on_sqlite_and_postgres() {
+    let sqlite = TestServer::start().await;
+    let on_sqlite = search_cases(&sqlite).await;
+    let Some(pg) = PgServer::start() else {
+        return;
+    };
+    let server = TestServer::start_on(tempfile::tempdir().unwrap(), &pg.url, |_| {}).await;
+    let on_postgres = search_cases(&server).await;
+    assert_eq!(on_sqlite, on_postgres, "identical results on both engines");
+}
