@@ -78,6 +78,8 @@ pub trait ChatBackend: Send + Sync + 'static {
     /// The previous texts of an edited message, newest first.
     async fn message_edits(&self, me: &User, room: RoomId, id: MessageId) -> Result<Vec<MessageEdit>, AppError>;
     async fn search(&self, me: &User, query: SearchQuery) -> Result<SearchResults, AppError>;
+    /// Whether `me` may upload `size` bytes to `room` now (the upload's own checks, early).
+    async fn check_upload(&self, me: &User, room: RoomId, size: u64) -> Result<(), AppError>;
 }
 
 /// The backend injected by the server.

@@ -377,7 +377,7 @@ impl Quote {
             id: message.id,
             sender_id: message.sender_id,
             sender_name: message.sender_name.clone(),
-            content: if message.deleted_at.is_some() { String::new() } else { quote_text(&message.content) },
+            content: if message.deleted_at.is_some() { String::new() } else { quote_text(message.shown_text()) },
             deleted: message.deleted_at.is_some(),
         }
     }
@@ -418,7 +418,15 @@ impl Message {
         match &self.system {
             Some(event) => event.describe(&self.sender_name),
             None if self.deleted_at.is_some() => "This message was deleted".to_string(),
-            None => self.content.clone(),
+            None => self.shown_text().to_string(),
+        }
+    }
+
+    /// The text that stands for the message: its content, or for an uncaptioned file its name.
+    pub fn shown_text(&self) -> &str {
+        match &self.attachment {
+            Some(a) if self.content.is_empty() => &a.name,
+            _ => &self.content,
         }
     }
 

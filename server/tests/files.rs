@@ -210,6 +210,11 @@ async fn limits_are_enforced_early_and_leave_nothing() {
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     assert!(answer.contains("Files can be at most 1.0 MB"), "{answer}");
 
+    // The browser's check before sending: the same answer, without a body.
+    let (status, err) = alice.get(&format!("/api/files/check?room_id={room}&size={}", 30 * 1024 * 1024)).await;
+    assert_eq!((status, err["code"].as_str()), (413, Some("payload_too_large")), "{err}");
+    assert_eq!(alice.get(&format!("/api/files/check?room_id={room}&size=1000")).await.0, 200);
+
     // Quota: 2 MiB in all.
     let mib = |n: usize, fill: u8| vec![fill; n * 1024 * 1024 - 1000];
     assert_eq!(upload(&alice, room, "q1", "a.bin", mib(1, 1)).await.0, 200);

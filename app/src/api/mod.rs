@@ -1,5 +1,5 @@
 //! The HTTP API: thin `#[server]` functions with fixed paths under `/api`, one module per
-//! domain ([`accounts`], [`rooms`], [`messages`], [`search`]).
+//! domain ([`accounts`], [`files`], [`rooms`], [`messages`], [`search`]).
 //!
 //! Each one authenticates the caller ([`ssr::me`]), calls the
 //! [`ChatBackend`](crate::backend::ChatBackend) and returns its result; nothing else. The server turns an error's `code` into the HTTP
@@ -8,11 +8,13 @@
 //! endpoint with a curl example.
 
 pub mod accounts;
+pub mod files;
 pub mod messages;
 pub mod rooms;
 pub mod search;
 
 pub use accounts::*;
+pub use files::*;
 pub use messages::*;
 pub use rooms::*;
 pub use search::*;

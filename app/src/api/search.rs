@@ -6,7 +6,7 @@ use leptos::server_fn::codec::GetUrl;
 #[cfg(feature = "ssr")]
 use super::ssr;
 use crate::{
-    types::{MessageId, RoomId, SearchQuery, SearchResults},
+    types::{MessageId, RoomId, SearchResults},
     AppError,
 };
 
@@ -25,6 +25,6 @@ pub async fn search(
     cursor: Option<MessageId>,
 ) -> Result<SearchResults, AppError> {
     let me = ssr::me().await?;
-    let query = SearchQuery { q, room_id, from, before, after, has, cursor };
+    let query = crate::types::SearchQuery { q, room_id, from, before, after, has, cursor };
     crate::backend::backend()?.search(&me, query).await
 }

@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 
+use super::file_card::file_icon;
 use crate::{
     state::{actions::detach, store::use_chat},
     types::{human_size, RoomId},
@@ -23,7 +24,7 @@ pub fn AttachTray(room: Signal<RoomId>) -> impl IntoView {
                         let key = file.key.clone();
                         let preview = match file.thumb.clone() {
                             Some(url) => view! { <img class="attached-thumb" src=url alt="" /> }.into_any(),
-                            None => view! { <span class="attached-thumb file-icon" aria-hidden="true">"📄"</span> }.into_any(),
+                            None => view! { <span class="attached-thumb">{file_icon()}</span> }.into_any(),
                         };
                         view! {
                             <li class="attached" data-testid="attached-file">

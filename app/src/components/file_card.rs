@@ -13,9 +13,7 @@ pub fn FileCard(id: MessageId, attachment: Attachment) -> impl IntoView {
     let details = format!("{} · {}", kind_label(&name), human_size(attachment.size));
     view! {
         <div class="file-card" data-testid="file-card">
-            <span class="file-icon" aria-hidden="true">
-                "📄"
-            </span>
+            {file_icon()}
             <span class="file-text">
                 <a class="file-name" href=url.clone() download=name.clone() title=name.clone()>
                     {name.clone()}
@@ -32,6 +30,21 @@ pub fn FileCard(id: MessageId, attachment: Attachment) -> impl IntoView {
                 "Download"
             </a>
         </div>
+    }
+}
+
+/// A document outline, drawn rather than an emoji so it looks the same everywhere.
+pub fn file_icon() -> impl IntoView {
+    view! {
+        <svg class="file-icon" viewBox="0 0 24 24" width="28" height="28" aria-hidden="true">
+            <path
+                d="M6 2h8l6 6v12a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2zm7 1.5V9h5.5M8 13h8M8 17h8"
+                fill="none"
+                stroke="currentColor"
+                stroke-width="1.5"
+                stroke-linejoin="round"
+            />
+        </svg>
     }
 }
 

@@ -279,7 +279,16 @@ pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
                     }
                 }
             >
-                <span aria-hidden="true">"📎"</span>
+                <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
+                    <path
+                        d="M21 11.5l-8.6 8.6a5.5 5.5 0 0 1-7.8-7.8l8.9-8.9a3.7 3.7 0 0 1 5.2 5.2l-8.9 8.9a1.8 1.8 0 0 1-2.6-2.6l8.2-8.2"
+                        fill="none"
+                        stroke="currentColor"
+                        stroke-width="1.7"
+                        stroke-linecap="round"
+                        stroke-linejoin="round"
+                    />
+                </svg>
             </button>
             <input type="file" multiple hidden node_ref=picker data-testid="file-input" on:change=on_picked />
             <textarea

@@ -1,8 +1,10 @@
-//! The top bar: the app name, the "Chat" link and the user menu.
+//! The top bar: the app name, the "Chat" link, the page's own tools (the chat screen's search)
+//! and the user menu.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use super::nav_slot::SLOT_ID;
 use crate::{api::Logout, state::session::use_session};
 
 #[component]
@@ -26,6 +28,8 @@ pub fn Navbar() -> impl IntoView {
             <nav class="nav-links">
                 <A href="/chat">"Chat"</A>
             </nav>
+            // Filled by the page in the browser (the chat screen's search; see `nav_slot`).
+            <div id=SLOT_ID class="nav-slot"></div>
             <div class="nav-user">
                 <Transition fallback=|| ()>
                     {move || {

@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 
+use super::file_card::file_icon;
 use crate::{
     state::{
         actions::{drop_upload, retry_upload},
@@ -25,13 +26,18 @@ pub fn UploadRow(upload: Upload) -> impl IntoView {
     let name = upload.name.clone();
     let preview = match upload.thumb.clone() {
         Some(url) => view! { <img class="attached-thumb" src=url alt="" /> }.into_any(),
-        None => view! { <span class="attached-thumb file-icon" aria-hidden="true">"📄"</span> }.into_any(),
+        None => view! { <span class="attached-thumb">{file_icon()}</span> }.into_any(),
     };
     let caption = (!upload.caption.is_empty()).then(|| view! { <div class="bubble">{upload.caption.clone()}</div> });
     let label = format!("Uploading {name}");
     let status = move || match state.get() {
         Some((UploadState::Sending { sent, total }, percent)) => {
-            let done = format!("{} of {}", human_size(sent as i64), human_size(total as i64));
+            // Every byte is there; the server is storing it and, for an image, making previews.
+            let done = if sent >= total && total > 0 {
+                "Processing…".to_string()
+            } else {
+                format!("{} of {}", human_size(sent as i64), human_size(total as i64))
+            };
             view! {
                 <progress
                     class="upload-progress"

@@ -16,7 +16,10 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::{
     api,
-    components::{chat_room::ChatRoom, chat_sidebar::ChatSidebar, require_user::RequireUser},
+    components::{
+        chat_room::ChatRoom, chat_sidebar::ChatSidebar, nav_slot::NavSlot, require_user::RequireUser,
+        search_box::SearchBox,
+    },
     state::{
         actions,
         session::use_session,
@@ -95,6 +98,10 @@ fn ChatShell(user: User, route: ChatRoute) -> impl IntoView {
 
     view! {
         <Title text=title />
+        // Search needs the store, which the navbar (outside this screen) has not.
+        <NavSlot>
+            <SearchBox />
+        </NavSlot>
         <div
             class="chat"
             class=("room-open", in_room)

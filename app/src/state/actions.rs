@@ -141,6 +141,54 @@ pub fn jump_to(store: ChatStore, room: RoomId, target: MessageId) {
     });
 }
 
+/// Opens a room at a message and highlights it (a search result was chosen); `go` navigates
+/// to the room. In the open room this is [`jump_to`]. Another room gets the page around the
+/// message installed as its timeline *before* `go`: opening a room that has a timeline only
+/// rejoins it, so its newest page never arrives after (and over) the one around the message.
+/// The jump is asked for once the room is the open one, after its list has been rebuilt for it.
+pub fn open_at(store: ChatStore, room: RoomId, target: MessageId, go: impl FnOnce() + 'static) {
+    if store.open_room.get_untracked() == Some(room) {
+        jump_to(store, room, target);
+        return;
+    }
+    spawn_local(async move {
+        match api::room_messages(room, None, None, Some(target), Some(HISTORY_PAGE_DEFAULT)).await {
+            Ok(page) => {
+                store.timelines.update(|t| {
+                    t.insert(room, Timeline::around(page));
+                });
+                if store.open_room.get_untracked() == Some(room) {
+                    // The reader went there meanwhile: the room was joined from its old timeline.
+                    store.at_bottom.set(false);
+                    socket::join(&store, room);
+                    store.jump.set(Some(target));
+                } else {
+                    go();
+                    jump_once_open(store, room, target, 120);
+                }
+            }
+            Err(e) => store.notice.set(Some(e.to_string())),
+        }
+    });
+}
+
+/// Asks for the jump on the first frame where `room` is open (the route has followed the
+/// navigation and the list has been rebuilt for it), giving up after `frames`.
+fn jump_once_open(store: ChatStore, room: RoomId, target: MessageId, frames: u8) {
+    request_animation_frame(move || {
+        match store.open_room.try_get_untracked() {
+            Some(Some(open)) if open == room => {
+                store.at_bottom.set(false);
+                store.jump.set(Some(target));
+            }
+            // The store is gone (the chat screen was left) or the reader went elsewhere.
+            None => {}
+            Some(_) if frames > 0 => jump_once_open(store, room, target, frames - 1),
+            Some(_) => {}
+        }
+    });
+}
+
 /// Tells the server (and the reader's other tabs) that the open room has been read up to the
 /// seq applied here, when the reader can actually see it and the marker would move forward.
 pub fn report_read(store: ChatStore, room: RoomId) {

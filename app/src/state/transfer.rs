@@ -66,14 +66,26 @@ pub fn send(store: ChatStore, upload: &Upload) {
         return;
     };
     let url = upload_url(upload.room, &key, &upload.name, &upload.caption);
-    match start(store, &key, &url, &file) {
-        Ok(request) => HELD.with(|h| {
-            if let Some(held) = h.borrow_mut().get_mut(&key) {
-                held.request = Some(request);
-            }
-        }),
-        Err(_) => store.update_upload(&key, |u| u.fail("The browser could not send the file.".into())),
-    }
+    let room = upload.room;
+    // The server's limits are asked first: refused after the headers, a large body is cut
+    // off mid-send, and the browser then reports a network error instead of the reason.
+    leptos::task::spawn_local(async move {
+        if let Err(e) = crate::api::check_upload(room, file.size() as u64).await {
+            store.update_upload(&key, |u| u.fail(e.to_string()));
+            return;
+        }
+        if HELD.with(|h| h.borrow().get(&key).is_none()) {
+            return; // Cancelled while asking.
+        }
+        match start(store, &key, &url, &file) {
+            Ok(request) => HELD.with(|h| {
+                if let Some(held) = h.borrow_mut().get_mut(&key) {
+                    held.request = Some(request);
+                }
+            }),
+            Err(_) => store.update_upload(&key, |u| u.fail("The browser could not send the file.".into())),
+        }
+    });
 }
 
 fn start(store: ChatStore, key: &str, url: &str, file: &File) -> Result<Request, JsValue> {

@@ -64,6 +64,41 @@ enum Scenario {
         #[arg(long, default_value_t = 10_000)]
         connections: usize,
     },
+    /// No HTTP: a generated corpus (half Thai, a quarter English, the rest Chinese and emoji)
+    /// stored through the server's storage layer with group-commit batches into a fresh
+    /// database, then searched as the API does: insert rate, latency of 3+ and 2-character
+    /// terms with and without a room filter, index and table sizes
+    Search {
+        /// A fresh database: sqlite://path or postgres://…
+        #[arg(long)]
+        database_url: String,
+        #[arg(long, default_value_t = 1_000_000)]
+        messages: usize,
+        #[arg(long, default_value_t = 200)]
+        rooms: usize,
+        /// Searches per kind of term
+        #[arg(long, default_value_t = 200)]
+        queries: usize,
+        /// Drop the search index first (to measure what it costs the inserts)
+        #[arg(long)]
+        no_index: bool,
+    },
+    /// Uploads of fresh random files of `mib` MiB, one after another: throughput and the
+    /// server's CPU per MB
+    Upload {
+        #[arg(long, default_value_t = 20)]
+        mib: usize,
+        #[arg(long, default_value_t = 5)]
+        repeats: usize,
+    },
+    /// No server: the time and this process's peak memory to make the thumbnails of a
+    /// `megapixels` JPEG (a photo-like gradient with noise), as the server does for an upload
+    Thumbs {
+        #[arg(long, default_value_t = 12)]
+        megapixels: u32,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
     /// No Confab: the kernel's own cost of the fan-out's writes. One thread on core 0 writes
     /// WebSocket-sized frames to C loopback sockets, k frames per write, at R frames/s per
     /// socket; one thread on core 1 reads them. Reports the writer's CPU per frame, a floor
@@ -102,6 +137,11 @@ async fn main() -> Result<()> {
             fanout(&nodes, &run, members, senders.clamp(1, members), rate, seconds).await
         }
         Scenario::Idle { connections } => idle(&args.url, args.server_pid, &run, connections).await,
+        Scenario::Upload { mib, repeats } => upload(&args.url, args.server_pid, &run, mib, repeats).await,
+        Scenario::Thumbs { megapixels, runs } => thumbs(megapixels, runs),
+        Scenario::Search { database_url, messages, rooms, queries, no_index } => {
+            search::run(&database_url, messages, rooms, queries, no_index).await
+        }
         Scenario::Floor { connections, rate, frames_per_write, frame_bytes, seconds } => {
             floor::run(connections, rate, frames_per_write.max(1), frame_bytes, seconds).await
         }
@@ -153,6 +193,110 @@ async fn connect(url: &str, token: &str) -> Result<Socket> {
     req.headers_mut().insert("authorization", HeaderValue::from_str(&format!("Bearer {token}"))?);
     let (ws, _) = tokio_tungstenite::connect_async(req).await?;
     Ok(ws)
+}
+
+async fn upload(url: &str, pid: Option<u32>, run: &str, mib: usize, repeats: usize) -> Result<()> {
+    let members = register_many(url, run, 2).await?;
+    let http = reqwest::Client::new();
+    let room: Value = http
+        .post(format!("{url}/api/rooms/private"))
+        .bearer_auth(&members[0].token)
+        .json(&json!({"user_id": members[1].id}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let room = room["room"]["id"].as_i64().ok_or("no room")?;
+    let mut rates = Vec::new();
+    let mut cpu_per_mb = Vec::new();
+    for i in 0..repeats {
+        // Fresh content each time: a repeat would be stored once, but is streamed all the same.
+        let mut bytes = vec![0u8; mib * 1024 * 1024];
+        let mut x = 0x9e37_79b9_7f4a_7c15u64 ^ (i as u64 + 1);
+        for b in bytes.iter_mut() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *b = x as u8;
+        }
+        let cpu = pid.and_then(cpu_seconds);
+        let started = Instant::now();
+        let res = http
+            .post(format!("{url}/api/files"))
+            .query(&[("room_id", room.to_string()), ("client_id", format!("up{i}")), ("name", format!("f{i}.bin"))])
+            .bearer_auth(&members[0].token)
+            .body(bytes)
+            .send()
+            .await?;
+        let status = res.status();
+        let took = started.elapsed().as_secs_f64();
+        if !status.is_success() {
+            return Err(format!("upload: {status} {}", res.text().await?).into());
+        }
+        let mb = (mib * 1024 * 1024) as f64 / 1e6;
+        rates.push(mb / took);
+        if let (Some(before), Some(after)) = (cpu, pid.and_then(cpu_seconds)) {
+            cpu_per_mb.push((after - before) * 1000.0 / mb);
+        }
+    }
+    let range = |v: &[f64]| {
+        let min = v.iter().cloned().fold(f64::INFINITY, f64::min);
+        let max = v.iter().cloned().fold(0.0, f64::max);
+        format!("{min:.0}–{max:.0}")
+    };
+    println!("upload of {mib} MiB × {repeats}: {} MB/s", range(&rates));
+    if !cpu_per_mb.is_empty() {
+        let min = cpu_per_mb.iter().cloned().fold(f64::INFINITY, f64::min);
+        let max = cpu_per_mb.iter().cloned().fold(0.0, f64::max);
+        println!("server CPU per MB: {min:.1}–{max:.1} ms");
+    }
+    Ok(())
+}
+
+fn thumbs(megapixels: u32, runs: usize) -> Result<()> {
+    let width = ((f64::from(megapixels) * 1e6 * 4.0 / 3.0).sqrt()) as u32;
+    let height = width * 3 / 4;
+    let dir = std::env::temp_dir().join(format!("confab-thumbs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join("photo.jpg");
+    {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let img = image::RgbImage::from_fn(width, height, |px, py| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let noise = (x % 24) as u32;
+            image::Rgb([
+                ((px * 255 / width) + noise).min(255) as u8,
+                ((py * 255 / height) + noise).min(255) as u8,
+                (((px + py) * 128 / (width + height)) + noise).min(255) as u8,
+            ])
+        });
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90).encode_image(&img)?;
+    }
+    let before = peak_rss_kib();
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        server::service::files::make_thumbnails(&path).map_err(|e| e.to_string())?;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let min = times.iter().cloned().fold(f64::INFINITY, f64::min);
+    let max = times.iter().cloned().fold(0.0, f64::max);
+    println!("thumbnails of a {width}×{height} JPEG: {min:.0}–{max:.0} ms over {runs} runs");
+    println!("peak memory of this process: {} MiB (before thumbnailing: {} MiB)", peak_rss_kib() / 1024, before / 1024);
+    Ok(())
+}
+
+/// This process's peak resident memory (VmHWM), from /proc.
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("VmHWM:")).map(str::to_string))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
 }
 
 /// (user + system) CPU seconds of a process, from /proc.
@@ -389,6 +533,208 @@ async fn idle(url: &str, pid: Option<u32>, run: &str, connections: usize) -> Res
         println!("per idle connection    {:.2} KiB", (a.saturating_sub(b)) as f64 / sockets.len() as f64);
     }
     Ok(())
+}
+
+mod search {
+    //! The search benchmark: corpus, inserts, queries, sizes.
+
+    use std::time::Instant;
+
+    use app::types::{MessageKind, RoomId, User};
+    use server::{
+        events::NodeId,
+        service::search::{normalize, search_text},
+        storage::{
+            messages::{NewMessage, Rich},
+            search::Filter,
+            Dialect, Storage,
+        },
+    };
+
+    use super::Result;
+
+    const THAI: &[&str] = &[
+        "ฉัน",
+        "ชอบ",
+        "กิน",
+        "ข้าวมันไก่",
+        "มาก",
+        "วันนี้",
+        "ประชุม",
+        "ตอน",
+        "บ่าย",
+        "สาม",
+        "โมง",
+        "ส่ง",
+        "รายงาน",
+        "ให้",
+        "หัวหน้า",
+        "ด้วย",
+        "นะ",
+        "ครับ",
+        "ค่ะ",
+        "ไป",
+        "มา",
+        "ทำงาน",
+        "ที่",
+        "บ้าน",
+        "ลูกค้า",
+        "โทร",
+        "หา",
+        "เมื่อวาน",
+        "แก้ไข",
+        "โค้ด",
+        "เสร็จ",
+        "แล้ว",
+    ];
+    const ENGLISH: &[&str] = &[
+        "the", "meeting", "is", "moved", "to", "three", "please", "review", "my", "pull", "request", "deploy",
+        "tonight", "customer", "called", "about", "invoice", "lunch", "anyone", "coffee", "build", "failed", "again",
+        "ok", "thanks", "release", "notes", "ready",
+    ];
+    const CHINESE: &[&str] = &[
+        "我", "家", "在", "上海", "东边", "今天", "开会", "下午", "三点", "请", "看", "报告", "客户", "电话", "发布",
+        "好的", "谢谢",
+    ];
+    const EMOJI: &[&str] = &["🎉", "👍", "😂", "🙏", "🚀", "❤️", "🔥", "✅"];
+
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+            from[(self.next() % from.len() as u64) as usize]
+        }
+    }
+
+    fn sentence(rng: &mut Rng, i: usize) -> String {
+        let words = 4 + (rng.next() % 10) as usize;
+        match i % 4 {
+            0 | 1 => (0..words).map(|_| rng.pick(THAI)).collect::<String>(),
+            2 => (0..words).map(|_| rng.pick(ENGLISH)).collect::<Vec<_>>().join(" "),
+            _ => {
+                let mut s: String = (0..words).map(|_| rng.pick(CHINESE)).collect();
+                s.push(' ');
+                s.push_str(rng.pick(EMOJI));
+                s
+            }
+        }
+    }
+
+    pub async fn run(url: &str, messages: usize, rooms: usize, queries: usize, no_index: bool) -> Result<()> {
+        let node: NodeId = "bench".into();
+        let storage = Storage::connect(url, node).await?;
+        if no_index {
+            let drop = match storage.dialect() {
+                Dialect::Sqlite => {
+                    "DROP TRIGGER message_search_insert; DROP TRIGGER message_search_update; DROP TABLE message_search"
+                }
+                Dialect::Postgres => "DROP INDEX messages_search",
+            };
+            sqlx::raw_sql(drop).execute(storage.pool()).await?;
+        }
+        let now = server::service::now_ms();
+        let searcher = storage.create_user("searcher", "Searcher", "x", now).await?;
+        let mut senders: Vec<User> = Vec::new();
+        for i in 0..10 {
+            senders.push(storage.create_user(&format!("sender{i}"), &format!("Sender {i}"), "x", now).await?);
+        }
+        let members: Vec<_> = senders.iter().map(|u| u.id).collect();
+        let mut room_ids: Vec<RoomId> = Vec::new();
+        for r in 0..rooms {
+            room_ids.push(storage.create_group(&searcher, &format!("room {r}"), &members, now).await?.0);
+        }
+        println!("inserting {messages} messages into {rooms} rooms, 256 per commit…");
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let started = Instant::now();
+        let mut done = 0;
+        while done < messages {
+            let n = 256.min(messages - done);
+            let texts: Vec<(String, Option<String>)> = (done..done + n)
+                .map(|i| {
+                    let t = sentence(&mut rng, i);
+                    let found_by = search_text(&t, None);
+                    (t, found_by)
+                })
+                .collect();
+            let batch: Vec<NewMessage> = texts
+                .iter()
+                .enumerate()
+                .map(|(k, (t, found_by))| NewMessage {
+                    room: room_ids[(done + k) % rooms],
+                    sender: &senders[(done + k) % senders.len()],
+                    kind: MessageKind::Text,
+                    content: t,
+                    client_id: None,
+                    rich: Rich { search_text: found_by.as_deref(), ..Rich::default() },
+                })
+                .collect();
+            storage.insert_messages(&batch, server::service::now_ms()).await?;
+            done += n;
+        }
+        let took = started.elapsed().as_secs_f64();
+        println!(
+            "insert rate{}: {:.0} messages/s",
+            if no_index { " without the index" } else { "" },
+            messages as f64 / took
+        );
+        sizes(&storage).await?;
+        if no_index {
+            return Ok(());
+        }
+        let long = ["ข้าวมันไก่", "ประชุม", "รายงาน", "meeting", "customer", "上海东", "客户电话", "ลูกค้าโทร"];
+        let short = ["ไป", "มา", "上海", "ok", "🎉"];
+        for (label, terms) in [("3+ characters", &long[..]), ("2 characters", &short[..])] {
+            for filtered in [false, true] {
+                let mut times = Vec::with_capacity(queries);
+                let mut found = 0;
+                for q in 0..queries {
+                    let filter = Filter {
+                        terms: vec![normalize(terms[q % terms.len()])],
+                        room: filtered.then(|| room_ids[q % rooms]),
+                        ..Filter::default()
+                    };
+                    let t = Instant::now();
+                    found += storage.search(searcher.id, &filter, 21).await?.len();
+                    times.push(t.elapsed().as_secs_f64() * 1000.0);
+                }
+                times.sort_by(f64::total_cmp);
+                let at = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];
+                println!(
+                    "search, {label}{}: p50 {:.1} ms, p99 {:.1} ms ({:.1} results a query)",
+                    if filtered { ", one room" } else { ", all rooms" },
+                    at(0.5),
+                    at(0.99),
+                    found as f64 / queries as f64
+                );
+            }
+        }
+        Ok(())
+    }
+
+    async fn sizes(storage: &Storage) -> Result<()> {
+        match storage.dialect() {
+            Dialect::Sqlite => {
+                let pages: i64 = sqlx::query_scalar("PRAGMA page_count").fetch_one(storage.pool()).await?;
+                let size: i64 = sqlx::query_scalar("PRAGMA page_size").fetch_one(storage.pool()).await?;
+                println!("database file: {:.0} MB", (pages * size) as f64 / 1e6);
+            }
+            Dialect::Postgres => {
+                let (table, index): (i64, i64) = sqlx::query_as(
+                    "SELECT pg_table_size('messages'), COALESCE((SELECT pg_relation_size('messages_search') \
+                     WHERE to_regclass('messages_search') IS NOT NULL), 0)",
+                )
+                .fetch_one(storage.pool())
+                .await?;
+                println!("messages table: {:.0} MB, search index: {:.0} MB", table as f64 / 1e6, index as f64 / 1e6);
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The `floor` scenario: plain blocking writes on loopback TCP, nothing else.

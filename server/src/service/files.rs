@@ -309,7 +309,8 @@ pub fn safe_name(raw: &str) -> String {
     }
 }
 
-struct Thumbnails {
+/// An image's size and its two thumbnails, encoded.
+pub struct Thumbnails {
     width: u32,
     height: u32,
     mime: &'static str,
@@ -321,7 +322,7 @@ struct Thumbnails {
 /// [`limits::IMAGE_MAX_PIXELS`] is refused before any pixel is decoded), turns it upright
 /// per EXIF, and encodes a preview and a square thumbnail. Encoders write no metadata, so
 /// nothing (GPS included) is carried over.
-fn make_thumbnails(path: &Path) -> Result<Thumbnails, AppError> {
+pub fn make_thumbnails(path: &Path) -> Result<Thumbnails, AppError> {
     let unreadable = || AppError::invalid("file", "This image could not be read.");
     let reader = || -> Result<ImageReader<std::io::BufReader<std::fs::File>>, AppError> {
         ImageReader::open(path).and_then(|r| r.with_guessed_format()).map_err(|_| unreadable())

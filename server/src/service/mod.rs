@@ -245,4 +245,8 @@ impl ChatBackend for ChatService {
     async fn search(&self, me: &User, query: SearchQuery) -> Result<SearchResults, AppError> {
         self.search.search(me, &query).await
     }
+
+    async fn check_upload(&self, me: &User, room: RoomId, size: u64) -> Result<(), AppError> {
+        self.files.admit(me, room, Some(size)).await.map(|_| ())
+    }
 }

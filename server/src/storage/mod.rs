@@ -104,13 +104,15 @@ const USER_COLS: &str = "u.id AS user_id, u.username, u.display_name";
 const MESSAGE_COLS: &str = "m.id, m.room_id, m.seq, m.change_seq, m.sender_id, u.display_name AS sender_name, m.kind, \
                             m.content, m.client_id, m.created_at, m.edited_at, m.deleted_at, m.html, m.mentions, \
                             m.reply_to, q.sender_id AS q_sender_id, qu.display_name AS q_sender_name, \
-                            SUBSTR(q.content, 1, 201) AS q_content, q.deleted_at AS q_deleted_at, \
+                            COALESCE(NULLIF(SUBSTR(q.content, 1, 201), ''), qa.name) AS q_content, q.deleted_at AS q_deleted_at, \
                             a.name AS a_name, a.size AS a_size, a.mime AS a_mime, a.width AS a_width, \
                             a.height AS a_height";
-/// Messages with their senders and, for replies, the replied-to message as it is now.
+/// Messages with their senders, attachments and, for replies, the replied-to message as it is
+/// now (an uncaptioned file is quoted by its name).
 const MESSAGE_FROM: &str = "messages m JOIN users u ON u.id = m.sender_id \
                             LEFT JOIN messages q ON q.room_id = m.room_id AND q.id = m.reply_to \
                             LEFT JOIN users qu ON qu.id = q.sender_id \
+                            LEFT JOIN attachments qa ON qa.message_id = q.id \
                             LEFT JOIN attachments a ON a.message_id = m.id";
 
 impl Storage {

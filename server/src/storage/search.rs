@@ -23,6 +23,9 @@ pub struct Filter {
     pub cursor: Option<MessageId>,
 }
 
+/// Matches beyond which a term counts as common (see [`Storage::search`]).
+const COMMON_MATCHES: i64 = 2000;
+
 /// The shortest term the trigram indexes can narrow.
 pub const INDEXED_TERM_CHARS: usize = 3;
 
@@ -38,8 +41,17 @@ impl Storage {
         let mut conditions = vec!["m.search_text IS NOT NULL".to_string()];
         let indexed: Vec<&String> = filter.terms.iter().filter(|t| t.chars().count() >= INDEXED_TERM_CHARS).collect();
         // With an FTS5 match, SQLite walks the index's rowids (message ids) newest first and
-        // stops at the limit.
-        let fts = self.dialect == Dialect::Sqlite && !indexed.is_empty();
+        // stops at the limit. In one room, a common term would make it walk every room's
+        // matches to find this room's few; then scanning the room newest first is quicker.
+        let fts_query = (!indexed.is_empty()).then(|| {
+            // FTS5 phrase syntax: each term quoted (quotes doubled), all required.
+            indexed.iter().map(|t| format!("\"{}\"", t.replace('"', "\"\""))).collect::<Vec<_>>().join(" ")
+        });
+        let fts = match (&fts_query, self.dialect, filter.room) {
+            (Some(_), Dialect::Postgres, _) | (None, _, _) => false,
+            (Some(_), Dialect::Sqlite, None) => true,
+            (Some(q), Dialect::Sqlite, Some(_)) => !self.common_term(q).await?,
+        };
         let (from, order) = if fts {
             (format!("message_search s, {MESSAGE_FROM}"), "s.rowid DESC")
         } else {
@@ -47,11 +59,8 @@ impl Storage {
         };
         match self.dialect {
             Dialect::Sqlite => {
-                if fts {
-                    // FTS5 phrase syntax: each term quoted (quotes doubled), all required.
-                    let terms: Vec<String> =
-                        indexed.iter().map(|t| format!("\"{}\"", t.replace('"', "\"\""))).collect();
-                    let p = param(Bind::Text(terms.join(" ")), &mut binds);
+                if let Some(q) = fts_query.filter(|_| fts) {
+                    let p = param(Bind::Text(q), &mut binds);
                     conditions.push(format!("message_search MATCH {p} AND m.id = s.rowid"));
                 }
                 for term in &filter.terms {
@@ -86,10 +95,14 @@ impl Storage {
             conditions.push(if fts { format!("s.rowid < {p}") } else { format!("m.id < {p}") });
         }
         let limit = param(Bind::Int(i64::from(limit)), &mut binds);
+        // Without an index to walk, SQLite must still walk messages newest first (and check
+        // membership per message) rather than gather every message of every room and sort:
+        // CROSS JOIN keeps `messages` the outer loop.
+        let member_join = if self.dialect == Dialect::Sqlite && !fts { "CROSS JOIN" } else { "JOIN" };
         let sql = format!(
             "SELECT {MESSAGE_COLS}, COALESCE(r.name, peer.display_name, 'Just you') AS room_title \
              FROM {from} \
-             JOIN participants me ON me.room_id = m.room_id AND me.user_id = $1 \
+             {member_join} participants me ON me.room_id = m.room_id AND me.user_id = $1 \
              JOIN rooms r ON r.id = m.room_id \
              LEFT JOIN participants pp ON r.kind = 'PRIVATE' AND pp.room_id = r.id AND pp.user_id <> $1 \
              LEFT JOIN users peer ON peer.id = pp.user_id \
@@ -115,6 +128,18 @@ impl Storage {
             out.push((m, t));
         }
         Ok(out)
+    }
+
+    /// Whether an FTS5 query matches more than a few thousand messages (counted no further).
+    async fn common_term(&self, fts_query: &str) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT rowid FROM message_search WHERE message_search MATCH $1 LIMIT $2)",
+        )
+        .bind(fts_query)
+        .bind(COMMON_MATCHES)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n >= COMMON_MATCHES)
     }
 
     /// Messages indexed before search existed (or by an older server) get their search text:

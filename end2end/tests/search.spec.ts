@@ -1,0 +1,132 @@
+import { expect, Page } from "@playwright/test";
+import { newUser, startPrivateChat, test } from "./helpers";
+
+/** The room open in `page`, from its URL. */
+function openRoomId(page: Page): number {
+  return Number(page.url().split("/").pop());
+}
+
+/** Sends a message over the HTTP API with the page's session; returns the stored message. */
+async function apiSend(page: Page, room: number, content: string): Promise<{ id: number }> {
+  const data = { room_id: room, client_id: `e2e-${Date.now()}-${Math.random().toString(36).slice(2)}`, content };
+  const response = await page.request.post("/api/messages/send", { data });
+  expect(response.status(), await response.text()).toBe(200);
+  return (await response.json()) as { id: number };
+}
+
+test("a Thai word inside a sentence is found, and choosing it opens the room at the message", async ({ browser }) => {
+  test.setTimeout(90_000);
+  const alice = await newUser(browser, "sal", "Sal");
+  const bob = await newUser(browser, "sbo", "Sbo");
+  const carol = await newUser(browser, "sca", "Sca");
+  await startPrivateChat(alice.page, bob.username, "Sbo");
+  const room = openRoomId(alice.page);
+  // Bob reads another room meanwhile.
+  await startPrivateChat(bob.page, carol.username, "Sca");
+
+  // The target, then enough messages that the room's newest page no longer holds it.
+  const target = await apiSend(alice.page, room, "ฉันชอบกินข้าวมันไก่มาก");
+  for (let i = 0; i < 60; i++) await apiSend(alice.page, room, `filler ${i}`);
+
+  // Ctrl+K from the composer; results come as Bob types.
+  const composer = bob.page.getByTestId("message-input");
+  await composer.focus();
+  await bob.page.keyboard.press("Control+k");
+  const field = bob.page.getByRole("combobox", { name: "Search messages" });
+  await expect(field).toBeFocused();
+  await field.pressSequentially("ข้าวมันไก่");
+  const results = bob.page.getByRole("listbox", { name: "Search results" });
+  const result = results.getByRole("option");
+  await expect(result).toHaveCount(1);
+  await expect(result).toHaveAttribute("data-message-id", String(target.id));
+  await expect(result.locator("mark")).toHaveText("ข้าวมันไก่");
+  await expect(result.getByTestId("search-snippet")).toHaveText("ฉันชอบกินข้าวมันไก่มาก");
+  await expect(result).toContainText("Sal");
+  await expect(bob.page.getByTestId("search-status")).toHaveText("1 result");
+
+  // The keyboard picks it.
+  await field.press("ArrowDown");
+  await expect(result).toHaveAttribute("aria-selected", "true");
+  await expect(field).toHaveAttribute("aria-activedescendant", "search-option-0");
+  await field.press("Enter");
+
+  await expect(bob.page).toHaveURL(new RegExp(`/chat/${room}$`));
+  await expect(bob.page.getByTestId("room-title")).toHaveText("Sal");
+  await expect(bob.page.getByTestId("search-panel")).toBeHidden();
+  const message = bob.page.getByTestId("message-list").locator(`[data-message-id="${target.id}"]`);
+  await expect(message).toBeInViewport();
+  await expect(message).toHaveClass(/highlight/);
+  await expect(message).toBeFocused();
+  // Loaded in context: the room's newest messages are not on screen.
+  await expect(bob.page.getByTestId("message-body").filter({ hasText: /^filler 59$/ })).toHaveCount(0);
+  await expect(bob.page.getByTestId("jump-latest")).toBeVisible();
+
+  await alice.context.close();
+  await bob.context.close();
+  await carol.context.close();
+});
+
+test("search shows the empty state, the server's errors, more pages and the filters", async ({
+  browser,
+  expectConsoleError,
+}) => {
+  test.setTimeout(60_000);
+  // The browser logs the refused request (422) of the bad date.
+  expectConsoleError(/status of 422/);
+  const alice = await newUser(browser, "sde", "Sde");
+  const bob = await newUser(browser, "sdf", "Sdf");
+  await startPrivateChat(alice.page, bob.username, "Sdf");
+  const room = openRoomId(alice.page);
+  for (let i = 0; i < 25; i++) await apiSend(alice.page, room, `needle ${i}`);
+  const page = alice.page;
+  const field = page.getByRole("combobox", { name: "Search messages" });
+  const status = page.getByTestId("search-status");
+  const results = page.getByRole("listbox", { name: "Search results" }).getByRole("option");
+
+  // `/` in the composer is typed; elsewhere it opens the search.
+  const composer = page.getByTestId("message-input");
+  await composer.focus();
+  await page.keyboard.press("/");
+  await expect(composer).toHaveValue("/");
+  await composer.fill("");
+  await composer.focus();
+  await page.keyboard.press("Control+k");
+  await expect(field).toBeFocused();
+  await expect(page.getByTestId("search-panel")).toContainText("from:name");
+
+  // Nothing found: the empty state. Escape closes and gives the focus back.
+  await field.fill("zqxj nothing");
+  await expect(status).toHaveText("No messages match “zqxj nothing”.");
+  await field.press("Escape");
+  await expect(page.getByTestId("search-panel")).toBeHidden();
+  await expect(composer).toBeFocused();
+  await composer.evaluate((el) => (el as HTMLElement).blur());
+  await page.keyboard.press("/");
+  await expect(field).toBeFocused();
+
+  // The server's words for a bad filter.
+  await field.fill("needle before:2026-13-45");
+  await expect(page.getByTestId("search-error")).toContainText("is not a date");
+
+  // Twenty a page, then "Load more".
+  await field.fill("needle");
+  await expect(status).toHaveText("20+ results");
+  await expect(results).toHaveCount(20);
+  await expect(results.first()).toContainText("needle 24");
+  await page.getByTestId("search-more").click();
+  await expect(results).toHaveCount(25);
+  await expect(status).toHaveText("25 results");
+  await expect(field).toBeFocused();
+
+  // The controls: this room only, then images only.
+  const here = page.getByTestId("search-here");
+  await here.click();
+  await expect(here).toHaveAttribute("aria-pressed", "true");
+  await expect(status).toHaveText("20+ results");
+  await page.getByTestId("search-kind").selectOption("image");
+  await expect(status).toHaveText("No images in this room match “needle”.");
+  await expect(results).toHaveCount(0);
+
+  await alice.context.close();
+  await bob.context.close();
+});
