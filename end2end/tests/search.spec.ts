@@ -126,6 +126,19 @@ test("search shows the empty state, the server's errors, more pages and the filt
   await page.getByTestId("search-kind").selectOption("image");
   await expect(status).toHaveText("No images in this room match “needle”.");
   await expect(results).toHaveCount(0);
+  await page.getByTestId("search-kind").selectOption("");
+
+  // From a person, and between dates.
+  const from = page.getByTestId("search-from");
+  await from.fill(bob.username);
+  await expect(results).toHaveCount(0);
+  await from.fill(alice.username);
+  await expect(status).toHaveText("20+ results");
+  await page.getByTestId("search-before").fill("2000-01-01");
+  await expect(results).toHaveCount(0);
+  await page.getByTestId("search-before").fill("");
+  await page.getByTestId("search-after").fill("2000-01-01");
+  await expect(status).toHaveText("20+ results");
 
   await alice.context.close();
   await bob.context.close();

@@ -180,13 +180,26 @@ async fn files_on_postgres() {
 
 /// Too large is refused from the declared length, before any of the body is sent; a body
 /// longer than it declared, or over the quota, is cut off and leaves nothing behind.
+fn small_limits(c: &mut server::config::Config) {
+    c.upload_max_mib = 1;
+    c.quota_mib = 2;
+}
+
 #[tokio::test]
-async fn limits_are_enforced_early_and_leave_nothing() {
-    let server = TestServer::start_with(|c| {
-        c.upload_max_mib = 1;
-        c.quota_mib = 2;
-    })
-    .await;
+async fn limits_on_sqlite() {
+    limits_are_enforced_early_and_leave_nothing(&TestServer::start_with(small_limits).await).await;
+}
+
+#[tokio::test]
+async fn limits_on_postgres() {
+    let Some(pg) = PgServer::start() else {
+        return;
+    };
+    let server = TestServer::start_on(tempfile::tempdir().unwrap(), &pg.url, small_limits).await;
+    limits_are_enforced_early_and_leave_nothing(&server).await;
+}
+
+async fn limits_are_enforced_early_and_leave_nothing(server: &TestServer) {
     let alice = server.register("alice").await;
     let bob = server.register("bob").await;
     let room = alice.private_room_with(&bob).await;
@@ -222,7 +235,7 @@ async fn limits_are_enforced_early_and_leave_nothing() {
     let (status, err) = upload(&alice, room, "q3", "c.bin", mib(1, 3)).await;
     assert_eq!((status, err["code"].as_str()), (413, Some("payload_too_large")), "{err}");
     assert!(err["message"].as_str().unwrap().contains("storage quota"));
-    assert_eq!(blob_files(&server).len(), 2, "nothing of the refused upload is kept");
+    assert_eq!(blob_files(server).len(), 2, "nothing of the refused upload is kept");
     let tmp = server.dir.path().join("data").join("blobs").join("tmp");
     assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0, "no temporary file left behind");
     assert_eq!(upload(&bob, room, "q4", "d.bin", mib(1, 4)).await.0, 200, "the quota is per user");

@@ -56,7 +56,8 @@ async fn search_cases(server: &TestServer) -> Vec<(String, usize)> {
         seen.push((q.to_string(), found.0.len()));
     };
     check("ข้าวมันไก่", &search(&bob, "ข้าวมันไก่", "").await, &[thai]);
-    check("ไก่ (two characters)", &search(&bob, "ไก่", "").await, &[thai]);
+    check("ไก่ (three code points)", &search(&bob, "ไก่", "").await, &[thai]);
+    check("มา (two characters)", &search(&bob, "มา", "").await, &[thai]);
     check("กิน", &search(&bob, "กิน", "").await, &[thai]);
     check("上海", &search(&bob, "上海", "").await, &[chinese]);
     check("🎉", &search(&bob, "🎉", "").await, &[party]);

@@ -44,6 +44,9 @@ pub fn SearchBox() -> impl IntoView {
     let text = RwSignal::new(String::new());
     let here = RwSignal::new(false);
     let kind = RwSignal::new(Kind::Any);
+    let from_user = RwSignal::new(String::new());
+    let after = RwSignal::new(String::new());
+    let before = RwSignal::new(String::new());
     let open = RwSignal::new(false);
     let active = RwSignal::new(None::<usize>);
     let found = RwSignal::new(Found::default());
@@ -54,7 +57,10 @@ pub fn SearchBox() -> impl IntoView {
     let focus_on = StoredValue::new(None::<MessageId>);
 
     let room_filter = Memo::new(move |_| if here.get() { store.open_room.get() } else { None });
-    let request = Memo::new(move |_| query_for(&text.get(), room_filter.get(), kind.get()));
+    let request = Memo::new(move |_| {
+        let query = query_for(&text.get(), room_filter.get(), kind.get());
+        with_filters(query, &from_user.get(), &after.get(), &before.get())
+    });
     let hits = Memo::new(move |_| found.with(|f| f.hits.clone()));
 
     // Sends the queued query if `ticket` is still the latest (the debounce ran out, or Enter).
@@ -251,6 +257,34 @@ pub fn SearchBox() -> impl IntoView {
                             <option value="file">"Files"</option>
                         </select>
                     </label>
+                    <label class="search-from">
+                        "From "
+                        <input
+                            type="text"
+                            placeholder="username"
+                            data-testid="search-from"
+                            prop:value=move || from_user.get()
+                            on:input=move |ev| from_user.set(event_target_value(&ev))
+                        />
+                    </label>
+                    <label class="search-date">
+                        "After "
+                        <input
+                            type="date"
+                            data-testid="search-after"
+                            prop:value=move || after.get()
+                            on:change=move |ev| after.set(event_target_value(&ev))
+                        />
+                    </label>
+                    <label class="search-date">
+                        "Before "
+                        <input
+                            type="date"
+                            data-testid="search-before"
+                            prop:value=move || before.get()
+                            on:change=move |ev| before.set(event_target_value(&ev))
+                        />
+                    </label>
                     // On a phone the panel covers the screen: this is the way out without a keyboard.
                     <button
                         type="button"
@@ -265,7 +299,7 @@ pub fn SearchBox() -> impl IntoView {
                     </button>
                 </div>
                 <p class="search-hint" id=HINT_ID>
-                    "Every word must match. Narrow with "
+                    "Every word must match. Narrow with the controls, or type "
                     <code>"from:name"</code> " " <code>"in:room"</code> " " <code>"before:2026-01-31"</code> " "
                     <code>"after:2026-01-01"</code> " " <code>"has:image"</code> " " <code>"has:file"</code>
                 </p>
@@ -352,6 +386,21 @@ pub fn query_for(text: &str, room: Option<RoomId>, kind: Kind) -> Option<SearchQ
     }
     let has = (kind != Kind::Any).then(|| kind.value().to_string());
     Some(SearchQuery { q, room_id: room, has, ..SearchQuery::default() })
+}
+
+/// Adds the From, After and Before controls to `query`. A sender alone is something to
+/// search for; dates only narrow a search.
+pub fn with_filters(query: Option<SearchQuery>, from: &str, after: &str, before: &str) -> Option<SearchQuery> {
+    let from = from.trim().trim_start_matches('@');
+    if query.is_none() && from.is_empty() {
+        return None;
+    }
+    let set = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
+    let mut q = query.unwrap_or_default();
+    q.from = set(from);
+    q.after = set(after);
+    q.before = set(before);
+    Some(q)
 }
 
 /// Which query may still be sent and whose answer may still show. Each new query (or the
@@ -559,6 +608,15 @@ mod tests {
 
     fn ids(found: &Found) -> Vec<i64> {
         found.hits.iter().map(|h| h.message.id.0).collect()
+    }
+
+    #[test]
+    fn the_controls_add_sender_and_dates() {
+        assert_eq!(with_filters(None, " ", "2026-01-01", ""), None, "dates alone are no search");
+        let q = with_filters(None, "@bob", "", "").unwrap();
+        assert_eq!((q.q.as_str(), q.from.as_deref()), ("", Some("bob")));
+        let q = with_filters(query_for("hi", None, Kind::Any), "", "2026-01-01", "2026-02-01").unwrap();
+        assert_eq!((q.after.as_deref(), q.before.as_deref(), q.from), (Some("2026-01-01"), Some("2026-02-01"), None));
     }
 
     #[test]

@@ -725,8 +725,7 @@ mod search {
             }
             Dialect::Postgres => {
                 let (table, index): (i64, i64) = sqlx::query_as(
-                    "SELECT pg_table_size('messages'), COALESCE((SELECT pg_relation_size('messages_search') \
-                     WHERE to_regclass('messages_search') IS NOT NULL), 0)",
+                    "SELECT pg_table_size('messages'), COALESCE(pg_relation_size(to_regclass('messages_search')), 0)",
                 )
                 .fetch_one(storage.pool())
                 .await?;
