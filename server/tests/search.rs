@@ -97,9 +97,19 @@ async fn search_cases(server: &TestServer) -> Vec<(String, usize)> {
     check("old text", &search(&bob, "ข้าวมันไก่", "").await, &[]);
     check("new text", &search(&bob, "ส้มตำ", "").await, &[thai]);
 
-    // Pages: newest first, keyset cursor.
+    // Once indexed (SQLite indexes in batches every half second), the same answers.
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    check("indexed: new text", &search(&bob, "ส้มตำ", "").await, &[thai]);
+    check("indexed: deleted", &search(&alice, "上海", "").await, &[]);
+    check("indexed: Hello", &search(&bob, "Hello", "").await, &[shout, hello]);
+
+    // Pages: newest first, keyset cursor, across what is indexed and what is not yet.
     let mut ids = Vec::new();
-    for i in 0..25 {
+    for i in 0..15 {
+        ids.push(send(&alice, private, &format!("p{i}"), &format!("page test {i}")).await);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    for i in 15..25 {
         ids.push(send(&alice, private, &format!("p{i}"), &format!("page test {i}")).await);
     }
     ids.reverse();

@@ -630,9 +630,7 @@ mod search {
         let storage = Storage::connect(url, node).await?;
         if no_index {
             let drop = match storage.dialect() {
-                Dialect::Sqlite => {
-                    "DROP TRIGGER message_search_insert; DROP TRIGGER message_search_update; DROP TABLE message_search"
-                }
+                Dialect::Sqlite => "DROP TRIGGER message_search_update; DROP TABLE message_search",
                 Dialect::Postgres => "DROP INDEX messages_search",
             };
             sqlx::raw_sql(drop).execute(storage.pool()).await?;
@@ -675,6 +673,13 @@ mod search {
                 .collect();
             storage.insert_messages(&batch, server::service::now_ms()).await?;
             done += n;
+            // What the server's indexer does in the background, counted in the insert rate.
+            if !no_index && done % 2048 == 0 {
+                storage.index_pending().await?;
+            }
+        }
+        if !no_index {
+            while storage.index_pending().await? > 0 {}
         }
         let took = started.elapsed().as_secs_f64();
         println!(

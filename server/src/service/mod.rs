@@ -115,6 +115,7 @@ impl ChatService {
             tracing::info!(messages = filled, "indexed messages for search");
         }
         let search = search::Search::new(storage.clone(), access.clone());
+        tokio::spawn(search::index_loop(Arc::downgrade(&storage)));
         Ok(Arc::new(Self { node, storage, hub, bus, access, accounts, rooms, messages, files, search }))
     }
 

@@ -26,6 +26,28 @@ pub struct Search {
     access: Arc<Access>,
 }
 
+/// How often new messages are added to SQLite's search index. Until then a search scans them.
+const INDEX_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Adds new messages to the search index in batches, off the message commits, for as long as
+/// the storage is in use (PostgreSQL indexes by itself: nothing to do there).
+pub async fn index_loop(storage: std::sync::Weak<Storage>) {
+    let mut tick = tokio::time::interval(INDEX_EVERY);
+    loop {
+        tick.tick().await;
+        let Some(storage) = storage.upgrade() else { return };
+        if storage.dialect() != crate::storage::Dialect::Sqlite {
+            return;
+        }
+        if let Err(e) = storage.index_pending().await {
+            if storage.pool().is_closed() {
+                return;
+            }
+            tracing::warn!(error = %e, "search indexing failed; will retry");
+        }
+    }
+}
+
 /// The text a message is found by, or `None` when there is none.
 pub fn search_text(content: &str, file_name: Option<&str>) -> Option<String> {
     let text = match file_name {

@@ -33,25 +33,51 @@ impl Storage {
     /// Up to `limit` messages matching `filter` in rooms `me` is a member of now, newest
     /// first, each with the room's title as `me` sees it.
     pub async fn search(&self, me: UserId, filter: &Filter, limit: u32) -> Result<Vec<(Message, String)>> {
+        let fts_query = fts_query(filter);
+        // With an FTS5 match, SQLite walks the index's rowids (message ids) newest first and
+        // stops at the limit. In one room, a common term would make it walk every room's
+        // matches to find this room's few; then scanning the room newest first is quicker.
+        let fts = match (&fts_query, self.dialect, filter.room) {
+            (Some(_), Dialect::Postgres, _) | (None, _, _) => false,
+            (Some(_), Dialect::Sqlite, None) => true,
+            (Some(q), Dialect::Sqlite, Some(_)) => !self.common_term(q).await?,
+        };
+        if !fts {
+            return self.search_by(me, filter, limit, None).await;
+        }
+        // The index holds messages up to `indexed`; the newest few beyond it are scanned (they
+        // are all newer than anything the index finds).
+        let indexed = self.indexed_up_to().await?;
+        let mut found = Vec::new();
+        if filter.cursor.is_none_or(|c| c.0 > indexed + 1) {
+            found = self.search_by(me, filter, limit, Some(Plan::Newer(indexed))).await?;
+        }
+        if found.len() < limit as usize {
+            let mut older = filter.clone();
+            older.cursor = Some(MessageId(filter.cursor.map_or(indexed + 1, |c| c.0.min(indexed + 1))));
+            let rest = limit - found.len() as u32;
+            found.extend(self.search_by(me, &older, rest, Some(Plan::Index(fts_query.unwrap_or_default()))).await?);
+        }
+        Ok(found)
+    }
+
+    async fn search_by(
+        &self,
+        me: UserId,
+        filter: &Filter,
+        limit: u32,
+        plan: Option<Plan>,
+    ) -> Result<Vec<(Message, String)>> {
         let mut binds: Vec<Bind> = vec![Bind::Int(me.0)];
         let param = |b: Bind, binds: &mut Vec<Bind>| {
             binds.push(b);
             format!("${}", binds.len())
         };
         let mut conditions = vec!["m.search_text IS NOT NULL".to_string()];
-        let indexed: Vec<&String> = filter.terms.iter().filter(|t| t.chars().count() >= INDEXED_TERM_CHARS).collect();
-        // With an FTS5 match, SQLite walks the index's rowids (message ids) newest first and
-        // stops at the limit. In one room, a common term would make it walk every room's
-        // matches to find this room's few; then scanning the room newest first is quicker.
-        let fts_query = (!indexed.is_empty()).then(|| {
-            // FTS5 phrase syntax: each term quoted (quotes doubled), all required.
-            indexed.iter().map(|t| format!("\"{}\"", t.replace('"', "\"\""))).collect::<Vec<_>>().join(" ")
-        });
-        let fts = match (&fts_query, self.dialect, filter.room) {
-            (Some(_), Dialect::Postgres, _) | (None, _, _) => false,
-            (Some(_), Dialect::Sqlite, None) => true,
-            (Some(q), Dialect::Sqlite, Some(_)) => !self.common_term(q).await?,
-        };
+        let fts = matches!(plan, Some(Plan::Index(_)));
+        if let Some(Plan::Newer(indexed)) = plan {
+            conditions.push(format!("m.id > {}", param(Bind::Int(indexed), &mut binds)));
+        }
         let (from, order) = if fts {
             (format!("message_search s, {MESSAGE_FROM}"), "s.rowid DESC")
         } else {
@@ -59,7 +85,7 @@ impl Storage {
         };
         match self.dialect {
             Dialect::Sqlite => {
-                if let Some(q) = fts_query.filter(|_| fts) {
+                if let Some(Plan::Index(q)) = plan {
                     let p = param(Bind::Text(q), &mut binds);
                     conditions.push(format!("message_search MATCH {p} AND m.id = s.rowid"));
                 }
@@ -175,6 +201,25 @@ impl Storage {
     }
 }
 
+/// How a search reads SQLite: through the FTS5 index (with this query), or by scanning the
+/// messages newer than the index (`None`: scanning everything, for short terms).
+enum Plan {
+    Index(String),
+    Newer(i64),
+}
+
+/// The FTS5 query for a filter's terms long enough to be indexed: each quoted (quotes
+/// doubled), all required.
+fn fts_query(filter: &Filter) -> Option<String> {
+    let indexed: Vec<String> = filter
+        .terms
+        .iter()
+        .filter(|t| t.chars().count() >= INDEXED_TERM_CHARS)
+        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+        .collect();
+    (!indexed.is_empty()).then(|| indexed.join(" "))
+}
+
 enum Bind {
     Int(i64),
     Text(String),
@@ -182,4 +227,47 @@ enum Bind {
 
 fn escape_like(s: &str) -> String {
     s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// SQLite: most messages the indexer adds in one step.
+const INDEX_BATCH: i64 = 2000;
+
+impl Storage {
+    /// SQLite: adds messages committed since the last call to the search index, in one
+    /// transaction; returns how many it looked at. (PostgreSQL maintains its index itself.)
+    pub async fn index_pending(&self) -> Result<u64> {
+        if self.dialect != Dialect::Sqlite {
+            return Ok(0);
+        }
+        let mut tx = self.begin().await?;
+        let from: i64 =
+            sqlx::query_scalar("SELECT indexed_up_to FROM search_state WHERE id = 1").fetch_one(&mut *tx).await?;
+        let batch: (Option<i64>, i64) = sqlx::query_as(
+            "SELECT MAX(id), COUNT(*) FROM (SELECT id FROM messages WHERE id > $1 ORDER BY id LIMIT $2)",
+        )
+        .bind(from)
+        .bind(INDEX_BATCH)
+        .fetch_one(&mut *tx)
+        .await?;
+        let (Some(to), n) = batch else {
+            tx.rollback().await?;
+            return Ok(0);
+        };
+        sqlx::query(
+            "INSERT INTO message_search (rowid, search_text) SELECT id, search_text FROM messages \
+             WHERE id > $1 AND id <= $2 AND search_text IS NOT NULL ORDER BY id",
+        )
+        .bind(from)
+        .bind(to)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE search_state SET indexed_up_to = $1 WHERE id = 1").bind(to).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(n as u64)
+    }
+
+    /// SQLite: the newest message id in the search index (later ones are scanned).
+    async fn indexed_up_to(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT indexed_up_to FROM search_state WHERE id = 1").fetch_one(&self.pool).await?)
+    }
 }
