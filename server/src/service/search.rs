@@ -60,6 +60,10 @@ pub fn search_text(content: &str, file_name: Option<&str>) -> Option<String> {
 
 /// NFC, then lower case: what both the indexed text and the terms go through.
 pub fn normalize(s: &str) -> String {
+    // ASCII is its own NFC form: most messages skip the Unicode tables.
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
     s.nfc().flat_map(char::to_lowercase).collect()
 }
 
@@ -271,6 +275,7 @@ mod tests {
     #[test]
     fn text_is_normalized_and_lower_cased() {
         assert_eq!(normalize("Hello ÉCOLE"), "hello école");
+        assert_eq!(normalize("Plain ASCII, 42!"), "plain ascii, 42!");
         // "é" as e + combining acute is the same as the precomposed letter.
         assert_eq!(normalize("e\u{301}"), "\u{e9}");
         assert_eq!(search_text("", Some("Report.PDF")).as_deref(), Some("report.pdf"));
