@@ -278,13 +278,9 @@ impl Attachment {
         format!("/api/files/{message}")
     }
 
-    /// An image's preview (fits 800×600) or square thumbnail.
+    /// An image's preview (fits 800×600). (`/thumb`, a 160×160 square, is for other clients.)
     pub fn preview_url(message: MessageId) -> String {
         format!("/api/files/{message}/preview")
-    }
-
-    pub fn thumb_url(message: MessageId) -> String {
-        format!("/api/files/{message}/thumb")
     }
 }
 
@@ -432,6 +428,11 @@ impl Message {
 
     pub fn is_deleted(&self) -> bool {
         self.deleted_at.is_some()
+    }
+
+    /// Whether `user` has reacted with `emoji`.
+    pub fn reacted(&self, user: UserId, emoji: &str) -> bool {
+        self.reactions.iter().any(|r| r.emoji == emoji && r.includes(user))
     }
 
     /// Whether `user` is mentioned, by name or by `@room` (never by their own message).

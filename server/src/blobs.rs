@@ -123,3 +123,33 @@ impl BlobStore for LocalBlobs {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A temporary file an upload cut off by a crash left is removed at the next start; one
+    /// as fresh as a running upload's is kept.
+    #[tokio::test]
+    async fn stale_temporary_files_go_at_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalBlobs::new(dir.path().to_path_buf()).unwrap();
+        let (stale, _) = store.temp_file().await.unwrap();
+        let (fresh, _) = store.temp_file().await.unwrap();
+        let old = std::time::SystemTime::now() - STALE - std::time::Duration::from_secs(60);
+        std::fs::File::options().write(true).open(&stale).unwrap().set_modified(old).unwrap();
+        LocalBlobs::new(dir.path().to_path_buf()).unwrap();
+        assert!(!stale.exists());
+        assert!(fresh.exists());
+    }
+
+    #[tokio::test]
+    async fn only_blob_names_map_to_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalBlobs::new(dir.path().to_path_buf()).unwrap();
+        assert!(store.path("../../etc/passwd", Variant::Original).is_none());
+        assert!(store.path(&"A".repeat(64), Variant::Original).is_none());
+        let sha = "ab".repeat(32);
+        assert_eq!(store.path(&sha, Variant::Thumb), Some(dir.path().join("ab").join(format!("{sha}.thumb"))));
+    }
+}

@@ -145,6 +145,26 @@ async fn files_end_to_end(server: &TestServer, tag: &str) {
         "{disposition}"
     );
 
+    // A file sent without a caption is quoted by its name.
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/files", alice.base))
+        .query(&[("room_id", room.to_string().as_str()), ("client_id", "f6"), ("name", "notes.txt")])
+        .bearer_auth(&alice.token)
+        .body(b"plain notes".to_vec())
+        .send()
+        .await
+        .unwrap();
+    let bare: Value = res.json().await.unwrap();
+    assert_eq!(bare["content"], "");
+    let body = json!({"room_id": room, "client_id": "f7", "content": "read this", "reply_to": bare["id"]});
+    let (status, reply) = bob.post("/api/messages/send", body).await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["reply_to"]["content"], "notes.txt");
+    let (_, page) = bob.get(&format!("/api/rooms/messages?room_id={room}")).await;
+    let quoted =
+        page["messages"].as_array().unwrap().iter().find(|m| m["id"] == reply["id"]).unwrap()["reply_to"].clone();
+    assert_eq!(quoted["content"], "notes.txt", "read back from the database too");
+
     // Empty files and bombs are refused.
     let (status, err) = upload(&alice, room, "f5", "empty.bin", Vec::new()).await;
     assert_eq!((status, err["field"].as_str()), (422, Some("file")));
@@ -152,12 +172,12 @@ async fn files_end_to_end(server: &TestServer, tag: &str) {
     // Deleting the message: its download is gone, and its blob once nothing references it.
     let (status, _) = bob.post("/api/messages/delete", json!({"room_id": room, "message_id": same["id"]})).await;
     assert_eq!(status, 200);
-    assert_eq!(blob_files(server).len(), 5, "still referenced by the first image (and the SVG, the PDF)");
+    assert_eq!(blob_files(server).len(), 6, "still referenced by the first image (and the SVG, the PDF, the notes)");
     let (status, _) = alice.post("/api/messages/delete", json!({"room_id": room, "message_id": id})).await;
     assert_eq!(status, 200);
     assert_eq!(download(&bob, &format!("/api/files/{id}")).await.status(), 404);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while blob_files(server).len() != 2 {
+    while blob_files(server).len() != 3 {
         assert!(tokio::time::Instant::now() < deadline, "the unreferenced blob is removed: {:?}", blob_files(server));
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

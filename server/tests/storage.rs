@@ -3,7 +3,14 @@
 mod common;
 
 use app::types::{MessageId, MessageKind, Role, RoomId, RoomKind, Seq, SystemEvent, User, UserId};
-use server::storage::{messages::NewMessage, Storage, StorageError};
+use server::{
+    service::search::{normalize, search_text},
+    storage::{
+        messages::{NewMessage, Rich},
+        search::Filter,
+        Storage, StorageError,
+    },
+};
 
 async fn connect(url: &str) -> Storage {
     Storage::connect(url, "test-node".into()).await.unwrap()
@@ -259,12 +266,67 @@ async fn concurrent_writers_share_one_sequence(url: &str) {
     two.close().await;
 }
 
+/// Search through every plan: the index (SQLite's batches, PostgreSQL's own), the messages
+/// newer than SQLite's index, and a term common enough (over 2,000 matches) that one room is
+/// scanned instead — all give the same, complete, newest-first answers.
+async fn search_plans(s: &Storage) {
+    let a = user(s, "sam").await;
+    let b = user(s, "sue").await;
+    let (busy, _) = s.create_group(&a, "Busy", &[b.id], 1).await.unwrap();
+    let (quiet, _) = s.create_group(&a, "Quiet", &[b.id], 1).await.unwrap();
+    let texts: Vec<String> = (0..2100).map(|i| format!("needle {i}")).collect();
+    let found_by: Vec<Option<String>> = texts.iter().map(|t| search_text(t, None)).collect();
+    for chunk in (0..texts.len()).collect::<Vec<_>>().chunks(256) {
+        let batch: Vec<NewMessage> = chunk
+            .iter()
+            .map(|&i| NewMessage {
+                room: busy,
+                sender: &a,
+                kind: MessageKind::Text,
+                content: &texts[i],
+                client_id: None,
+                rich: Rich { search_text: found_by[i].as_deref(), ..Rich::default() },
+            })
+            .collect();
+        s.insert_messages(&batch, 2).await.unwrap();
+    }
+    let quiet_text = search_text("a needle in the quiet room", None);
+    let quiet_message = NewMessage {
+        room: quiet,
+        sender: &b,
+        kind: MessageKind::Text,
+        content: "a needle in the quiet room",
+        client_id: None,
+        rich: Rich { search_text: quiet_text.as_deref(), ..Rich::default() },
+    };
+    let early = s.insert_message(quiet_message, 3).await.unwrap().message.id;
+    while s.index_pending().await.unwrap() > 0 {}
+    let late = s.insert_message(NewMessage { client_id: None, ..quiet_message }, 4).await.unwrap().message.id;
+    let search = |room: Option<RoomId>, cursor: Option<MessageId>| {
+        let filter = Filter { terms: vec![normalize("Needle")], room, cursor, ..Filter::default() };
+        async move { s.search(b.id, &filter, 21).await.unwrap() }
+    };
+    let ids = |found: &[(app::types::Message, String)]| found.iter().map(|(m, _)| m.id).collect::<Vec<_>>();
+    // One room, a common term: the room's two, the newest first, one of them not indexed yet.
+    assert_eq!(ids(&search(Some(quiet), None).await), [late, early]);
+    let busy_page = search(Some(busy), None).await;
+    assert_eq!(busy_page.len(), 21);
+    assert!(busy_page.iter().all(|(m, title)| m.room_id == busy && title == "Busy"));
+    // All rooms: through the index and the newer tail, newest first, then on by cursor.
+    let first = search(None, None).await;
+    assert_eq!(ids(&first[..2]), [late, early]);
+    assert!(ids(&first).windows(2).all(|w| w[0] > w[1]));
+    let next = search(None, Some(first[20].0.id)).await;
+    assert!(next[0].0.id < first[20].0.id && next.len() == 21);
+}
+
 async fn suite(url: &str) {
     let s = connect(url).await;
     accounts_and_sessions(&s).await;
     rooms_and_membership(&s).await;
     messages_history_and_unread(&s).await;
     group_commit_keeps_order_and_idempotency(&s).await;
+    search_plans(&s).await;
     s.close().await;
     reopen_keeps_ids_increasing(url).await;
     if url.starts_with("postgres") {

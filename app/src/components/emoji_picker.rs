@@ -46,7 +46,7 @@ pub fn EmojiPicker(room: RoomId, message: MessageId) -> impl IntoView {
     let is_active = StoredValue::new(Selector::new(move || active.get()));
     Effect::new(move || {
         if let Some(i) = active.get() {
-            reveal(&option_id(i));
+            super::reveal_option(&option_id(i));
         }
     });
 
@@ -56,10 +56,7 @@ pub fn EmojiPicker(room: RoomId, message: MessageId) -> impl IntoView {
             _ => None,
         });
         let Some(emoji) = emoji else { return };
-        let mine = store.message(room, message).is_some_and(|m| {
-            let me = store.me_id();
-            m.reactions.iter().any(|r| r.emoji == emoji && r.includes(me))
-        });
+        let mine = store.message(room, message).is_some_and(|m| m.reacted(store.me_id(), &emoji));
         if react(store, room, message, emoji, !mine) {
             close(node);
         }
@@ -181,18 +178,6 @@ pub fn EmojiPicker(room: RoomId, message: MessageId) -> impl IntoView {
 
 fn option_id(index: usize) -> String {
     format!("emoji-{index}")
-}
-
-/// Scrolls the active option into view, no further than needed.
-fn reveal(id: &str) {
-    #[cfg(feature = "hydrate")]
-    if let Some(el) = document().get_element_by_id(id) {
-        let options = web_sys::ScrollIntoViewOptions::new();
-        options.set_block(web_sys::ScrollLogicalPosition::Nearest);
-        el.scroll_into_view_with_scroll_into_view_options(&options);
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = id;
 }
 
 /// The emoji whose name contains `query` (lower-case; empty: all), as indexes into the list,

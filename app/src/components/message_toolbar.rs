@@ -23,7 +23,7 @@ pub fn MessageToolbar(message: Message, me: UserId) -> impl IntoView {
     let quick = QUICK_REACTIONS
         .iter()
         .map(|&emoji| {
-            let reacted = message.reactions.iter().any(|r| r.emoji == emoji && r.includes(me));
+            let reacted = message.reacted(me, emoji);
             view! {
                 <button
                     type="button"

@@ -34,6 +34,19 @@ pub mod typing_indicator;
 pub mod upload_row;
 pub mod user_list;
 
+/// Scrolls the element with this id into view, no further than needed (the active option of
+/// a listbox, as ↑/↓ move it).
+pub fn reveal_option(id: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(el) = leptos::prelude::document().get_element_by_id(id) {
+        let options = web_sys::ScrollIntoViewOptions::new();
+        options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+        el.scroll_into_view_with_scroll_into_view_options(&options);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = id;
+}
+
 /// A short local time ("14:05") for a Unix-milliseconds timestamp.
 pub fn clock_time(ms: i64) -> String {
     #[cfg(feature = "hydrate")]

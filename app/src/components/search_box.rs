@@ -126,7 +126,7 @@ pub fn SearchBox() -> impl IntoView {
     // The active result stays in view.
     Effect::new(move || {
         if let Some(i) = active.get() {
-            scroll_into_view(&option_id(i));
+            super::reveal_option(&option_id(i));
         }
     });
 
@@ -567,18 +567,6 @@ fn focus_message(id: MessageId) {
     if let Some(el) = found.and_then(|el| el.dyn_into::<HtmlElement>().ok()) {
         let _ = el.focus();
     }
-}
-
-/// Scrolls the results so the element with this id is visible.
-fn scroll_into_view(id: &str) {
-    #[cfg(feature = "hydrate")]
-    if let Some(el) = document().get_element_by_id(id) {
-        let options = web_sys::ScrollIntoViewOptions::new();
-        options.set_block(web_sys::ScrollLogicalPosition::Nearest);
-        el.scroll_into_view_with_scroll_into_view_options(&options);
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = id;
 }
 
 /// Whether the reader is on a Mac, where the shortcut is ⌘K.

@@ -118,14 +118,18 @@ impl Files {
 
     fn check_size(&self, len: u64, left: u64) -> Result<(), AppError> {
         if len > self.limits.max_bytes {
-            return Err(AppError::PayloadTooLarge {
-                message: format!("Files can be at most {}.", human_size(self.limits.max_bytes as i64)),
-            });
+            return Err(self.too_large());
         }
         if len > left {
             return Err(self.over_quota());
         }
         Ok(())
+    }
+
+    fn too_large(&self) -> AppError {
+        AppError::PayloadTooLarge {
+            message: format!("Files can be at most {}.", human_size(self.limits.max_bytes as i64)),
+        }
     }
 
     fn over_quota(&self) -> AppError {
@@ -205,9 +209,9 @@ impl Files {
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(|e| AppError::bad_request(format!("The upload was interrupted: {e}")))?;
             size += chunk.len() as u64;
+            // `allowed` is the smaller of the two limits: say which one this is.
             if size > allowed {
-                let left = self.limits.quota_bytes.min(allowed.max(self.limits.max_bytes));
-                return Err(self.check_size(size, left).err().unwrap_or_else(|| self.over_quota()));
+                return Err(if size > self.limits.max_bytes { self.too_large() } else { self.over_quota() });
             }
             if head.len() < SNIFF_BYTES {
                 let take = (SNIFF_BYTES - head.len()).min(chunk.len());

@@ -245,15 +245,15 @@ pub fn snippet(content: &str, file_name: Option<&str>, terms: &[String]) -> Vec<
     let start = first.saturating_sub(CONTEXT_BEFORE);
     let end = (start + SNIPPET_CHARS).min(text.len());
     let mut pieces: Vec<Snippet> = Vec::new();
-    if start > 0 {
-        pieces.push(Snippet { text: "…".into(), hit: false });
-    }
     for i in start..end {
         let c = if text[i] == '\n' { ' ' } else { text[i] };
         match pieces.last_mut() {
-            Some(p) if p.hit == hit[i] && !(p.text == "…" && start > 0 && i == start) => p.text.push(c),
+            Some(p) if p.hit == hit[i] => p.text.push(c),
             _ => pieces.push(Snippet { text: c.to_string(), hit: hit[i] }),
         }
+    }
+    if start > 0 {
+        pieces.insert(0, Snippet { text: "…".into(), hit: false });
     }
     if end < text.len() {
         match pieces.last_mut() {

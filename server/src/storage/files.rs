@@ -36,7 +36,6 @@ pub struct StoredFile {
     pub room: RoomId,
     pub sha256: String,
     pub name: String,
-    pub size: i64,
     pub mime: String,
     pub thumb_mime: Option<String>,
 }
@@ -100,17 +99,15 @@ impl Storage {
 
     /// The attachment of message `id`, if it has one (a deleted message has none).
     pub async fn stored_file(&self, id: MessageId) -> Result<Option<StoredFile>> {
-        let row =
-            sqlx::query("SELECT room_id, sha256, name, size, mime, thumb_mime FROM attachments WHERE message_id = $1")
-                .bind(id.0)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row = sqlx::query("SELECT room_id, sha256, name, mime, thumb_mime FROM attachments WHERE message_id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?;
         row.map(|r| {
             Ok(StoredFile {
                 room: RoomId(r.try_get("room_id")?),
                 sha256: r.try_get("sha256")?,
                 name: r.try_get("name")?,
-                size: r.try_get("size")?,
                 mime: r.try_get("mime")?,
                 thumb_mime: r.try_get("thumb_mime")?,
             })

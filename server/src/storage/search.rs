@@ -7,7 +7,7 @@
 use app::types::{Message, MessageId, MessageKind, RoomId, UserId};
 use sqlx::Row;
 
-use super::{message_from, Dialect, Result, Storage, MESSAGE_COLS, MESSAGE_FROM};
+use super::{escape_like, message_from, Dialect, Result, Storage, MESSAGE_COLS, MESSAGE_FROM};
 
 /// What to look for; `terms` are normalized already (see `service::search::normalize`).
 #[derive(Debug, Clone, Default)]
@@ -27,7 +27,7 @@ pub struct Filter {
 const COMMON_MATCHES: i64 = 2000;
 
 /// The shortest term the trigram indexes can narrow.
-pub const INDEXED_TERM_CHARS: usize = 3;
+const INDEXED_TERM_CHARS: usize = 3;
 
 impl Storage {
     /// Up to `limit` messages matching `filter` in rooms `me` is a member of now, newest
@@ -223,10 +223,6 @@ fn fts_query(filter: &Filter) -> Option<String> {
 enum Bind {
     Int(i64),
     Text(String),
-}
-
-fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 /// SQLite: most messages the indexer adds in one step.
