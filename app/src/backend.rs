@@ -11,8 +11,8 @@ use http::{header, HeaderMap};
 
 use crate::{
     types::{
-        Changes, Message, MessageEdit, MessageId, MessagePage, RoomDetails, RoomId, RoomSummary, SearchQuery,
-        SearchResults, Seq, User, UserId,
+        Changes, Message, MessageEdit, MessageId, MessagePage, Mute, NotifyLevel, RoomDetails, RoomId, RoomSummary,
+        SearchQuery, SearchResults, Seq, Settings, User, UserId,
     },
     AppError,
 };
@@ -51,6 +51,17 @@ pub trait ChatBackend: Send + Sync + 'static {
     /// The `Set-Cookie` value that stores `token`, or clears the cookie when `None`.
     fn session_cookie(&self, token: Option<&str>) -> String;
 
+    async fn settings(&self, me: &User) -> Result<Settings, AppError>;
+    async fn update_settings(
+        &self,
+        me: &User,
+        display_name: &str,
+        notify: NotifyLevel,
+        sound: bool,
+    ) -> Result<Settings, AppError>;
+    /// Replaces the password and ends every other session of the user (`token`'s stays).
+    async fn change_password(&self, me: &User, token: &str, current: &str, new: &str) -> Result<(), AppError>;
+
     async fn list_rooms(&self, me: &User) -> Result<Vec<RoomSummary>, AppError>;
     async fn open_private_room(&self, me: &User, other: UserId) -> Result<RoomSummary, AppError>;
     async fn create_group(&self, me: &User, name: &str, members: &[UserId]) -> Result<RoomSummary, AppError>;
@@ -58,6 +69,13 @@ pub trait ChatBackend: Send + Sync + 'static {
     async fn add_participants(&self, me: &User, room: RoomId, users: &[UserId]) -> Result<RoomDetails, AppError>;
     async fn leave_room(&self, me: &User, room: RoomId) -> Result<(), AppError>;
     async fn rename_room(&self, me: &User, room: RoomId, name: &str) -> Result<RoomSummary, AppError>;
+    async fn set_room_notify(
+        &self,
+        me: &User,
+        room: RoomId,
+        level: Option<NotifyLevel>,
+        mute: Mute,
+    ) -> Result<RoomSummary, AppError>;
     async fn search_users(&self, me: &User, query: &str) -> Result<Vec<User>, AppError>;
     async fn history(&self, me: &User, room: RoomId, query: HistoryQuery) -> Result<MessagePage, AppError>;
     /// Changes after `since`, one page (see [`Changes`]).

@@ -119,6 +119,11 @@ impl FromServerFnError for AppError {
             ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) => {
                 Self::bad_request(format!("Invalid request: {m}"))
             }
+            // On the server it is the request's body that could not be read: the caller's
+            // mistake (an unknown value, say), not the network.
+            ServerFnErrorErr::Deserialization(m) if cfg!(feature = "ssr") => {
+                Self::bad_request(format!("Invalid request: {m}"))
+            }
             ServerFnErrorErr::Request(m) | ServerFnErrorErr::Response(m) | ServerFnErrorErr::Deserialization(m) => {
                 Self::Network { message: format!("Could not reach Confab ({m}). Check your connection.") }
             }

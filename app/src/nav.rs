@@ -1,11 +1,18 @@
 //! Where the app may send people: pure helpers shared by the API and the pages.
 
-/// Only same-site paths are followed after login, never another origin.
+/// Only same-site paths are followed after login, never another origin, and never back to a
+/// login or registration form (a logged-in reader there would be sent on anyway).
 pub fn safe_next(next: Option<String>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !is_auth_form(&n) => n,
         _ => "/chat".to_string(),
     }
+}
+
+/// `/login` and `/register`, with or without a query.
+pub fn is_auth_form(path: &str) -> bool {
+    let path = path.split(['?', '#']).next().unwrap_or_default().trim_end_matches('/');
+    path == "/login" || path == "/register"
 }
 
 #[cfg(test)]
@@ -18,5 +25,9 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example".into())), "/chat");
         assert_eq!(safe_next(Some("/\\evil".into())), "/chat");
         assert_eq!(safe_next(None), "/chat");
+        assert_eq!(safe_next(Some("/login".into())), "/chat", "logging in must not lead back to the form");
+        assert_eq!(safe_next(Some("/login?next=/login".into())), "/chat");
+        assert_eq!(safe_next(Some("/register/".into())), "/chat");
+        assert_eq!(safe_next(Some("/settings".into())), "/settings");
     }
 }

@@ -110,10 +110,18 @@ pub enum ServerFrame {
         user_id: UserId,
         online: bool,
     },
-    /// A room you are in changed (created, renamed, members added or left, read marker moved):
+    /// A room you are in changed (created, renamed, members added or left, my notification
+    /// settings for it):
     /// refetch it with `GET /api/rooms`.
     RoomUpdated {
         room_id: RoomId,
+    },
+    /// A member's read marker moved: everything up to `seq` has been read by `user_id` (read
+    /// receipts; for my own, other tabs clear their badges).
+    ReadMarker {
+        room_id: RoomId,
+        user_id: UserId,
+        seq: Seq,
     },
     /// You are no longer in this room (you left, on another tab too).
     RoomRemoved {
@@ -234,6 +242,9 @@ mod tests {
     fn server_frames_are_tagged() {
         let v = serde_json::to_value(ServerFrame::UserOnline { user_id: UserId(5), online: true }).unwrap();
         assert_eq!(v, json!({"type": "user_online", "user_id": 5, "online": true}));
+        let v = serde_json::to_value(ServerFrame::ReadMarker { room_id: RoomId(1), user_id: UserId(5), seq: Seq(9) })
+            .unwrap();
+        assert_eq!(v, json!({"type": "read_marker", "room_id": 1, "user_id": 5, "seq": 9}));
         let v = serde_json::to_value(ServerFrame::Joined { room_id: RoomId(1), seq: Seq(7), reset: false }).unwrap();
         assert_eq!(v, json!({"type": "joined", "room_id": 1, "seq": 7}));
         let v = serde_json::to_value(ServerFrame::Joined { room_id: RoomId(1), seq: Seq(7), reset: true }).unwrap();

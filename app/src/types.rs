@@ -459,6 +459,104 @@ pub struct RoomSummary {
     pub last_seq: Seq,
     /// My read marker in this room.
     pub last_read_seq: Seq,
+    /// My notification level for this room; `None` follows my default ([`Settings::notify`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify: Option<NotifyLevel>,
+    /// Muted until this time ([`MUTED_FOREVER`]: until unmuted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub muted_until: Option<Millis>,
+}
+
+impl RoomSummary {
+    pub fn is_muted(&self, now: Millis) -> bool {
+        self.muted_until.is_some_and(|until| until > now)
+    }
+}
+
+/// A mute "until I unmute" ends at this time.
+pub const MUTED_FOREVER: Millis = 253_402_300_799_000; // 9999-12-31T23:59:59Z
+
+/// What makes a room notify me.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NotifyLevel {
+    /// Every message from someone else.
+    #[default]
+    All,
+    /// Only messages that mention me (by name or `@room`).
+    Mentions,
+    Nothing,
+}
+
+impl NotifyLevel {
+    pub const ALL: [Self; 3] = [Self::All, Self::Mentions, Self::Nothing];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Mentions => "mentions",
+            Self::Nothing => "nothing",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::All => "All messages",
+            Self::Mentions => "Mentions only",
+            Self::Nothing => "Nothing",
+        }
+    }
+
+    /// Whether a message (mentioning me or not) should notify at this level.
+    pub fn notifies(self, mentions_me: bool) -> bool {
+        match self {
+            Self::All => true,
+            Self::Mentions => mentions_me,
+            Self::Nothing => false,
+        }
+    }
+}
+
+/// A room mute, as `POST /api/rooms/mute` takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mute {
+    /// Unmute.
+    Off,
+    /// For an hour.
+    #[serde(rename = "1h")]
+    Hour,
+    /// For eight hours.
+    #[serde(rename = "8h")]
+    EightHours,
+    /// Until unmuted.
+    Forever,
+}
+
+impl Mute {
+    /// When a mute chosen at `now` ends (`None`: not muted).
+    pub fn until(self, now: Millis) -> Option<Millis> {
+        match self {
+            Self::Off => None,
+            Self::Hour => Some(now + 3_600_000),
+            Self::EightHours => Some(now + 8 * 3_600_000),
+            Self::Forever => Some(MUTED_FOREVER),
+        }
+    }
+}
+
+/// My own settings, as the settings page edits them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    pub user: User,
+    /// The level of rooms without their own.
+    pub notify: NotifyLevel,
+    /// Whether new messages play a sound.
+    pub sound: bool,
 }
 
 /// A room with everyone in it, as shown in the room header and member list.

@@ -118,3 +118,17 @@ export async function send(page: Page, text: string) {
   await input.press("Enter");
   await expect(page.getByTestId("message-list").getByTestId("message").filter({ hasText: text })).toBeVisible();
 }
+
+/** Creates a group from the "New chat" dialog and waits until it is open. */
+export async function createGroup(page: Page, name: string, members: string[]) {
+  const dialog = page.getByTestId("new-chat-dialog");
+  await page.getByTestId("new-chat").click();
+  await dialog.getByRole("tab", { name: "New group" }).click();
+  await dialog.getByTestId("group-name").fill(name);
+  for (const username of members) {
+    await dialog.getByTestId("user-search").fill(username);
+    await dialog.getByTestId("user-result").filter({ hasText: username }).getByRole("button", { name: "Add" }).click();
+  }
+  await dialog.getByTestId("create-group").click();
+  await expect(page.getByTestId("room-title")).toHaveText(name);
+}

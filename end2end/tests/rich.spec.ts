@@ -1,5 +1,5 @@
 import { expect, Locator, Page } from "@playwright/test";
-import { newUser, openRoomFromSidebar, send, startPrivateChat, test } from "./helpers";
+import { createGroup, newUser, openRoomFromSidebar, send, startPrivateChat, test } from "./helpers";
 
 /** The room open in `page`, from its URL. */
 function openRoomId(page: Page): number {
@@ -274,14 +274,7 @@ test("Markdown renders: a fenced code block, a safe link, and raw HTML as text",
 test("a group's owner deletes anyone's message and may mention @room; members may not", async ({ browser }) => {
   const alice = await newUser(browser, "oal", "Oal");
   const bob = await newUser(browser, "obo", "Obo");
-  const dialog = alice.page.getByTestId("new-chat-dialog");
-  await alice.page.getByTestId("new-chat").click();
-  await dialog.getByRole("tab", { name: "New group" }).click();
-  await dialog.getByTestId("group-name").fill("Mods");
-  await dialog.getByTestId("user-search").fill(bob.username);
-  await dialog.getByTestId("user-result").filter({ hasText: bob.username }).getByRole("button", { name: "Add" }).click();
-  await dialog.getByTestId("create-group").click();
-  await expect(alice.page.getByTestId("room-title")).toHaveText("Mods");
+  await createGroup(alice.page, "Mods", [bob.username]);
   await openRoomFromSidebar(bob.page, "Mods");
 
   await send(bob.page, "off-topic remark");

@@ -37,8 +37,12 @@ pub enum Event {
     /// A room's name or membership changed: members refetch it; the added start hearing the
     /// room and the removed stop at once, on every node.
     RoomMeta { room: RoomId, added: Vec<UserId>, removed: Vec<UserId> },
-    /// A user's read marker moved: their other tabs update badges.
+    /// A user's read marker moved: the room's members see a read receipt, the user's other
+    /// tabs update badges.
     ReadMarker { room: RoomId, user: UserId, seq: Seq },
+    /// A user's own view of a room changed (its notification level or mute): their other tabs
+    /// refetch it.
+    Personal { room: RoomId, user: UserId },
     /// Ephemeral: no table write, never replayed.
     Typing { room: RoomId, user: User, typing: bool },
     /// A user's first tab on `node` opened, or their last one closed (after the grace period).
@@ -70,6 +74,7 @@ impl Event {
                 NoticeBody::RoomMeta { room: *room, added: added.clone(), removed: removed.clone() }
             }
             Self::ReadMarker { room, user, seq } => NoticeBody::ReadMarker { room: *room, user: *user, seq: *seq },
+            Self::Personal { room, user } => NoticeBody::Personal { room: *room, user: *user },
             Self::Typing { room, user, typing } => {
                 NoticeBody::Typing { room: *room, user: user.clone(), typing: *typing }
             }
@@ -101,6 +106,7 @@ pub enum NoticeBody {
     Room { room: RoomId, first: Seq, last: Seq },
     RoomMeta { room: RoomId, added: Vec<UserId>, removed: Vec<UserId> },
     ReadMarker { room: RoomId, user: UserId, seq: Seq },
+    Personal { room: RoomId, user: UserId },
     Typing { room: RoomId, user: User, typing: bool },
     Presence { user: UserId, online: bool },
     NodeUsers { users: Vec<UserId>, first: bool },
@@ -128,6 +134,7 @@ impl Notice {
             }
             NoticeBody::RoomMeta { room, added, removed } => Event::RoomMeta { room, added, removed },
             NoticeBody::ReadMarker { room, user, seq } => Event::ReadMarker { room, user, seq },
+            NoticeBody::Personal { room, user } => Event::Personal { room, user },
             NoticeBody::Typing { room, user, typing } => Event::Typing { room, user, typing },
             NoticeBody::Presence { user, online } => Event::Presence { node, user, online },
             NoticeBody::NodeUsers { users, first } => Event::NodeUsers { node, users, first },

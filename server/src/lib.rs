@@ -176,7 +176,8 @@ pub fn router(state: AppState) -> Router {
     let pkg = Router::new()
         .fallback_service(ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip())
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")));
-    let assets = ServeDir::new(site_root).precompressed_br().precompressed_gzip();
+    let assets =
+        ServeDir::new(site_root).precompressed_br().precompressed_gzip().not_found_service(not_found_page(&state));
 
     Router::new()
         .route("/healthz", get(healthz))
@@ -209,6 +210,46 @@ pub fn router(state: AppState) -> Router {
         .layer(CompressionLayer::new().compress_when(DefaultPredicate::new().and(not_a_download)))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// What answers a path that is neither a route nor a file (with status 404): a browser asking
+/// for a page gets the app's own not-found page, with the navbar and a way back; anything else
+/// an empty 404.
+fn not_found_page(
+    state: &AppState,
+) -> impl tower::Service<
+    Request<Body>,
+    Response = Response,
+    Error = std::convert::Infallible,
+    Future = impl Send + 'static,
+> + Clone
+       + Send
+       + Sync
+       + 'static {
+    let backend: Arc<dyn ChatBackend> = state.service.clone();
+    let options = state.leptos_options.clone();
+    let render = leptos_axum::render_app_to_stream_with_context(
+        move || provide_context(backend.clone()),
+        move || shell(options.clone()),
+    );
+    tower::service_fn(move |req: Request<Body>| {
+        let render = render.clone();
+        async move {
+            let wants_page = req.method() == axum::http::Method::GET
+                && req
+                    .headers()
+                    .get(header::ACCEPT)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|accept| accept.contains("text/html"));
+            if !wants_page {
+                return Ok(StatusCode::NOT_FOUND.into_response());
+            }
+            let mut page = render(req).await;
+            // It shows who is logged in: never stored by a shared cache.
+            page.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            Ok(page)
+        }
+    })
 }
 
 /// Downloads go out as stored: compressing them would waste CPU on compressed formats and

@@ -143,7 +143,11 @@ impl Relay {
                     let _ = self.contacts_tx.send(PresenceNews::Joined(room, added));
                 }
             }
-            Event::ReadMarker { room, user, .. } => {
+            // Members see it as a read receipt; my other tabs clear their badges.
+            Event::ReadMarker { room, user, seq } => {
+                hub.broadcast(room, &Frame::new(&ServerFrame::ReadMarker { room_id: room, user_id: user, seq }), None);
+            }
+            Event::Personal { room, user } => {
                 hub.send_to_users(&[user], &Frame::new(&ServerFrame::RoomUpdated { room_id: room }));
             }
             Event::Typing { room, user, typing } => hub.typing(room, &user, typing),

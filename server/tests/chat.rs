@@ -46,10 +46,13 @@ async fn two_users_exchange_messages_in_a_private_room() {
     assert_eq!(rooms[0]["last_message"]["content"], "สวัสดี Alice");
     assert_eq!(rooms[0]["unread"], 1);
 
-    // mark_read over the socket clears it (and tells the reader's other tabs).
+    // mark_read over the socket clears it, and tells the room (read receipts; the reader's
+    // other tabs clear their badges).
     assert_eq!(reply["seq"], 2, "the second change in the room");
     a.send(json!({"type": "mark_read", "room_id": room, "seq": reply["seq"]})).await;
-    a.recv_type("room_updated").await;
+    let receipt = b.recv_type("read_marker").await;
+    assert_eq!((receipt["user_id"].as_i64(), &receipt["seq"]), (Some(alice.id), &reply["seq"]));
+    a.recv_type("read_marker").await;
     let (_, rooms) = alice.get("/api/rooms").await;
     assert_eq!(rooms[0]["unread"], 0);
 }
@@ -356,7 +359,10 @@ async fn a_three_member_group_with_roles_leave_and_rename() {
     let (status, _) = carol.get(&format!("/api/rooms/messages?room_id={room}")).await;
     assert_eq!(status, 404);
 
-    let (status, renamed) = bob.post("/api/rooms/rename", json!({"room_id": room, "name": "  Quartet "})).await;
+    // Renaming is for the group's owners and admins.
+    let (status, body) = bob.post("/api/rooms/rename", json!({"room_id": room, "name": "Bob's"})).await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")), "{body}");
+    let (status, renamed) = alice.post("/api/rooms/rename", json!({"room_id": room, "name": "  Quartet "})).await;
     assert_eq!(status, 200);
     assert_eq!(renamed["title"], "Quartet");
     // The rename is in the timeline: Dave's history shows every change in seq order.
@@ -372,7 +378,7 @@ async fn a_three_member_group_with_roles_leave_and_rename() {
             "welcome dave",
             "Carol left",
             "after carol left",
-            "Bob renamed the group to \u{201c}Quartet\u{201d}"
+            "Alice renamed the group to \u{201c}Quartet\u{201d}"
         ]
     );
     let (status, body) = bob.post("/api/rooms/rename", json!({"room_id": room, "name": ""})).await;

@@ -83,6 +83,11 @@ async fn two_nodes_on_one_postgres() {
     assert_eq!(reacted["message"]["content"], "fixed");
     assert_eq!(reacted["seq"].as_i64(), edited["seq"].as_i64().map(|s| s + 1));
 
+    // Bob reads on node B: Alice's read receipt on node A moves.
+    bob_b.send(json!({"type": "mark_read", "room_id": room, "seq": reacted["seq"]})).await;
+    let receipt = alice_a.recv_type("read_marker").await;
+    assert_eq!((receipt["user_id"].as_i64(), &receipt["seq"]), (Some(bob.id), &reacted["seq"]));
+
     // Leaving on node A stops the room's frames on node B at once, and node B's cached role
     // is gone with it: Erin, connected to node B, is refused straight after.
     let erin = b.register("erin").await;

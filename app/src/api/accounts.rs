@@ -1,11 +1,14 @@
 //! Accounts: register, log in, tokens, log out, who am I.
 
 use leptos::prelude::*;
-use leptos::server_fn::codec::GetUrl;
+use leptos::server_fn::codec::{GetUrl, Json};
 
 #[cfg(feature = "ssr")]
 use super::ssr;
-use crate::{types::User, AppError};
+use crate::{
+    types::{NotifyLevel, Settings, User},
+    AppError,
+};
 
 /// `POST /api/register` (form: `username`, `display_name`, `password`, `next`): creates the
 /// account, logs it in (session cookie) and redirects to `next` (default `/chat`).
@@ -62,4 +65,29 @@ pub async fn me() -> Result<Option<User>, AppError> {
         Err(AppError::Unauthorized { .. }) => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// `GET /api/settings`: my display name and notification defaults.
+#[server(prefix = "/api", endpoint = "settings", input = GetUrl)]
+pub async fn get_settings() -> Result<Settings, AppError> {
+    let me = ssr::me().await?;
+    crate::backend::backend()?.settings(&me).await
+}
+
+/// `POST /api/settings/save` (JSON `{"display_name": "Alice", "notify": "mentions", "sound": false}`):
+/// saves them; an empty display name is my username.
+#[server(prefix = "/api", endpoint = "settings/save", input = Json)]
+pub async fn save_settings(display_name: String, notify: NotifyLevel, sound: bool) -> Result<Settings, AppError> {
+    let me = ssr::me().await?;
+    crate::backend::backend()?.update_settings(&me, &display_name, notify, sound).await
+}
+
+/// `POST /api/password` (JSON `{"current_password": "…", "new_password": "…"}`): replaces my
+/// password and ends every other session of mine, closing their WebSockets on every node. This
+/// session stays.
+#[server(prefix = "/api", endpoint = "password", input = Json)]
+pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
+    let me = ssr::me().await?;
+    let token = ssr::token().ok_or_else(AppError::unauthorized)?;
+    crate::backend::backend()?.change_password(&me, &token, &current_password, &new_password).await
 }

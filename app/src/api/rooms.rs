@@ -6,7 +6,7 @@ use leptos::server_fn::codec::{GetUrl, Json};
 #[cfg(feature = "ssr")]
 use super::ssr;
 use crate::{
-    types::{RoomDetails, RoomId, RoomSummary, User, UserId},
+    types::{Mute, NotifyLevel, RoomDetails, RoomId, RoomSummary, User, UserId},
     AppError,
 };
 
@@ -60,6 +60,15 @@ pub async fn leave_room(room_id: RoomId) -> Result<(), AppError> {
 pub async fn rename_room(room_id: RoomId, name: String) -> Result<RoomSummary, AppError> {
     let me = ssr::me().await?;
     crate::backend::backend()?.rename_room(&me, room_id, &name).await
+}
+
+/// `POST /api/rooms/notify` (JSON `{"room_id": 1, "level": "mentions", "mute": "8h"}`): how
+/// the room notifies me. `level` is `all`, `mentions` or `nothing` (absent: my default);
+/// `mute` is `off`, `1h`, `8h` or `forever` (until unmuted).
+#[server(prefix = "/api", endpoint = "rooms/notify", input = Json)]
+pub async fn set_room_notify(room_id: RoomId, level: Option<NotifyLevel>, mute: Mute) -> Result<RoomSummary, AppError> {
+    let me = ssr::me().await?;
+    crate::backend::backend()?.set_room_notify(&me, room_id, level, mute).await
 }
 
 /// `GET /api/users/search?query=ali`: people whose username or display name contains the query.

@@ -24,11 +24,22 @@ pub fn ChatRoom(
 ) -> impl IntoView {
     let store = use_chat();
     let room = Signal::derive(move || room_id.get().unwrap_or(RoomId(0)));
+    // The room opens once the server has said it is mine: a room that is not (`/chat/999`)
+    // shows one clear answer, and nothing tries to load or join it.
+    let ready = Memo::new(move |_| {
+        let id = room_id.get()?;
+        details.get().and_then(Result::ok).flatten().filter(|d| d.summary.room.id == id).map(|_| id)
+    });
     Effect::new(move || {
-        if let Some(id) = room_id.get() {
+        if let Some(id) = ready.get() {
             open_room(store, id);
         }
     });
+    // Set by an effect, not read from the resource while rendering: a Transition re-runs its
+    // children whenever a resource read inside it changes, which would rebuild the composer
+    // (and lose what is typed) on every refetch of the details.
+    let unavailable = RwSignal::new(false);
+    Effect::new(move || unavailable.set(matches!(details.get(), Some(Err(_)))));
     // Mentions and moderation read the details from the store. An effect, not the render,
     // writes it, as with the room list (see `chat_sidebar`).
     Effect::new(move || {
@@ -41,6 +52,7 @@ pub fn ChatRoom(
         if prev.is_some_and(|p| p != id) {
             store.dialog.set(None);
             store.editing.set(None);
+            store.members_open.set(false);
         }
         id
     });
@@ -107,21 +119,15 @@ pub fn ChatRoom(
                         .map(|d| match d {
                             Ok(Some(d)) => view! { <RoomHeader details=d /> }.into_any(),
                             Ok(None) => view! { <header class="room-header"><h1>"…"</h1></header> }.into_any(),
-                            Err(e) => {
-                                view! {
-                                    <header class="room-header">
-                                        <A href="/chat" attr:class="back-link">"←"</A>
-                                        <h1 role="alert">{e.to_string()}</h1>
-                                    </header>
-                                }
-                                    .into_any()
-                            }
+                            Err(e) => view! { <RoomUnavailable error=e /> }.into_any(),
                         })
                 }}
             </Transition>
-            <MessageList room />
-            <TypingIndicator room />
-            <MessageInput room />
+            <Show when=move || !unavailable.get()>
+                <MessageList room />
+                <TypingIndicator room />
+                <MessageInput room />
+            </Show>
             <Show when=move || { drags.get() > 0 }>
                 <div class="drop-overlay" data-testid="drop-overlay">
                     <p>"Drop files to add them to your message"</p>
@@ -131,6 +137,30 @@ pub fn ChatRoom(
         <Transition fallback=|| ()>
             {move || details.get().and_then(Result::ok).flatten().map(|d| view! { <UserList details=d /> })}
         </Transition>
+    }
+}
+
+/// A room that is not there for me: no such room, not mine (any more), or not a room id.
+#[component]
+fn RoomUnavailable(error: AppError) -> impl IntoView {
+    let (heading, text) = match error {
+        AppError::NotFound { .. }
+        | AppError::Forbidden { .. }
+        | AppError::Invalid { .. }
+        | AppError::BadRequest { .. } => {
+            ("Conversation not found", "It doesn't exist, or you're not in it. Someone in it can add you.".to_string())
+        }
+        other => ("Couldn't open this conversation", other.to_string()),
+    };
+    view! {
+        <header class="room-header">
+            <A href="/chat" attr:class="back-link icon-button" attr:aria-label="Back to chats">"←"</A>
+            <h1>{heading}</h1>
+        </header>
+        <div class="room-unavailable" role="alert" data-testid="room-unavailable">
+            <p>{text}</p>
+            <A href="/chat" attr:class="button">"Back to your chats"</A>
+        </div>
     }
 }
 

@@ -22,6 +22,7 @@ use super::{
 use crate::{
     state::{
         actions::{send_attached, send_message, send_typing},
+        drafts,
         store::{use_chat, Editing},
     },
     types::{limits, validate_message_content, RoomId},
@@ -51,10 +52,14 @@ pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
     });
     let menu_open = move || suggestions.with(|s| !s.is_empty());
 
+    // Also runs on blur, which the browser sends when the composer leaves the page (another
+    // screen), after this component and its state are gone: hence the `try_`s.
     let stop_typing = move || {
-        if typing_since.get_value() > 0.0 {
-            typing_since.set_value(0.0);
-            send_typing(room.get_untracked(), false);
+        if typing_since.try_get_value().is_some_and(|since| since > 0.0) {
+            typing_since.try_set_value(0.0);
+            if let Some(room) = room.try_get_untracked() {
+                send_typing(room, false);
+            }
         }
     };
 
@@ -95,6 +100,7 @@ pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
             send_attached(store, r, caption);
         }
         text.set(String::new());
+        drafts::save(store.me_id(), r, "");
         mention.set(None);
         typing_since.set_value(0.0);
         store.at_bottom.set(true);
@@ -220,6 +226,7 @@ pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
     let on_input = move |ev| {
         let value = event_target_value(&ev);
         let empty = value.trim().is_empty();
+        drafts::save(store.me_id(), room.get_untracked(), &value);
         text.set(value);
         track_caret();
         if empty {
@@ -234,23 +241,34 @@ pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
             }
         }
     };
-    // Switching rooms: the draft and the typing state stay behind.
+    // Opening a room brings back its draft; switching rooms leaves the typing state behind.
     Effect::new(move |prev: Option<RoomId>| {
         let r = room.get();
-        if prev.is_some_and(|p| p != r) {
+        if prev != Some(r) {
             if typing_since.get_value() > 0.0 {
                 typing_since.set_value(0.0);
                 if let Some(p) = prev {
                     send_typing(p, false);
                 }
             }
-            text.set(String::new());
+            text.set(drafts::load(store.me_id(), r));
             mention.set(None);
         }
         if let Some(el) = input.get() {
             let _ = el.focus();
         }
         r
+    });
+
+    // The composer grows with its text, up to the height its style allows (about eight lines).
+    Effect::new(move || {
+        text.track();
+        #[cfg(feature = "hydrate")]
+        if let Some(el) = input.get() {
+            let style = web_sys::HtmlElement::style(&el);
+            let _ = style.set_property("height", "auto");
+            let _ = style.set_property("height", &format!("{}px", el.scroll_height() + 2));
+        }
     });
 
     view! {
@@ -317,7 +335,7 @@ pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
                 }
                 on:blur=move |_| {
                     stop_typing();
-                    mention.set(None);
+                    mention.try_set(None);
                 }
             ></textarea>
             <button type="submit" class="button" data-testid="send">"Send"</button>

@@ -15,7 +15,7 @@ use leptos::{html, prelude::*};
 
 use super::{
     delete_dialog::DeleteDialog, edit_history_dialog::EditHistoryDialog, emoji_picker::EmojiPicker, lightbox::Lightbox,
-    message_item::MessageItem, system_line::SystemLine, upload_row::UploadRow,
+    message_item::MessageItem, read_receipt::ReadReceipt, system_line::SystemLine, upload_row::UploadRow,
 };
 use crate::{
     state::{
@@ -46,9 +46,10 @@ pub fn MessageList(room: Signal<RoomId>) -> impl IntoView {
         Memo::new(move |_| store.timelines.with(|t| t.get(&room.get()).is_some_and(|tl| tl.has_more_before)));
     let detached = Memo::new(move |_| store.detached(room.get()));
 
+    // Next frame, the list may be gone (another screen, a room that is not there): `try_`.
     let scroll_to_bottom = move || {
         request_animation_frame(move || {
-            if let Some(el) = list.get_untracked() {
+            if let Some(el) = list.try_get_untracked().flatten() {
                 el.set_scroll_top(el.scroll_height());
             }
         });
@@ -86,7 +87,8 @@ pub fn MessageList(room: Signal<RoomId>) -> impl IntoView {
     });
 
     let on_scroll = move |_| {
-        let Some(el) = list.get_untracked() else {
+        // A scroll queued as the list left the page arrives after it is gone.
+        let Some(Some(el)) = list.try_get_untracked() else {
             return;
         };
         let r = room.get_untracked();
@@ -114,7 +116,7 @@ pub fn MessageList(room: Signal<RoomId>) -> impl IntoView {
             load_older(store, room.get_untracked(), loading_older, move || {
                 // Keep the reader's place while older messages appear above.
                 request_animation_frame(move || {
-                    if let Some(el) = list.get_untracked() {
+                    if let Some(el) = list.try_get_untracked().flatten() {
                         el.set_scroll_top(el.scroll_top() + el.scroll_height() - before);
                     }
                 });
@@ -158,6 +160,7 @@ pub fn MessageList(room: Signal<RoomId>) -> impl IntoView {
                     }
                 }
             />
+            <ReadReceipt room />
             <For
                 each=move || pending.get()
                 key=|p| (p.client_id.clone(), p.state.clone())
@@ -258,7 +261,7 @@ fn reveal(list: NodeRef<html::Div>, store: ChatStore, target: MessageId, tries: 
             return;
         }
         let selector = format!("[data-message-id=\"{}\"]", target.0);
-        let found = list.get_untracked().and_then(|l| l.query_selector(&selector).ok().flatten());
+        let found = list.try_get_untracked().flatten().and_then(|l| l.query_selector(&selector).ok().flatten());
         let Some(el) = found else {
             if tries > 0 {
                 reveal(list, store, target, tries - 1);

@@ -12,6 +12,7 @@ pub fn Navbar() -> impl IntoView {
     let session = use_session();
     let logout = ServerAction::<Logout>::new();
     let navigate = leptos_router::hooks::use_navigate();
+    let menu = NodeRef::<leptos::html::Details>::new();
     Effect::new(move || {
         if let Some(Ok(())) = logout.value().get() {
             session.set_user(None);
@@ -34,19 +35,30 @@ pub fn Navbar() -> impl IntoView {
                 <Transition fallback=|| ()>
                     {move || {
                         session
-                            .state()
+                            .shown()
                             .map(|user| match user {
                                 Some(user) => {
                                     view! {
-                                        <details class="user-menu">
+                                        <details class="user-menu" node_ref=menu>
                                             <summary data-testid="user-menu">
                                                 <span class="avatar" aria-hidden="true">
                                                     {initial(&user.display_name)}
                                                 </span>
                                                 <span class="user-name">{user.display_name.clone()}</span>
                                             </summary>
-                                            <div class="menu">
+                                            // Choosing anything closes the menu.
+                                            <div
+                                                class="menu"
+                                                on:click=move |_| {
+                                                    if let Some(m) = menu.get_untracked() {
+                                                        m.set_open(false);
+                                                    }
+                                                }
+                                            >
                                                 <p class="menu-username">"@" {user.username.clone()}</p>
+                                                <A href="/settings" attr:class="menu-item" attr:data-testid="settings-link">
+                                                    "Settings"
+                                                </A>
                                                 <ActionForm action=logout>
                                                     <button type="submit" class="menu-item">
                                                         "Log out"

@@ -1,100 +1,281 @@
-//! A room's header: title, presence (private) or member count (group), rename and leave.
+//! A room's header: title, presence (private) or member count (group), and the room's menu:
+//! how it notifies me, mute, rename (a group's owners and admins), leave (asked first). On a
+//! phone the member list opens from here too.
 
-use leptos::{prelude::*, task::spawn_local};
+use leptos::{html, prelude::*, task::spawn_local};
 use leptos_router::{components::A, hooks::use_navigate};
 
+use super::modal::{close, Modal};
 use crate::{
     api,
-    state::store::use_chat,
-    types::{RoomDetails, RoomKind},
+    state::store::{now_ms, use_chat},
+    types::{Mute, NotifyLevel, RoomDetails, RoomId, RoomKind, MUTED_FOREVER},
 };
 
 #[component]
 pub fn RoomHeader(details: RoomDetails) -> impl IntoView {
     let store = use_chat();
-    let navigate = use_navigate();
     let summary = details.summary.clone();
     let room = summary.room.id;
     let is_group = summary.room.kind == RoomKind::Group;
+    let can_rename = is_group && details.my_role.can_manage();
     let renaming = RwSignal::new(false);
+    let leaving = RwSignal::new(false);
     let name = RwSignal::new(summary.title.clone());
     let error = RwSignal::new(None::<String>);
+    let menu = NodeRef::<html::Details>::new();
+    let close_menu = move || {
+        if let Some(m) = menu.get_untracked() {
+            m.set_open(false);
+        }
+    };
     let subtitle = {
         let peer = summary.peer.as_ref().map(|p| p.id);
         let count = details.participants.len();
         move || match peer {
-            Some(p) if store.online.with(|o| o.contains(&p)) => "online".to_string(),
-            Some(_) => "offline".to_string(),
+            Some(p) => super::user_list::presence_label(store.presence(p)).to_string(),
             None => format!("{count} members"),
         }
     };
     let rename = move || {
         let new_name = name.get_untracked();
         spawn_local(async move {
+            // The header may have been rebuilt meanwhile (the room changed): hence `try_set`.
             match api::rename_room(room, new_name).await {
                 Ok(_) => {
-                    renaming.set(false);
-                    error.set(None);
+                    renaming.try_set(false);
+                    error.try_set(None);
                     store.refresh_rooms();
                 }
-                Err(e) => error.set(Some(e.to_string())),
+                Err(e) => {
+                    error.try_set(Some(e.to_string()));
+                }
             }
         });
     };
+    let title = summary.title.clone();
+
+    view! {
+        <header class="room-header">
+            <A href="/chat" attr:class="back-link icon-button" attr:aria-label="Back to chats">"←"</A>
+            <div class="room-heading">
+                <Show
+                    when=move || renaming.get()
+                    fallback=move || {
+                        view! {
+                            <h1 data-testid="room-title" title=title.clone()>{title.clone()}</h1>
+                        }
+                    }
+                >
+                    <form
+                        class="rename"
+                        on:submit=move |ev| {
+                            ev.prevent_default();
+                            rename();
+                        }
+                    >
+                        <input
+                            aria-label="Group name"
+                            maxlength=crate::types::limits::ROOM_NAME_MAX
+                            prop:value=move || name.get()
+                            on:input=move |ev| name.set(event_target_value(&ev))
+                        />
+                        <button class="button small" type="submit">"Save"</button>
+                        <button class="button small ghost" type="button" on:click=move |_| renaming.set(false)>
+                            "Cancel"
+                        </button>
+                    </form>
+                </Show>
+                <span class="muted room-subtitle" data-testid="room-subtitle">{subtitle}</span>
+            </div>
+            <button
+                class="icon-button members-toggle"
+                data-testid="members-toggle"
+                aria-expanded=move || store.members_open.get().to_string()
+                on:click=move |_| store.members_open.update(|o| *o = !*o)
+            >
+                "Members"
+            </button>
+            <details class="room-menu" node_ref=menu>
+                <summary class="icon-button" data-testid="room-menu" aria-label="Room options" title="Room options">
+                    "⋯"
+                </summary>
+                <div class="menu">
+                    <NotifyChoices room close_menu />
+                    {can_rename
+                        .then(|| {
+                            view! {
+                                <button
+                                    class="menu-item"
+                                    data-testid="rename-room"
+                                    on:click=move |_| {
+                                        close_menu();
+                                        renaming.set(true);
+                                    }
+                                >
+                                    "Rename group"
+                                </button>
+                            }
+                        })}
+                    {is_group
+                        .then(|| {
+                            view! {
+                                <button
+                                    class="menu-item danger"
+                                    data-testid="leave-room"
+                                    on:click=move |_| {
+                                        close_menu();
+                                        leaving.set(true);
+                                    }
+                                >
+                                    "Leave group"
+                                </button>
+                            }
+                        })}
+                </div>
+            </details>
+            {move || error.get().map(|e| view! { <span class="form-error" role="alert">{e}</span> })}
+        </header>
+        <Show when=move || leaving.get()>
+            <LeaveDialog room title=summary.title.clone() on_close=move || { leaving.try_set(false); } />
+        </Show>
+    }
+}
+
+/// The room's notification level and mute, as in the room list's summary.
+#[component]
+fn NotifyChoices(room: RoomId, close_menu: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let store = use_chat();
+    let current = move || store.rooms.with(|r| r.iter().find(|s| s.room.id == room).cloned());
+    let level = move || current().and_then(|s| s.notify);
+    let muted_until = move || current().and_then(|s| s.muted_until).filter(|&t| t > now_ms());
+    let error = RwSignal::new(None::<String>);
+    let save = move |level: Option<NotifyLevel>, mute: Mute| {
+        close_menu();
+        spawn_local(async move {
+            match api::set_room_notify(room, level, mute).await {
+                Ok(summary) => {
+                    error.try_set(None);
+                    store.rooms.update(|r| {
+                        if let Some(s) = r.iter_mut().find(|s| s.room.id == room) {
+                            s.notify = summary.notify;
+                            s.muted_until = summary.muted_until;
+                        }
+                    });
+                }
+                Err(e) => {
+                    error.try_set(Some(e.to_string()));
+                }
+            }
+        });
+    };
+    // Changing the level keeps the mute as it is, and the other way round.
+    let keep_mute = move || match muted_until() {
+        Some(MUTED_FOREVER) => Mute::Forever,
+        // A timed mute cannot be restated exactly; the nearest that does not end it early.
+        Some(t) if t - now_ms() > 3_600_000 => Mute::EightHours,
+        Some(_) => Mute::Hour,
+        None => Mute::Off,
+    };
+    let default = store.prefs.get_untracked().notify;
+    let choices = std::iter::once((None, format!("Default ({})", default.label())))
+        .chain(NotifyLevel::ALL.into_iter().map(|l| (Some(l), l.label().to_string())))
+        .map(|(choice, label)| {
+            view! {
+                <label class="menu-item radio">
+                    <input
+                        type="radio"
+                        name=format!("notify-{room}")
+                        value=choice.map_or("default", NotifyLevel::as_str)
+                        prop:checked=move || level() == choice
+                        on:change=move |_| save(choice, keep_mute())
+                    />
+                    {label}
+                </label>
+            }
+        })
+        .collect_view();
+    view! {
+        <fieldset class="menu-group" data-testid="notify-choices">
+            <legend>"Notify me about"</legend>
+            {choices}
+        </fieldset>
+        <div class="menu-group">
+            {move || match muted_until() {
+                Some(until) => {
+                    let label = if until == MUTED_FOREVER {
+                        "Muted".to_string()
+                    } else {
+                        format!("Muted until {}", super::clock_time(until))
+                    };
+                    view! {
+                        <p class="menu-note" data-testid="muted-note">{label}</p>
+                        <button class="menu-item" data-testid="unmute" on:click=move |_| save(level(), Mute::Off)>
+                            "Unmute"
+                        </button>
+                    }
+                        .into_any()
+                }
+                None => {
+                    view! {
+                        <button class="menu-item" data-testid="mute-1h" on:click=move |_| save(level(), Mute::Hour)>
+                            "Mute for 1 hour"
+                        </button>
+                        <button class="menu-item" data-testid="mute-8h" on:click=move |_| save(level(), Mute::EightHours)>
+                            "Mute for 8 hours"
+                        </button>
+                        <button class="menu-item" data-testid="mute-forever" on:click=move |_| save(level(), Mute::Forever)>
+                            "Mute until I unmute"
+                        </button>
+                    }
+                        .into_any()
+                }
+            }}
+        </div>
+        {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+    }
+}
+
+/// "Leave this group?": leaving cannot be undone by oneself (someone must add you back).
+#[component]
+fn LeaveDialog(room: RoomId, title: String, on_close: impl Fn() + Send + Sync + 'static) -> impl IntoView {
+    let store = use_chat();
+    let navigate = use_navigate();
+    let node = NodeRef::<html::Dialog>::new();
+    let error = RwSignal::new(None::<String>);
     let leave = move |_| {
         let navigate = navigate.clone();
         spawn_local(async move {
             match api::leave_room(room).await {
+                // The room may be gone from the screen already (`room_removed` came first),
+                // and this dialog with it.
                 Ok(()) => {
                     store.rooms.update(|r| r.retain(|s| s.room.id != room));
                     store.refresh_rooms();
+                    if let Some(Some(dialog)) = node.try_get_untracked() {
+                        dialog.close();
+                    }
                     navigate("/chat", Default::default());
                 }
-                Err(e) => error.set(Some(e.to_string())),
+                Err(e) => {
+                    error.try_set(Some(e.to_string()));
+                }
             }
         });
     };
-
     view! {
-        <header class="room-header">
-            <A href="/chat" attr:class="back-link icon-button">"←"</A>
-            <Show
-                when=move || renaming.get()
-                fallback=move || {
-                    view! {
-                        <h1 data-testid="room-title">{summary.title.clone()}</h1>
-                    }
-                }
-            >
-                <form
-                    class="rename"
-                    on:submit=move |ev| {
-                        ev.prevent_default();
-                        rename();
-                    }
-                >
-                    <input
-                        aria-label="Group name"
-                        maxlength=crate::types::limits::ROOM_NAME_MAX
-                        prop:value=move || name.get()
-                        on:input=move |ev| name.set(event_target_value(&ev))
-                    />
-                    <button class="button small" type="submit">"Save"</button>
-                </form>
-            </Show>
-            <span class="muted" data-testid="room-subtitle">{subtitle}</span>
-            {is_group
-                .then(|| {
-                    view! {
-                        <button class="icon-button" title="Rename" on:click=move |_| renaming.update(|r| *r = !*r)>
-                            "Rename"
-                        </button>
-                        <button class="icon-button" title="Leave this group" on:click=leave>
-                            "Leave"
-                        </button>
-                    }
-                })}
-            {move || error.get().map(|e| view! { <span class="form-error" role="alert">{e}</span> })}
-        </header>
+        <Modal label="Leave group" node class="confirm-dialog" test_id="leave-dialog" on_close=move |_| on_close()>
+            <h2>{format!("Leave {title}?")}</h2>
+            <p>"You will stop getting its messages. Someone in the group can add you back."</p>
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+            <div class="dialog-actions">
+                <button type="button" class="button ghost" autofocus on:click=move |_| close(node)>
+                    "Cancel"
+                </button>
+                <button type="button" class="button danger" data-testid="confirm-leave" on:click=leave>
+                    "Leave"
+                </button>
+            </div>
+        </Modal>
     }
 }

@@ -6,7 +6,7 @@ use leptos_router::components::A;
 
 use super::navbar::initial;
 use crate::{
-    state::store::use_chat,
+    state::store::{now_ms, use_chat},
     types::{RoomKind, RoomSummary},
 };
 
@@ -37,11 +37,13 @@ pub fn RoomItem(summary: RoomSummary) -> impl IntoView {
     });
     let unread = summary.unread;
     let mentions = summary.unread_mentions;
+    let muted = summary.is_muted(now_ms());
     view! {
         <li
             class="room-item"
             class=("active", move || store.open_room.get() == Some(id))
             class=("unread", unread > 0)
+            class=("muted-room", muted)
             data-testid="room-item"
             data-room-id=id.0
         >
@@ -49,7 +51,13 @@ pub fn RoomItem(summary: RoomSummary) -> impl IntoView {
                 <span class="avatar" aria-hidden="true">
                     {initial(&summary.title)}
                     {peer.map(|p| {
-                        view! { <span class="dot" class=("online", move || store.online.with(|o| o.contains(&p)))></span> }
+                        view! {
+                            <span
+                                class="dot"
+                                class=("online", move || store.presence(p) == Some(true))
+                                class=("unknown", move || store.presence(p).is_none())
+                            ></span>
+                        }
                     })}
                 </span>
                 <span class="room-text">
@@ -57,6 +65,7 @@ pub fn RoomItem(summary: RoomSummary) -> impl IntoView {
                     <span class="room-preview">{preview.unwrap_or_else(|| "No messages yet".to_string())}</span>
                 </span>
                 <span class="badges">
+                    {muted.then(|| view! { <span class="muted-icon" role="img" aria-label="Muted" title="Muted">"🔕"</span> })}
                     {(mentions > 0)
                         .then(|| {
                             let label = match mentions {

@@ -12,7 +12,14 @@ pub fn RoomList() -> impl IntoView {
         <ul class="room-list" data-testid="room-list">
             <For
                 each=move || store.rooms.get()
-                key=|s| (s.room.id, s.unread, s.unread_mentions, s.last_message.as_ref().map(|m| (m.id, m.change_seq)), s.title.clone())
+                key=|s| {
+                    (
+                        (s.room.id, s.unread, s.unread_mentions),
+                        s.last_message.as_ref().map(|m| (m.id, m.change_seq)),
+                        s.title.clone(),
+                        (s.notify, s.muted_until),
+                    )
+                }
                 children=move |s| view! { <RoomItem summary=s /> }
             />
         </ul>

@@ -21,25 +21,37 @@ pub fn UserList(details: RoomDetails) -> impl IntoView {
         .into_iter()
         .map(|p| {
             let id = p.user.id;
-            let online = move || store.online.with(|o| o.contains(&id));
+            let presence = move || store.presence(id);
             view! {
                 <li class="member" data-testid="member" data-user-id=id.0>
                     <span class="avatar" aria-hidden="true">
                         {initial(&p.user.display_name)}
-                        <span class="dot" class=("online", online) data-testid="presence-dot"></span>
+                        <span
+                            class="dot"
+                            class=("online", move || presence() == Some(true))
+                            class=("unknown", move || presence().is_none())
+                            data-testid="presence-dot"
+                        ></span>
                     </span>
                     <span>
                         {p.user.display_name.clone()}
                         {(id == me).then_some(" (you)")}
                     </span>
                     <span class="role">{(p.role.can_manage()).then(|| p.role.as_str())}</span>
-                    <span class="sr-only">{move || if online() { "online" } else { "offline" }}</span>
+                    <span class="sr-only">{move || presence_label(presence())}</span>
                 </li>
             }
         })
         .collect_view();
     view! {
         <aside class="members" data-testid="member-list">
+            <button
+                class="icon-button members-close"
+                aria-label="Close the member list"
+                on:click=move |_| store.members_open.set(false)
+            >
+                "×"
+            </button>
             <h2>{format!("Members — {count}")}</h2>
             <ul class="room-list">{members}</ul>
             {can_add
@@ -52,5 +64,14 @@ pub fn UserList(details: RoomDetails) -> impl IntoView {
                     }
                 })}
         </aside>
+    }
+}
+
+/// What a presence dot means, in words.
+pub fn presence_label(presence: Option<bool>) -> &'static str {
+    match presence {
+        Some(true) => "online",
+        Some(false) => "offline",
+        None => "status unknown while reconnecting",
     }
 }

@@ -10,7 +10,7 @@
 //! something else than the HTML it adopts. So this route creates its resources here, once on
 //! both sides, and the components below only read them.
 
-use leptos::prelude::*;
+use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
@@ -18,12 +18,12 @@ use crate::{
     api,
     components::{
         chat_room::ChatRoom, chat_sidebar::ChatSidebar, nav_slot::NavSlot, require_user::RequireUser,
-        search_box::SearchBox,
+        search_box::SearchBox, toasts::Toasts,
     },
     state::{
-        actions,
+        actions, alerts,
         session::use_session,
-        store::{use_chat, ChatStore, Connection},
+        store::{use_chat, ChatStore, Connection, Prefs},
     },
     types::{RoomDetails, RoomId, RoomSummary, User},
     AppError,
@@ -90,11 +90,38 @@ fn ChatShell(user: User, route: ChatRoute) -> impl IntoView {
             navigate("/login", Default::default());
         }
     });
-    let title = move || match store.total_unread() {
-        0 => "Chat".to_string(),
-        n => format!("({n}) Chat"),
+    alerts::install(store);
+    // My notification defaults: the room menu and the alerts read them.
+    Effect::new(move || {
+        spawn_local(async move {
+            if let Ok(settings) = api::get_settings().await {
+                // The screen may be gone by the answer (logged out meanwhile).
+                store.prefs.try_set(Prefs { notify: settings.notify, sound: settings.sound });
+            }
+        })
+    });
+    // A browser notification was clicked: open its room.
+    let navigate = use_navigate();
+    Effect::new(move || {
+        if let Some(room) = store.open_request.get() {
+            store.open_request.set(None);
+            navigate(&format!("/chat/{room}"), Default::default());
+        }
+    });
+    // "(3) ทีมงาน Launch · Confab": the unread count of rooms not muted, and the open room.
+    let title = move || {
+        let room = route
+            .room_id
+            .get()
+            .and_then(|id| store.rooms.with(|r| r.iter().find(|s| s.room.id == id).map(|s| s.title.clone())));
+        let room = room.unwrap_or_else(|| "Chat".to_string());
+        match store.unread_unmuted() {
+            0 => room,
+            n => format!("({n}) {room}"),
+        }
     };
     let in_room = move || route.segment.with(Option::is_some);
+    let offline = move || matches!(store.connection.get(), Connection::Offline { .. });
 
     view! {
         <Title text=title />
@@ -106,8 +133,15 @@ fn ChatShell(user: User, route: ChatRoute) -> impl IntoView {
             class="chat"
             class=("room-open", in_room)
             class=("with-members", in_room)
+            class=("members-open", move || store.members_open.get())
             data-testid="chat-page"
         >
+            <Show when=offline>
+                <p class="offline-banner" role="status" data-testid="offline-banner">
+                    "Offline — reconnecting…"
+                </p>
+            </Show>
+            <Toasts />
             <ChatSidebar rooms=route.rooms />
             <Show when=in_room fallback=|| view! { <NoRoom /> }>
                 <ChatRoom room_id=route.room_id details=route.details />

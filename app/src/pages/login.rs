@@ -4,19 +4,24 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
-use crate::{api::Login, components::form_error::FormError, state::session::follow_login};
+use crate::{
+    api::Login,
+    components::form_error::{error_until_edited, FormError, LeaveIfLoggedIn},
+    state::session::follow_login,
+};
 
 #[component]
 pub fn Login() -> impl IntoView {
     let action = ServerAction::<Login>::new();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_else(|| "/chat".to_string());
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let (error, on_edit) = error_until_edited(action);
     follow_login(action.value());
 
     view! {
         <Title text="Log in" />
-        <section class="auth-card">
+        <LeaveIfLoggedIn next=Signal::derive(next) />
+        <section class="auth-card" on:input=on_edit>
             <h1>"Log in"</h1>
             <ActionForm action attr:class="form" attr:data-testid="login-form">
                 <input type="hidden" name="next" value=next />

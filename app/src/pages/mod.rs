@@ -5,3 +5,4 @@ pub mod home;
 pub mod login;
 pub mod not_found;
 pub mod register;
+pub mod settings;

@@ -5,20 +5,26 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
-use crate::{api::Register, components::form_error::FormError, state::session::follow_login, types::limits};
+use crate::{
+    api::Register,
+    components::form_error::{error_until_edited, FormError, LeaveIfLoggedIn},
+    state::session::follow_login,
+    types::limits,
+};
 
 #[component]
 pub fn Register() -> impl IntoView {
     let action = ServerAction::<Register>::new();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_else(|| "/chat".to_string());
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let (error, on_edit) = error_until_edited(action);
     let invalid = move |field: &'static str| move || error.get().is_some_and(|e| e.field() == Some(field));
     follow_login(action.value());
 
     view! {
         <Title text="Create an account" />
-        <section class="auth-card">
+        <LeaveIfLoggedIn next=Signal::derive(next) />
+        <section class="auth-card" on:input=on_edit>
             <h1>"Create your account"</h1>
             <ActionForm action attr:class="form" attr:data-testid="register-form">
                 <input type="hidden" name="next" value=next />
@@ -28,12 +34,18 @@ pub fn Register() -> impl IntoView {
                         name="username"
                         autocomplete="username"
                         required
-                        minlength=limits::USERNAME_MIN
                         maxlength=limits::USERNAME_MAX
-                        pattern="[A-Za-z0-9_.\\-]+"
-                        title="3–32 characters: letters, digits, _ . -"
+                        aria-describedby="username-rule"
                         aria-invalid=move || invalid("username")().to_string()
                     />
+                    // The rule in words, not a pattern the browser would only hint at.
+                    <small class="muted" id="username-rule">
+                        {format!(
+                            "{} to {} characters: letters a–z, digits, and _ . -",
+                            limits::USERNAME_MIN,
+                            limits::USERNAME_MAX,
+                        )}
+                    </small>
                 </label>
                 <label>
                     "Display name"
@@ -46,9 +58,10 @@ pub fn Register() -> impl IntoView {
                         name="password"
                         autocomplete="new-password"
                         required
+                        aria-describedby="password-rule"
                         aria-invalid=move || invalid("password")().to_string()
                     />
-                    <small class="muted">"At least " {limits::PASSWORD_MIN} " characters."</small>
+                    <small class="muted" id="password-rule">"At least " {limits::PASSWORD_MIN} " characters."</small>
                 </label>
                 <FormError error />
                 <button type="submit" class="button" disabled=move || action.pending().get()>

@@ -3,8 +3,12 @@
 //! for; [`actions`] is what components do (HTTP and socket, recorded in the store). The
 //! logged-in [`session`] stands apart. Files follow the same chain: [`upload`] is their state
 //! and rules, [`transfer`] (in the browser) holds the bytes and sends them for the store.
+//! [`alerts`] turns the store's alerts into toasts, sounds and browser notifications;
+//! [`drafts`] keeps unsent text per room.
 
 pub mod actions;
+pub mod alerts;
+pub mod drafts;
 pub mod session;
 pub mod socket;
 pub mod store;

@@ -12,6 +12,9 @@ use crate::{api, types::User, AppError};
 pub struct Session {
     fetched: Resource<Result<Option<User>, AppError>>,
     known: RwSignal<Option<Option<User>>>,
+    /// My profile as changed on the settings page. Kept apart from [`Session::state`], which
+    /// guards pages: a new display name must not rebuild the page that saved it.
+    profile: RwSignal<Option<User>>,
 }
 
 impl Session {
@@ -25,13 +28,26 @@ impl Session {
 
     /// Records the outcome of a login, registration (`Some`) or logout (`None`).
     pub fn set_user(&self, user: Option<User>) {
+        self.profile.set(None);
         self.known.set(Some(user));
+    }
+
+    /// Records a change to my own profile (a new display name).
+    pub fn set_profile(&self, user: User) {
+        self.profile.set(Some(user));
+    }
+
+    /// The logged-in user as the navbar shows them: with any profile change made since.
+    pub fn shown(&self) -> Option<Option<User>> {
+        let state = self.state()?;
+        let profile = self.profile.get();
+        Some(state.map(|u| profile.filter(|p| p.id == u.id).unwrap_or(u)))
     }
 }
 
 pub fn provide_session() {
     let fetched = Resource::new(|| (), |_| api::me());
-    provide_context(Session { fetched, known: RwSignal::new(None) });
+    provide_context(Session { fetched, known: RwSignal::new(None), profile: RwSignal::new(None) });
 }
 
 pub fn use_session() -> Session {

@@ -16,7 +16,10 @@ use super::{
 };
 use crate::{
     protocol::ServerFrame,
-    types::{Message, MessageId, MessagePage, Quote, RoomDetails, RoomId, RoomKind, RoomSummary, Seq, User, UserId},
+    types::{
+        Message, MessageId, MessagePage, Millis, NotifyLevel, Quote, RoomDetails, RoomId, RoomKind, RoomSummary, Seq,
+        User, UserId,
+    },
 };
 
 /// The state of the WebSocket, for the status line.
@@ -93,6 +96,36 @@ pub enum EmojiCatalog {
     Failed(String),
 }
 
+/// My notification defaults (from `GET /api/settings`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Prefs {
+    pub notify: NotifyLevel,
+    pub sound: bool,
+}
+
+impl Default for Prefs {
+    fn default() -> Self {
+        Self { notify: NotifyLevel::All, sound: true }
+    }
+}
+
+/// A new message that should get my attention (the room's level and mute allow it); the
+/// alerts layer turns it into a toast, a sound or a browser notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alert {
+    pub room: RoomId,
+    pub room_title: String,
+    pub private: bool,
+    pub message: Message,
+}
+
+/// An in-app toast about a message in another room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Toast {
+    pub id: u64,
+    pub alert: Alert,
+}
+
 /// What a frame requires from the server next; the socket carries it out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FollowUp {
@@ -142,6 +175,16 @@ pub struct ChatStore {
     /// A page after the newest message held is on its way (detached timelines).
     pub loading_newer: RwSignal<bool>,
     pub emoji: RwSignal<EmojiCatalog>,
+    pub prefs: RwSignal<Prefs>,
+    /// Alerts not yet shown, oldest first.
+    pub alerts: RwSignal<Vec<Alert>>,
+    pub toasts: RwSignal<Vec<Toast>>,
+    /// Whether the page is visible (not a background tab): only then is a room being read.
+    pub visible: RwSignal<bool>,
+    /// The member list is open (on a phone, where it is a panel over the room).
+    pub members_open: RwSignal<bool>,
+    /// A room to open, asked for from outside the router (a browser notification's click).
+    pub open_request: RwSignal<Option<RoomId>>,
 }
 
 impl ChatStore {
@@ -173,6 +216,12 @@ impl ChatStore {
             highlight: RwSignal::new(None),
             loading_newer: RwSignal::new(false),
             emoji: RwSignal::new(EmojiCatalog::NotLoaded),
+            prefs: RwSignal::new(Prefs::default()),
+            alerts: RwSignal::new(Vec::new()),
+            toasts: RwSignal::new(Vec::new()),
+            visible: RwSignal::new(true),
+            open_request: RwSignal::new(None),
+            members_open: RwSignal::new(false),
         }
     }
 
@@ -216,6 +265,7 @@ impl ChatStore {
                 }
             }),
             ServerFrame::RoomUpdated { .. } => self.refresh_rooms(),
+            ServerFrame::ReadMarker { room_id, user_id, seq } => self.read_marker(room_id, user_id, seq),
             ServerFrame::RoomRemoved { room_id } => self.room_removed(room_id),
             ServerFrame::Error { code, message, client_id } => {
                 let unsent =
@@ -270,17 +320,30 @@ impl ChatStore {
             });
         }
         let me = self.me_id();
-        let reading = self.open_room.get_untracked() == Some(room) && self.at_bottom.get_untracked() && {
-            // A detached timeline's bottom is not the room's newest message.
-            self.timelines.with_untracked(|t| t.get(&room).is_some_and(|tl| !tl.has_more_after))
-        };
+        let reading = self.open_room.get_untracked() == Some(room)
+            && self.at_bottom.get_untracked()
+            && self.visible.get_untracked()
+            && {
+                // A detached timeline's bottom is not the room's newest message.
+                self.timelines.with_untracked(|t| t.get(&room).is_some_and(|tl| !tl.has_more_after))
+            };
         let mut known = false;
         let mut recount = false;
+        let mut alert = None;
+        let prefs = self.prefs.get_untracked();
         self.rooms.update(|rooms| {
             if let Some(i) = rooms.iter().position(|s| s.room.id == room) {
                 known = true;
                 let noted = note_change(&mut rooms[i], seq, &message, me, reading, was_mentioned);
                 recount = noted.recount;
+                if noted.unread && alerts(&rooms[i], prefs.notify, &message, me, now_ms()) {
+                    alert = Some(Alert {
+                        room,
+                        room_title: rooms[i].title.clone(),
+                        private: rooms[i].room.kind == RoomKind::Private,
+                        message: message.clone(),
+                    });
+                }
                 if noted.created {
                     let summary = rooms.remove(i);
                     rooms.insert(0, summary);
@@ -289,6 +352,9 @@ impl ChatStore {
         });
         if !known || recount {
             self.refresh_rooms();
+        }
+        if let Some(alert) = alert {
+            self.alerts.update(|a| a.push(alert));
         }
         since.map(|since| FollowUp::CatchUp { room, since })
     }
@@ -306,6 +372,50 @@ impl ChatStore {
             };
         });
         follow_up
+    }
+
+    /// A member read up to `seq`: their receipt moves; my own marker (another tab) clears my
+    /// badges, as the server recounts them.
+    fn read_marker(&self, room: RoomId, user: UserId, seq: Seq) {
+        if user == self.me_id() {
+            self.refresh_rooms();
+            return;
+        }
+        self.details.update(|d| {
+            if let Some(p) = d
+                .as_mut()
+                .filter(|d| d.summary.room.id == room)
+                .and_then(|d| d.participants.iter_mut().find(|p| p.user.id == user))
+            {
+                p.last_read_seq = p.last_read_seq.max(seq);
+            }
+        });
+    }
+
+    /// The names of the other members who have read `message` (their read marker is at or past
+    /// it), in the order they joined.
+    pub fn seen_by(&self, room: RoomId, message: &Message) -> Vec<String> {
+        let me = self.me_id();
+        self.details_of(room, |d| {
+            d.participants
+                .iter()
+                .filter(|p| p.user.id != me && p.last_read_seq >= message.seq)
+                .map(|p| p.user.display_name.clone())
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+
+    /// Whether a user is online, as far as this tab knows: `None` while it is disconnected (its
+    /// last news may be stale).
+    pub fn presence(&self, user: UserId) -> Option<bool> {
+        (self.connection.get() == Connection::Online).then(|| self.online.with(|o| o.contains(&user)))
+    }
+
+    /// Unread messages in rooms that are not muted: the count in the tab's title and icon.
+    pub fn unread_unmuted(&self) -> i64 {
+        let now = now_ms();
+        self.rooms.with(|r| r.iter().filter(|s| !s.is_muted(now)).map(|s| s.unread).sum())
     }
 
     fn room_removed(&self, room: RoomId) {
@@ -445,8 +555,31 @@ impl ChatStore {
 struct Noted {
     /// A message the summary did not know was created (the room moves to the top).
     created: bool,
+    /// It is a new unread message (not mine, not a system line, not being read).
+    unread: bool,
     /// The unread-mention count can no longer be kept here: fetch the room list again.
     recount: bool,
+}
+
+/// Whether a new unread message in this room should get my attention: the room is not muted
+/// and its level (or my default) covers the message.
+pub fn alerts(summary: &RoomSummary, default: NotifyLevel, message: &Message, me: UserId, now: Millis) -> bool {
+    !summary.is_muted(now) && summary.notify.unwrap_or(default).notifies(message.mentions_user(me))
+}
+
+/// The time now, in the browser's or the server's clock.
+pub fn now_ms() -> Millis {
+    #[cfg(feature = "hydrate")]
+    {
+        js_sys::Date::now() as Millis
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as Millis)
+            .unwrap_or_default()
+    }
 }
 
 /// Folds one change into a room's summary (see [`Noted`]).
@@ -481,7 +614,8 @@ fn note_change(
         summary.last_message = Some(message.clone());
     }
     let counts = message.sender_id != me && message.system.is_none() && message.deleted_at.is_none();
-    if created && counts && !reading {
+    let unread = created && counts && !reading;
+    if unread {
         summary.unread += 1;
     }
     let mut recount = false;
@@ -496,7 +630,7 @@ fn note_change(
             }
         }
     }
-    Noted { created, recount }
+    Noted { created, unread, recount }
 }
 
 pub fn use_chat() -> ChatStore {
@@ -523,6 +657,8 @@ mod tests {
             unread_mentions: 0,
             last_seq: Seq(last_seq),
             last_read_seq: Seq(last_read_seq),
+            notify: None,
+            muted_until: None,
         }
     }
 
@@ -650,7 +786,7 @@ mod tests {
         note_change(&mut s, Seq(7), &edit(7), ME, false, Some(false));
         assert_eq!(s.unread_mentions, 1, "a change the summary has seen");
         let noted = note_change(&mut s, Seq(8), &edit(8), ME, false, None);
-        assert_eq!(noted, Noted { created: false, recount: true });
+        assert_eq!(noted, Noted { created: false, unread: false, recount: true });
         assert_eq!(s.unread_mentions, 1);
     }
 
@@ -748,5 +884,68 @@ mod tests {
         store.uploaded("u-2", mine(4, "u-2"));
         assert_eq!(store.messages(RoomId(1)).len(), 3);
         assert_eq!(store.unreported_read(RoomId(1)), Some(Seq(4)));
+    }
+
+    #[test]
+    fn levels_and_mutes_decide_which_messages_alert() {
+        let now = 1_000_000;
+        let mut s = summary(1, 1);
+        let plain = msg(2);
+        let mention = mentioning(msg(3));
+        assert!(alerts(&s, NotifyLevel::All, &plain, ME, now));
+        assert!(!alerts(&s, NotifyLevel::Mentions, &plain, ME, now), "my default: mentions only");
+        assert!(alerts(&s, NotifyLevel::Mentions, &mention, ME, now));
+        s.notify = Some(NotifyLevel::Nothing);
+        assert!(!alerts(&s, NotifyLevel::All, &mention, ME, now), "the room's own level wins");
+        s.notify = Some(NotifyLevel::All);
+        assert!(alerts(&s, NotifyLevel::Nothing, &plain, ME, now));
+        s.muted_until = Some(now + 1);
+        assert!(!alerts(&s, NotifyLevel::All, &mention, ME, now), "muted");
+        s.muted_until = Some(now);
+        assert!(alerts(&s, NotifyLevel::All, &plain, ME, now), "the mute has ended");
+    }
+
+    #[test]
+    fn new_messages_queue_alerts_unless_muted_read_or_mine() {
+        let owner = Owner::new();
+        owner.set();
+        let store = store();
+        store.apply(receive(msg(3)));
+        store.apply(receive(msg(3)));
+        store.apply(receive(Message { sender_id: ME, ..msg(4) }));
+        assert_eq!(store.alerts.with_untracked(|a| a.iter().map(|a| a.message.seq).collect::<Vec<_>>()), [Seq(3)]);
+        store.alerts.set(Vec::new());
+        store.rooms.update(|r| r[0].muted_until = Some(crate::types::MUTED_FOREVER));
+        store.apply(receive(mentioning(msg(5))));
+        assert!(store.alerts.with_untracked(Vec::is_empty));
+        assert_eq!(store.unread_unmuted(), 0, "a muted room's unread count is not in the title");
+        assert_eq!(store.total_unread(), 2);
+    }
+
+    #[test]
+    fn read_markers_of_others_move_their_receipts() {
+        use crate::types::{Participant, Role};
+        let owner = Owner::new();
+        owner.set();
+        let store = store();
+        let person = |id: i64, name: &str| Participant {
+            user: User { id: UserId(id), username: name.into(), display_name: name.into() },
+            role: Role::Member,
+            joined_at: 0,
+            last_read_seq: Seq(1),
+        };
+        store.details.set(Some(RoomDetails {
+            summary: summary(3, 3),
+            participants: vec![person(1, "me"), person(2, "Alice"), person(3, "Bob")],
+            my_role: Role::Member,
+        }));
+        let mine = Message { sender_id: ME, ..msg(3) };
+        assert!(store.seen_by(RoomId(1), &mine).is_empty());
+        store.apply(ServerFrame::ReadMarker { room_id: RoomId(1), user_id: UserId(3), seq: Seq(3) });
+        store.apply(ServerFrame::ReadMarker { room_id: RoomId(1), user_id: UserId(3), seq: Seq(2) });
+        assert_eq!(store.seen_by(RoomId(1), &mine), ["Bob"], "never moves back");
+        let version = store.rooms_version.get_untracked();
+        store.apply(ServerFrame::ReadMarker { room_id: RoomId(1), user_id: ME, seq: Seq(3) });
+        assert_eq!(store.rooms_version.get_untracked(), version + 1, "my own marker: badges are refetched");
     }
 }

@@ -5,7 +5,7 @@ use std::{net::IpAddr, sync::Arc, time::Duration};
 
 use app::{
     backend::{NewSession, SESSION_COOKIE},
-    types::{self, limits, User},
+    types::{self, limits, NotifyLevel, Settings, User},
     AppError,
 };
 
@@ -96,6 +96,46 @@ impl Accounts {
             ),
             None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
         }
+    }
+
+    pub async fn settings(&self, me: &User) -> Result<Settings, AppError> {
+        self.storage.settings(me.id).await?.ok_or_else(AppError::unauthorized)
+    }
+
+    /// Saves my display name (empty: my username) and notification defaults.
+    pub async fn update_settings(
+        &self,
+        me: &User,
+        display_name: &str,
+        notify: NotifyLevel,
+        sound: bool,
+    ) -> Result<Settings, AppError> {
+        let display_name = types::validate_display_name(display_name, &me.username)?;
+        self.storage.update_settings(me.id, &display_name, notify, sound).await?;
+        self.settings(me).await
+    }
+
+    /// Replaces my password after checking the current one, and ends every other session of
+    /// mine, closing their sockets on every node. The session `token` (the one asking) stays.
+    pub async fn change_password(&self, me: &User, token: &str, current: &str, new: &str) -> Result<(), AppError> {
+        if current.len() > limits::PASSWORD_MAX {
+            return Err(AppError::invalid("current_password", "That is not your current password."));
+        }
+        // Guessing the current password is limited like logging in, in a budget of its own
+        // (no username contains ':'), so a change does not use up the next logins.
+        self.limiter.check(&format!("password-change:{}", me.username), None)?;
+        let hash = self.storage.password_hash(me.id).await?.ok_or_else(AppError::unauthorized)?;
+        if !auth::verify_password(current.to_string(), hash).await? {
+            return Err(AppError::invalid("current_password", "That is not your current password."));
+        }
+        types::validate_password(new)?;
+        let new_hash = auth::hash_password(new.to_string()).await?;
+        let ended = self.storage.change_password(me.id, &new_hash, Some(&auth::hash_token(token))).await?;
+        tracing::info!(user = %me.id, sessions_ended = ended.len(), "password changed");
+        for token_hash in ended {
+            self.bus.publish(Event::SessionsEnded { user: me.id, token_hash: Some(token_hash) });
+        }
+        Ok(())
     }
 
     pub async fn search_users(&self, me: &User, query: &str) -> Result<Vec<User>, AppError> {

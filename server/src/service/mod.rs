@@ -25,8 +25,8 @@ use std::{net::IpAddr, path::PathBuf, sync::Arc, time::Duration};
 use app::{
     backend::{ChatBackend, HistoryQuery, NewSession},
     types::{
-        Changes, Message, MessageEdit, MessageId, MessagePage, RoomDetails, RoomId, RoomSummary, SearchQuery,
-        SearchResults, Seq, User, UserId,
+        Changes, Message, MessageEdit, MessageId, MessagePage, Mute, NotifyLevel, RoomDetails, RoomId, RoomSummary,
+        SearchQuery, SearchResults, Seq, Settings, User, UserId,
     },
     AppError,
 };
@@ -198,6 +198,34 @@ impl ChatBackend for ChatService {
 
     async fn rename_room(&self, me: &User, room: RoomId, name: &str) -> Result<RoomSummary, AppError> {
         self.rooms.rename(me, room, name).await
+    }
+
+    async fn set_room_notify(
+        &self,
+        me: &User,
+        room: RoomId,
+        level: Option<NotifyLevel>,
+        mute: Mute,
+    ) -> Result<RoomSummary, AppError> {
+        self.rooms.set_notify(me, room, level, mute).await
+    }
+
+    async fn settings(&self, me: &User) -> Result<Settings, AppError> {
+        self.accounts.settings(me).await
+    }
+
+    async fn update_settings(
+        &self,
+        me: &User,
+        display_name: &str,
+        notify: NotifyLevel,
+        sound: bool,
+    ) -> Result<Settings, AppError> {
+        self.accounts.update_settings(me, display_name, notify, sound).await
+    }
+
+    async fn change_password(&self, me: &User, token: &str, current: &str, new: &str) -> Result<(), AppError> {
+        self.accounts.change_password(me, token, current, new).await
     }
 
     async fn search_users(&self, me: &User, query: &str) -> Result<Vec<User>, AppError> {

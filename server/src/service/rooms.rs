@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use app::{
-    types::{self, limits, Message, RoomDetails, RoomId, RoomKind, RoomSummary, Seq, User, UserId},
+    types::{self, limits, Message, Mute, NotifyLevel, RoomDetails, RoomId, RoomKind, RoomSummary, Seq, User, UserId},
     AppError,
 };
 
@@ -132,11 +132,16 @@ impl Rooms {
         Ok(())
     }
 
+    /// Renames a group: its owners and admins may, as they manage its membership (a name is
+    /// what everyone in the group sees, so not every member should change it at will).
     pub async fn rename(&self, me: &User, room: RoomId, name: &str) -> Result<RoomSummary, AppError> {
-        self.access.require_role(me, room).await?;
+        let role = self.access.require_role(me, room).await?;
         let name = types::validate_room_name(name)?;
         if self.kind(room).await? != Some(RoomKind::Group) {
             return Err(AppError::invalid("room_id", "Private conversations have no name to change."));
+        }
+        if !role.can_manage() {
+            return Err(AppError::forbidden("Only the group's owner or admins can rename it."));
         }
         let line = self.storage.rename_room(room, me, &name, now_ms()).await?;
         self.publish(room, vec![line], Vec::new(), Vec::new());
@@ -149,6 +154,23 @@ impl Rooms {
             self.bus.publish(Event::ReadMarker { room, user: me.id, seq });
         }
         Ok(())
+    }
+
+    /// Sets how a room notifies me: its level (`None`: my default) and mute, together, as the
+    /// room menu shows them. My other tabs follow.
+    pub async fn set_notify(
+        &self,
+        me: &User,
+        room: RoomId,
+        level: Option<NotifyLevel>,
+        mute: Mute,
+    ) -> Result<RoomSummary, AppError> {
+        self.access.require_role(me, room).await?;
+        if !self.storage.set_room_notify(room, me.id, level, mute.until(now_ms())).await? {
+            return Err(AppError::not_found("No such room, or you are not in it."));
+        }
+        self.bus.publish(Event::Personal { room, user: me.id });
+        self.summary(me, room).await
     }
 
     async fn kind(&self, room: RoomId) -> Result<Option<RoomKind>, AppError> {

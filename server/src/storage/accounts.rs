@@ -1,9 +1,9 @@
 //! Accounts and sessions: users, password hashes, hashed session tokens.
 
-use app::types::{User, UserId};
+use app::types::{NotifyLevel, Settings, User, UserId};
 use sqlx::Row;
 
-use super::{conflict_or_db, escape_like, user_from, Result, Storage, USER_COLS};
+use super::{bad_column, conflict_or_db, escape_like, user_from, Result, Storage, USER_COLS};
 
 /// A user row with the password hash, for logging in.
 #[derive(Debug, Clone)]
@@ -34,6 +34,13 @@ impl Storage {
             .fetch_optional(&self.pool)
             .await?;
         row.map(|r| Ok(Credentials { user: user_from(&r)?, password_hash: r.try_get("password_hash")? })).transpose()
+    }
+
+    pub async fn password_hash(&self, user: UserId) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+            .bind(user.0)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     pub async fn user_by_username(&self, username: &str) -> Result<Option<User>> {
@@ -94,6 +101,60 @@ impl Storage {
             .fetch_optional(&self.pool)
             .await?;
         Ok(user.map(UserId))
+    }
+
+    pub async fn settings(&self, user: UserId) -> Result<Option<Settings>> {
+        // The sound flag as an integer: SQLite stores booleans as integers, PostgreSQL does not.
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLS}, u.notify, CAST(CASE WHEN u.sound THEN 1 ELSE 0 END AS BIGINT) AS sound \
+             FROM users u WHERE u.id = $1"
+        ))
+        .bind(user.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        let notify: String = r.try_get("notify")?;
+        Ok(Some(Settings {
+            user: user_from(&r)?,
+            notify: NotifyLevel::parse(&notify).ok_or_else(|| bad_column("notify", &notify))?,
+            sound: r.try_get::<i64, _>("sound")? != 0,
+        }))
+    }
+
+    pub async fn update_settings(
+        &self,
+        user: UserId,
+        display_name: &str,
+        notify: NotifyLevel,
+        sound: bool,
+    ) -> Result<()> {
+        sqlx::query("UPDATE users SET display_name = $1, notify = $2, sound = ($3 = 1) WHERE id = $4")
+            .bind(display_name)
+            .bind(notify.as_str())
+            .bind(i64::from(sound))
+            .bind(user.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Replaces a password and ends every session of the user but `keep`, in one transaction.
+    /// Returns the ended sessions' token hashes.
+    pub async fn change_password(&self, user: UserId, password_hash: &str, keep: Option<&str>) -> Result<Vec<String>> {
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await?;
+        let ended: Vec<String> =
+            sqlx::query_scalar("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2 RETURNING token_hash")
+                .bind(user.0)
+                .bind(keep.unwrap_or(""))
+                .fetch_all(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        Ok(ended)
     }
 
     pub async fn delete_expired_sessions(&self, now: i64) -> Result<u64> {

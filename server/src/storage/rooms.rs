@@ -7,7 +7,8 @@
 //! call it before touching the room's row.
 
 use app::types::{
-    Message, MessageId, Participant, Role, Room, RoomId, RoomSummary, Seq, SystemEvent, User, UserId, UserRef,
+    Message, MessageId, NotifyLevel, Participant, Role, Room, RoomId, RoomSummary, Seq, SystemEvent, User, UserId,
+    UserRef,
 };
 use sqlx::Row;
 
@@ -281,7 +282,7 @@ impl Storage {
     /// deleted) created after my read marker.
     pub async fn room_summaries(&self, me: UserId, only: Option<RoomId>) -> Result<Vec<RoomSummary>> {
         let rows = sqlx::query(
-            "SELECT r.id, r.name, r.kind, r.created_at, r.updated_at, r.last_seq, p.last_read_seq, \
+            "SELECT r.id, r.name, r.kind, r.created_at, r.updated_at, r.last_seq, p.last_read_seq, p.notify, p.muted_until, \
                 (SELECT COUNT(*) FROM messages c WHERE c.room_id = r.id AND c.seq > p.last_read_seq \
                     AND c.sender_id <> p.user_id AND c.kind <> 'SYSTEM' AND c.deleted_at IS NULL) AS unread, \
                 (SELECT COUNT(*) FROM mentions x WHERE x.user_id = p.user_id AND x.room_id = r.id \
@@ -327,6 +328,8 @@ impl Storage {
                 unread_mentions: r.try_get("unread_mentions")?,
                 last_seq: Seq(r.try_get("last_seq")?),
                 last_read_seq: Seq(r.try_get("last_read_seq")?),
+                notify: notify_from(r.try_get("notify")?)?,
+                muted_until: r.try_get("muted_until")?,
             });
         }
         summaries.sort_by_key(|s| {
@@ -335,6 +338,26 @@ impl Storage {
             )
         });
         Ok(summaries)
+    }
+
+    /// Sets my notification level for a room (`None`: my default) and its mute. Returns
+    /// whether I am in the room.
+    pub async fn set_room_notify(
+        &self,
+        room: RoomId,
+        user: UserId,
+        level: Option<NotifyLevel>,
+        muted_until: Option<i64>,
+    ) -> Result<bool> {
+        let done =
+            sqlx::query("UPDATE participants SET notify = $1, muted_until = $2 WHERE room_id = $3 AND user_id = $4")
+                .bind(level.map(NotifyLevel::as_str))
+                .bind(muted_until)
+                .bind(room.0)
+                .bind(user.0)
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     /// Moves the read marker forward (never back, never past the room's last seq). Returns
@@ -373,4 +396,9 @@ async fn add_participant(tx: &mut Tx, room: RoomId, user: UserId, role: Role, no
 async fn touch_room(tx: &mut Tx, room: RoomId, now: i64) -> Result<()> {
     sqlx::query("UPDATE rooms SET updated_at = $2 WHERE id = $1").bind(room.0).bind(now).execute(&mut **tx).await?;
     Ok(())
+}
+
+/// A stored notification level (`NULL`: the default).
+pub(super) fn notify_from(value: Option<String>) -> Result<Option<NotifyLevel>> {
+    value.map(|v| NotifyLevel::parse(&v).ok_or_else(|| bad_column("notify", &v).into())).transpose()
 }

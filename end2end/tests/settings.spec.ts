@@ -1,0 +1,48 @@
+import { expect } from "@playwright/test";
+import { hydrated, login, newUser, PASSWORD, test } from "./helpers";
+
+test("settings: a new display name shows at once; a password change logs out the other browser", async ({
+  browser,
+}) => {
+  const alice = await newUser(browser, "sea", "Sea");
+  // The same person in a second browser, on the chat screen.
+  const laptop = await browser.newContext();
+  const other = await laptop.newPage();
+  await login(other, alice.username);
+  await expect(other.getByTestId("connection")).toHaveText("Connected");
+
+  await alice.page.getByTestId("user-menu").click();
+  await alice.page.getByTestId("settings-link").click();
+  await expect(alice.page).toHaveURL(/\/settings$/);
+  await hydrated(alice.page);
+  const profile = alice.page.getByTestId("profile-form");
+  await profile.getByLabel("Display name").fill("Sea Breeze");
+  await profile.getByRole("button", { name: "Save" }).click();
+  await expect(profile.getByRole("status")).toHaveText("✓ Saved.");
+  await expect(alice.page.getByTestId("user-menu")).toContainText("Sea Breeze");
+
+  const notify = alice.page.getByTestId("notify-form");
+  await notify.getByLabel("Mentions only").check();
+  await notify.getByTestId("sound").uncheck();
+  await notify.getByRole("button", { name: "Save" }).click();
+  await expect(notify.getByRole("status")).toHaveText("✓ Saved.");
+  await alice.page.reload();
+  await hydrated(alice.page);
+  await expect(notify.getByLabel("Mentions only")).toBeChecked();
+  await expect(notify.getByTestId("sound")).not.toBeChecked();
+
+  const password = alice.page.getByTestId("password-form");
+  await password.getByLabel("Current password").fill(PASSWORD);
+  await password.getByLabel("New password", { exact: true }).fill("a whole new secret");
+  await password.getByLabel("Confirm the new password").fill("a different one");
+  await password.getByRole("button", { name: "Change password" }).click();
+  await expect(password.getByRole("alert")).toHaveText("The new password and its confirmation differ.");
+  await password.getByLabel("Confirm the new password").fill("a whole new secret");
+  await password.getByRole("button", { name: "Change password" }).click();
+  await expect(password.getByRole("status")).toContainText("Password changed");
+  // The other browser's socket is closed and its session is over.
+  await expect(other).toHaveURL(/\/login/, { timeout: 5_000 });
+  await expect(alice.page.getByTestId("user-menu")).toBeVisible();
+  await laptop.close();
+  await alice.context.close();
+});
