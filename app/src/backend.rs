@@ -74,7 +74,7 @@ pub trait ChatBackend: Send + Sync + 'static {
         me: &User,
         room: RoomId,
         level: Option<NotifyLevel>,
-        mute: Mute,
+        mute: Option<Mute>,
     ) -> Result<RoomSummary, AppError>;
     async fn search_users(&self, me: &User, query: &str) -> Result<Vec<User>, AppError>;
     async fn history(&self, me: &User, room: RoomId, query: HistoryQuery) -> Result<MessagePage, AppError>;

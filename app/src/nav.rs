@@ -4,7 +4,17 @@
 /// login or registration form (a logged-in reader there would be sent on anyway).
 pub fn safe_next(next: Option<String>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !is_auth_form(&n) => n,
+        // Browsers drop tabs and line breaks from a URL, so `/\t/evil` would become `//evil`;
+        // a line break would not even fit in a `Location` header.
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.chars().any(|c| c.is_control() || c.is_whitespace())
+                && !is_auth_form(&n) =>
+        {
+            n
+        }
         _ => "/chat".to_string(),
     }
 }
@@ -29,5 +39,8 @@ mod tests {
         assert_eq!(safe_next(Some("/login?next=/login".into())), "/chat");
         assert_eq!(safe_next(Some("/register/".into())), "/chat");
         assert_eq!(safe_next(Some("/settings".into())), "/settings");
+        assert_eq!(safe_next(Some("/\t/evil.example".into())), "/chat", "a tab browsers would drop");
+        assert_eq!(safe_next(Some("/\n".into())), "/chat");
+        assert_eq!(safe_next(Some("/ /evil.example".into())), "/chat");
     }
 }

@@ -521,7 +521,7 @@ impl NotifyLevel {
     }
 }
 
-/// A room mute, as `POST /api/rooms/mute` takes it.
+/// A room mute, as `POST /api/rooms/notify` takes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mute {

@@ -146,7 +146,7 @@ test("offline, presence is unknown and a banner says so", async ({ browser, expe
   await expect(alice.page.getByTestId("room-subtitle")).toHaveText("status unknown while reconnecting");
   await alice.context.setOffline(false);
   await alice.page.evaluate(() => window.dispatchEvent(new Event("online")));
-  await expect(alice.page.getByTestId("offline-banner")).toHaveCount(0, { timeout: 20_000 });
+  await expect(alice.page.getByTestId("offline-banner")).toBeEmpty({ timeout: 20_000 });
   await expect(dot).toHaveClass(/online/);
   await alice.context.close();
   await bob.context.close();

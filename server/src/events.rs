@@ -54,6 +54,9 @@ pub enum Event {
     PresenceSync { node: NodeId },
     /// `node` is alive; a node silent for [`crate::relay::NODE_DEAD_AFTER`] is gone, with its users.
     Heartbeat { node: NodeId },
+    /// A user's profile (display name) changed: their sockets, which hold it, reconnect on
+    /// every node.
+    ProfileChanged { user: UserId },
     /// Sessions ended (logout; later, a password change): their sockets close on every node.
     /// `token_hash: None` ends all of the user's sessions.
     SessionsEnded { user: UserId, token_hash: Option<String> },
@@ -82,6 +85,7 @@ impl Event {
             Self::NodeUsers { users, first, .. } => NoticeBody::NodeUsers { users: users.clone(), first: *first },
             Self::PresenceSync { .. } => NoticeBody::PresenceSync,
             Self::Heartbeat { .. } => NoticeBody::Heartbeat,
+            Self::ProfileChanged { user } => NoticeBody::ProfileChanged { user: *user },
             Self::SessionsEnded { user, token_hash } => {
                 NoticeBody::SessionsEnded { user: *user, token_hash: token_hash.clone() }
             }
@@ -113,6 +117,7 @@ pub enum NoticeBody {
     PresenceSync,
     Heartbeat,
     SessionsEnded { user: UserId, token_hash: Option<String> },
+    ProfileChanged { user: UserId },
 }
 
 /// Users per [`Event::NodeUsers`] notice: about 12 bytes each keeps a notice near 6 KB.
@@ -141,6 +146,7 @@ impl Notice {
             NoticeBody::PresenceSync => Event::PresenceSync { node },
             NoticeBody::Heartbeat => Event::Heartbeat { node },
             NoticeBody::SessionsEnded { user, token_hash } => Event::SessionsEnded { user, token_hash },
+            NoticeBody::ProfileChanged { user } => Event::ProfileChanged { user },
         }
     }
 }

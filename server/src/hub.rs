@@ -27,7 +27,7 @@ use std::{
 
 use crate::{events::NodeId, outbox};
 use app::{
-    protocol::ServerFrame,
+    protocol::{ServerFrame, CLOSE_TRY_AGAIN},
     types::{RoomId, Seq, User, UserId},
 };
 use bytes::Bytes;
@@ -361,6 +361,12 @@ impl Hub {
     /// `None`) with `code`; returns how many.
     pub fn close_sessions(self: &Arc<Self>, user: UserId, session: Option<&str>, code: u16) -> usize {
         self.close_where(|c| c.user == user && session.is_none_or(|s| *c.session == *s), code, "session ended")
+    }
+
+    /// Asks every connection of a user to reconnect (1013): each then starts again from what
+    /// the database says of them (a new display name).
+    pub fn reconnect_user(self: &Arc<Self>, user: UserId) -> usize {
+        self.close_where(|c| c.user == user, CLOSE_TRY_AGAIN, "profile changed")
     }
 
     /// Closes every connection (shutting down).

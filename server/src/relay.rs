@@ -170,6 +170,9 @@ impl Relay {
                 }
             }
             Event::Heartbeat { node } => self.heard(&node),
+            Event::ProfileChanged { user } => {
+                hub.reconnect_user(user);
+            }
             Event::SessionsEnded { user, token_hash } => {
                 let closed = hub.close_sessions(user, token_hash.as_deref(), CLOSE_SESSION_ENDED);
                 tracing::debug!(user = %user, closed, "sessions ended");

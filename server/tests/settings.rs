@@ -29,6 +29,7 @@ async fn settings_and_room_notifications(server: &TestServer, tag: &str) {
     let (status, mine) = alice.get("/api/settings").await;
     assert_eq!(status, 200, "{mine}");
     assert_eq!((mine["notify"].as_str(), mine["sound"].as_bool()), (Some("all"), Some(true)), "the defaults");
+    let mut open_tab = alice.connect().await;
     let (status, saved) = alice
         .post("/api/settings/save", json!({"display_name": "  Ally  ", "notify": "mentions", "sound": false}))
         .await;
@@ -38,6 +39,10 @@ async fn settings_and_room_notifications(server: &TestServer, tag: &str) {
     assert_eq!((again["notify"].as_str(), again["sound"].as_bool()), (Some("mentions"), Some(false)));
     let (_, me) = alice.get("/api/me").await;
     assert_eq!(me["display_name"], "Ally", "the new name is the account's");
+    // A socket holds who it belongs to: it is asked to reconnect, and then speaks as Ally.
+    let closed = tokio::time::timeout(Duration::from_secs(1), open_tab.drain_until_close()).await;
+    assert_eq!(closed.ok().flatten(), Some(1013));
+    let mut open_tab = alice.connect().await;
     let long = "x".repeat(65);
     let (status, err) =
         alice.post("/api/settings/save", json!({"display_name": long, "notify": "all", "sound": true})).await;
@@ -48,6 +53,8 @@ async fn settings_and_room_notifications(server: &TestServer, tag: &str) {
 
     // A room's own level and mute: mine alone, and my other tabs hear of it.
     let room = alice.group("Launch", &[&bob]).await;
+    let ack = open_tab.send_message(room, "n-1", "hello").await;
+    assert_eq!(ack["message"]["sender_name"], "Ally");
     let mut other_tab = alice.connect().await;
     let (status, s) = alice.post("/api/rooms/notify", json!({"room_id": room, "level": "nothing", "mute": "8h"})).await;
     assert_eq!(status, 200, "{s}");
@@ -57,11 +64,17 @@ async fn settings_and_room_notifications(server: &TestServer, tag: &str) {
     assert_eq!(other_tab.recv_type("room_updated").await["room_id"], room);
     assert_eq!(summary(&alice, room).await["notify"], "nothing");
     assert!(summary(&bob, room).await.get("notify").is_none(), "bob's own settings are untouched");
+    let (_, s) = alice.post("/api/rooms/notify", json!({"room_id": room, "level": "mentions"})).await;
+    assert_eq!(
+        (s["notify"].as_str(), s["muted_until"].as_i64()),
+        (Some("mentions"), Some(until)),
+        "a new level without a mute keeps the mute as it was"
+    );
     let (_, s) = alice.post("/api/rooms/notify", json!({"room_id": room, "level": "all", "mute": "forever"})).await;
     assert_eq!((s["notify"].as_str(), s["muted_until"].as_i64()), (Some("all"), Some(MUTED_FOREVER)));
     let (_, s) = alice.post("/api/rooms/notify", json!({"room_id": room, "mute": "off"})).await;
     assert!(s.get("notify").is_none() && s.get("muted_until").is_none(), "back to my default, unmuted: {s}");
-    let (status, _) = carol.post("/api/rooms/notify", json!({"room_id": room, "level": "all", "mute": "off"})).await;
+    let (status, _) = carol.post("/api/rooms/notify", json!({"room_id": room, "level": "all"})).await;
     assert_eq!(status, 404, "not carol's room");
     let (status, _) = alice.post("/api/rooms/notify", json!({"room_id": room, "mute": "1y"})).await;
     assert_eq!(status, 400);

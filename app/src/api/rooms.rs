@@ -64,9 +64,13 @@ pub async fn rename_room(room_id: RoomId, name: String) -> Result<RoomSummary, A
 
 /// `POST /api/rooms/notify` (JSON `{"room_id": 1, "level": "mentions", "mute": "8h"}`): how
 /// the room notifies me. `level` is `all`, `mentions` or `nothing` (absent: my default);
-/// `mute` is `off`, `1h`, `8h` or `forever` (until unmuted).
+/// `mute` is `off`, `1h`, `8h` or `forever` (until unmuted), or absent to keep it as it is.
 #[server(prefix = "/api", endpoint = "rooms/notify", input = Json)]
-pub async fn set_room_notify(room_id: RoomId, level: Option<NotifyLevel>, mute: Mute) -> Result<RoomSummary, AppError> {
+pub async fn set_room_notify(
+    room_id: RoomId,
+    level: Option<NotifyLevel>,
+    mute: Option<Mute>,
+) -> Result<RoomSummary, AppError> {
     let me = ssr::me().await?;
     crate::backend::backend()?.set_room_notify(&me, room_id, level, mute).await
 }

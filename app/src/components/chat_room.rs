@@ -39,7 +39,8 @@ pub fn ChatRoom(
     // children whenever a resource read inside it changes, which would rebuild the composer
     // (and lose what is typed) on every refetch of the details.
     let unavailable = RwSignal::new(false);
-    Effect::new(move || unavailable.set(matches!(details.get(), Some(Err(_)))));
+    // Only a room that is not mine: a failed refetch (the network) leaves the room as it is.
+    Effect::new(move || unavailable.set(matches!(details.get(), Some(Err(e)) if is_gone(&e))));
     // Mentions and moderation read the details from the store. An effect, not the render,
     // writes it, as with the room list (see `chat_sidebar`).
     Effect::new(move || {
@@ -143,14 +144,10 @@ pub fn ChatRoom(
 /// A room that is not there for me: no such room, not mine (any more), or not a room id.
 #[component]
 fn RoomUnavailable(error: AppError) -> impl IntoView {
-    let (heading, text) = match error {
-        AppError::NotFound { .. }
-        | AppError::Forbidden { .. }
-        | AppError::Invalid { .. }
-        | AppError::BadRequest { .. } => {
-            ("Conversation not found", "It doesn't exist, or you're not in it. Someone in it can add you.".to_string())
-        }
-        other => ("Couldn't open this conversation", other.to_string()),
+    let (heading, text) = if is_gone(&error) {
+        ("Conversation not found", "It doesn't exist, or you're not in it. Someone in it can add you.".to_string())
+    } else {
+        ("Couldn't open this conversation", error.to_string())
     };
     view! {
         <header class="room-header">
@@ -162,6 +159,14 @@ fn RoomUnavailable(error: AppError) -> impl IntoView {
             <A href="/chat" attr:class="button">"Back to your chats"</A>
         </div>
     }
+}
+
+/// Whether the server's answer means the room is not there for me (rather than not reached).
+fn is_gone(error: &AppError) -> bool {
+    matches!(
+        error,
+        AppError::NotFound { .. } | AppError::Forbidden { .. } | AppError::Invalid { .. } | AppError::BadRequest { .. }
+    )
 }
 
 /// Whether a drag carries files (not text or a link being dragged about the page).

@@ -15,6 +15,9 @@ pub fn Navbar() -> impl IntoView {
     let menu = NodeRef::<leptos::html::Details>::new();
     Effect::new(move || {
         if let Some(Ok(())) = logout.value().get() {
+            if let Some(Some(user)) = untrack(|| session.state()) {
+                crate::state::drafts::forget_all(user.id);
+            }
             session.set_user(None);
             navigate("/login", Default::default());
         }

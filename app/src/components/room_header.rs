@@ -150,7 +150,7 @@ fn NotifyChoices(room: RoomId, close_menu: impl Fn() + Copy + Send + Sync + 'sta
     let level = move || current().and_then(|s| s.notify);
     let muted_until = move || current().and_then(|s| s.muted_until).filter(|&t| t > now_ms());
     let error = RwSignal::new(None::<String>);
-    let save = move |level: Option<NotifyLevel>, mute: Mute| {
+    let save = move |level: Option<NotifyLevel>, mute: Option<Mute>| {
         close_menu();
         spawn_local(async move {
             match api::set_room_notify(room, level, mute).await {
@@ -169,18 +169,14 @@ fn NotifyChoices(room: RoomId, close_menu: impl Fn() + Copy + Send + Sync + 'sta
             }
         });
     };
-    // Changing the level keeps the mute as it is, and the other way round.
-    let keep_mute = move || match muted_until() {
-        Some(MUTED_FOREVER) => Mute::Forever,
-        // A timed mute cannot be restated exactly; the nearest that does not end it early.
-        Some(t) if t - now_ms() > 3_600_000 => Mute::EightHours,
-        Some(_) => Mute::Hour,
-        None => Mute::Off,
-    };
-    let default = store.prefs.get_untracked().notify;
-    let choices = std::iter::once((None, format!("Default ({})", default.label())))
-        .chain(NotifyLevel::ALL.into_iter().map(|l| (Some(l), l.label().to_string())))
-        .map(|(choice, label)| {
+    let choices = std::iter::once(None)
+        .chain(NotifyLevel::ALL.into_iter().map(Some))
+        .map(|choice| {
+            // The default's label follows my settings, which arrive after the first render.
+            let label = move || match choice {
+                Some(level) => level.label().to_string(),
+                None => format!("Default ({})", store.prefs.get().notify.label()),
+            };
             view! {
                 <label class="menu-item radio">
                     <input
@@ -188,7 +184,7 @@ fn NotifyChoices(room: RoomId, close_menu: impl Fn() + Copy + Send + Sync + 'sta
                         name=format!("notify-{room}")
                         value=choice.map_or("default", NotifyLevel::as_str)
                         prop:checked=move || level() == choice
-                        on:change=move |_| save(choice, keep_mute())
+                        on:change=move |_| save(choice, None)
                     />
                     {label}
                 </label>
@@ -210,7 +206,7 @@ fn NotifyChoices(room: RoomId, close_menu: impl Fn() + Copy + Send + Sync + 'sta
                     };
                     view! {
                         <p class="menu-note" data-testid="muted-note">{label}</p>
-                        <button class="menu-item" data-testid="unmute" on:click=move |_| save(level(), Mute::Off)>
+                        <button class="menu-item" data-testid="unmute" on:click=move |_| save(level(), Some(Mute::Off))>
                             "Unmute"
                         </button>
                     }
@@ -218,13 +214,13 @@ fn NotifyChoices(room: RoomId, close_menu: impl Fn() + Copy + Send + Sync + 'sta
                 }
                 None => {
                     view! {
-                        <button class="menu-item" data-testid="mute-1h" on:click=move |_| save(level(), Mute::Hour)>
+                        <button class="menu-item" data-testid="mute-1h" on:click=move |_| save(level(), Some(Mute::Hour))>
                             "Mute for 1 hour"
                         </button>
-                        <button class="menu-item" data-testid="mute-8h" on:click=move |_| save(level(), Mute::EightHours)>
+                        <button class="menu-item" data-testid="mute-8h" on:click=move |_| save(level(), Some(Mute::EightHours))>
                             "Mute for 8 hours"
                         </button>
-                        <button class="menu-item" data-testid="mute-forever" on:click=move |_| save(level(), Mute::Forever)>
+                        <button class="menu-item" data-testid="mute-forever" on:click=move |_| save(level(), Some(Mute::Forever))>
                             "Mute until I unmute"
                         </button>
                     }

@@ -86,6 +86,7 @@ fn ChatShell(user: User, route: ChatRoute) -> impl IntoView {
     let navigate = use_navigate();
     Effect::new(move || {
         if store.connection.get() == Connection::SessionEnded {
+            crate::state::drafts::forget_all(store.me_id());
             session.set_user(None);
             navigate("/login", Default::default());
         }
@@ -136,11 +137,11 @@ fn ChatShell(user: User, route: ChatRoute) -> impl IntoView {
             class=("members-open", move || store.members_open.get())
             data-testid="chat-page"
         >
-            <Show when=offline>
-                <p class="offline-banner" role="status" data-testid="offline-banner">
-                    "Offline — reconnecting…"
-                </p>
-            </Show>
+            // Always in the page, empty while connected: a live region announces a change of
+            // its text, not its arrival.
+            <p class="offline-banner" role="status" data-testid="offline-banner">
+                {move || offline().then_some("Offline — reconnecting…")}
+            </p>
             <Toasts />
             <ChatSidebar rooms=route.rooms />
             <Show when=in_room fallback=|| view! { <NoRoom /> }>

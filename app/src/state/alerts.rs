@@ -249,7 +249,10 @@ mod imp {
         let clicked = notification.clone();
         let on_click = Closure::once_into_js(move || {
             let _ = window().focus();
-            store.open_request.try_set(Some(room));
+            // The chat screen it came from may be gone (another page): load the room then.
+            if store.open_request.try_set(Some(room)).is_some() {
+                let _ = window().location().set_href(&format!("/chat/{room}"));
+            }
             clicked.close();
         });
         notification.set_onclick(Some(on_click.unchecked_ref()));

@@ -33,6 +33,22 @@ pub fn save(user: UserId, room: RoomId, text: &str) {
     let _ = (user, room, text);
 }
 
+/// Forgets every draft of the account (logging out: the next person at this browser must not
+/// read them).
+pub fn forget_all(user: UserId) {
+    #[cfg(feature = "hydrate")]
+    if let Some(storage) = storage() {
+        let prefix = format!("confab.draft.{}.", user.0);
+        let count = storage.length().unwrap_or(0);
+        let keys: Vec<String> =
+            (0..count).filter_map(|i| storage.key(i).ok().flatten()).filter(|k| k.starts_with(&prefix)).collect();
+        for key in keys {
+            let _ = storage.remove_item(&key);
+        }
+    }
+    let _ = user;
+}
+
 #[cfg(feature = "hydrate")]
 fn storage() -> Option<web_sys::Storage> {
     leptos::prelude::window().local_storage().ok().flatten()

@@ -188,6 +188,11 @@ mod imp {
             loop {
                 let ended = self.connection().await;
                 self.live.set(false);
+                // Refused before the greeting: perhaps the session ended while this tab was
+                // away (its 4401 never arrived). The server says so for certain.
+                if matches!(ended, Closed::Lost { was_live: false }) && matches!(crate::api::me().await, Ok(None)) {
+                    return self.store.connection.set(Connection::SessionEnded);
+                }
                 let delay_ms = match ended {
                     Closed::Stopped => return,
                     Closed::SessionEnded => return self.store.connection.set(Connection::SessionEnded),

@@ -112,6 +112,9 @@ impl Accounts {
     ) -> Result<Settings, AppError> {
         let display_name = types::validate_display_name(display_name, &me.username)?;
         self.storage.update_settings(me.id, &display_name, notify, sound).await?;
+        if display_name != me.display_name {
+            self.bus.publish(Event::ProfileChanged { user: me.id });
+        }
         self.settings(me).await
     }
 

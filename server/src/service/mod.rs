@@ -205,7 +205,7 @@ impl ChatBackend for ChatService {
         me: &User,
         room: RoomId,
         level: Option<NotifyLevel>,
-        mute: Mute,
+        mute: Option<Mute>,
     ) -> Result<RoomSummary, AppError> {
         self.rooms.set_notify(me, room, level, mute).await
     }

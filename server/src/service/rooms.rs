@@ -156,17 +156,19 @@ impl Rooms {
         Ok(())
     }
 
-    /// Sets how a room notifies me: its level (`None`: my default) and mute, together, as the
-    /// room menu shows them. My other tabs follow.
+    /// Sets how a room notifies me: its level (`None`: my default) and, when given, its mute
+    /// (absent: as it is, so changing the level never restarts a timed mute). My other tabs
+    /// follow.
     pub async fn set_notify(
         &self,
         me: &User,
         room: RoomId,
         level: Option<NotifyLevel>,
-        mute: Mute,
+        mute: Option<Mute>,
     ) -> Result<RoomSummary, AppError> {
         self.access.require_role(me, room).await?;
-        if !self.storage.set_room_notify(room, me.id, level, mute.until(now_ms())).await? {
+        let mute = mute.map(|m| m.until(now_ms()));
+        if !self.storage.set_room_notify(room, me.id, level, mute).await? {
             return Err(AppError::not_found("No such room, or you are not in it."));
         }
         self.bus.publish(Event::Personal { room, user: me.id });

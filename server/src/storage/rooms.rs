@@ -340,23 +340,26 @@ impl Storage {
         Ok(summaries)
     }
 
-    /// Sets my notification level for a room (`None`: my default) and its mute. Returns
-    /// whether I am in the room.
+    /// Sets my notification level for a room (`None`: my default) and, when `mute` is given,
+    /// its mute (`Some(None)`: unmuted). Returns whether I am in the room.
     pub async fn set_room_notify(
         &self,
         room: RoomId,
         user: UserId,
         level: Option<NotifyLevel>,
-        muted_until: Option<i64>,
+        mute: Option<Option<i64>>,
     ) -> Result<bool> {
-        let done =
-            sqlx::query("UPDATE participants SET notify = $1, muted_until = $2 WHERE room_id = $3 AND user_id = $4")
-                .bind(level.map(NotifyLevel::as_str))
-                .bind(muted_until)
-                .bind(room.0)
-                .bind(user.0)
-                .execute(&self.pool)
-                .await?;
+        let done = sqlx::query(
+            "UPDATE participants SET notify = $1, muted_until = CASE WHEN $2 = 1 THEN $3 ELSE muted_until END \
+             WHERE room_id = $4 AND user_id = $5",
+        )
+        .bind(level.map(NotifyLevel::as_str))
+        .bind(i64::from(mute.is_some()))
+        .bind(mute.flatten())
+        .bind(room.0)
+        .bind(user.0)
+        .execute(&self.pool)
+        .await?;
         Ok(done.rows_affected() > 0)
     }
 
