@@ -12,7 +12,7 @@ use http::{header, HeaderMap};
 use crate::{
     types::{
         Changes, Message, MessageEdit, MessageId, MessagePage, Mute, NotifyLevel, RoomDetails, RoomId, RoomSummary,
-        SearchQuery, SearchResults, Seq, Settings, User, UserId,
+        SearchQuery, SearchResults, Seq, Settings, SettingsChange, User, UserId,
     },
     AppError,
 };
@@ -52,13 +52,7 @@ pub trait ChatBackend: Send + Sync + 'static {
     fn session_cookie(&self, token: Option<&str>) -> String;
 
     async fn settings(&self, me: &User) -> Result<Settings, AppError>;
-    async fn update_settings(
-        &self,
-        me: &User,
-        display_name: &str,
-        notify: NotifyLevel,
-        sound: bool,
-    ) -> Result<Settings, AppError>;
+    async fn update_settings(&self, me: &User, change: SettingsChange) -> Result<Settings, AppError>;
     /// Replaces the password and ends every other session of the user (`token`'s stays).
     async fn change_password(&self, me: &User, token: &str, current: &str, new: &str) -> Result<(), AppError>;
 

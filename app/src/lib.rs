@@ -34,14 +34,20 @@ use leptos_router::{
 };
 
 /// The HTML document the server renders around [`App`].
+/// It is rendered in the theme the request's cookie names, so no page paints in the other one
+/// first.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let theme = api::ssr::theme();
+    #[cfg(not(feature = "ssr"))]
+    let theme = types::Theme::default();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang="en" data-theme=theme.as_str()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
-                <meta name="color-scheme" content="light dark" />
+                <meta name="color-scheme" content=theme.color_scheme() />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />

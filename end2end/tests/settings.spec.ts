@@ -50,3 +50,39 @@ test("settings: a new display name shows at once; a password change logs out the
   await laptop.close();
   await alice.context.close();
 });
+
+test("the theme is kept on the account and rendered by the server, so the first paint matches", async ({
+  browser,
+}) => {
+  const alice = await newUser(browser, "thm", "Thm");
+  const page = alice.page;
+  const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  await expect(page.locator("html")).toHaveAttribute("data-theme", "system");
+  await page.emulateMedia({ colorScheme: "light" });
+  expect(await background()).toBe("rgb(247, 247, 251)");
+
+  await page.goto("/settings");
+  await hydrated(page);
+  await page.getByTestId("theme-choices").getByLabel("Dark").check();
+  await expect(page.locator("html")).toHaveAttribute("data-theme", "dark");
+  expect(await background()).toBe("rgb(18, 19, 24)");
+  await expect(page.getByText("✓ Saved.")).toBeVisible();
+
+  // The server's HTML itself is dark: nothing paints light first, even before any script.
+  const html = await (await page.request.get("/chat")).text();
+  expect(html).toMatch(/<html[^>]*data-theme="dark"/);
+  expect(html).toContain('<meta name="color-scheme" content="dark"');
+  await page.reload();
+  await expect(page.locator("html")).toHaveAttribute("data-theme", "dark");
+  expect(await background()).toBe("rgb(18, 19, 24)");
+
+  // Another browser takes it from the account when logging in.
+  const other = await browser.newContext({ colorScheme: "light" });
+  const second = await other.newPage();
+  await login(second, alice.username);
+  await expect(second).toHaveURL(/\/chat$/);
+  await second.reload();
+  await expect(second.locator("html")).toHaveAttribute("data-theme", "dark");
+  await other.close();
+  await alice.context.close();
+});

@@ -43,6 +43,22 @@ async fn settings_and_room_notifications(server: &TestServer, tag: &str) {
     let closed = tokio::time::timeout(Duration::from_secs(1), open_tab.drain_until_close()).await;
     assert_eq!(closed.ok().flatten(), Some(1013));
     let mut open_tab = alice.connect().await;
+    // Only what is given changes; the theme comes back as a cookie for the pages.
+    let res = reqwest::Client::new()
+        .post(server.url("/api/settings/save"))
+        .bearer_auth(&alice.token)
+        .json(&json!({"theme": "dark"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.starts_with("confab_theme=dark;"), "{cookie}");
+    let saved: Value = res.json().await.unwrap();
+    assert_eq!(
+        (saved["theme"].as_str(), saved["notify"].as_str(), saved["user"]["display_name"].as_str()),
+        (Some("dark"), Some("mentions"), Some("Ally"))
+    );
     let long = "x".repeat(65);
     let (status, err) =
         alice.post("/api/settings/save", json!({"display_name": long, "notify": "all", "sound": true})).await;

@@ -6,7 +6,7 @@ use leptos::server_fn::codec::{GetUrl, Json};
 #[cfg(feature = "ssr")]
 use super::ssr;
 use crate::{
-    types::{NotifyLevel, Settings, User},
+    types::{NotifyLevel, Settings, Theme, User},
     AppError,
 };
 
@@ -22,6 +22,7 @@ pub async fn register(
     let backend = crate::backend::backend()?;
     let session = backend.register(&username, display_name.as_deref().unwrap_or(""), &password).await?;
     ssr::set_cookie(&backend.session_cookie(Some(&session.token)));
+    ssr::set_theme_cookie(Theme::default());
     ssr::redirect_form_post(&crate::nav::safe_next(next));
     Ok(session.user)
 }
@@ -33,6 +34,10 @@ pub async fn login(username: String, password: String, next: Option<String>) -> 
     let backend = crate::backend::backend()?;
     let session = backend.login(&username, &password, ssr::client_ip()).await?;
     ssr::set_cookie(&backend.session_cookie(Some(&session.token)));
+    // This browser takes the account's theme from now on.
+    if let Ok(settings) = backend.settings(&session.user).await {
+        ssr::set_theme_cookie(settings.theme);
+    }
     ssr::redirect_form_post(&crate::nav::safe_next(next));
     Ok(session.user)
 }
@@ -74,12 +79,21 @@ pub async fn get_settings() -> Result<Settings, AppError> {
     crate::backend::backend()?.settings(&me).await
 }
 
-/// `POST /api/settings/save` (JSON `{"display_name": "Alice", "notify": "mentions", "sound": false}`):
-/// saves them; an empty display name is my username.
+/// `POST /api/settings/save` (JSON, any of `{"display_name": "Alice", "notify": "mentions",
+/// "sound": false, "theme": "dark"}`): saves what is given (an empty display name is my
+/// username) and returns all my settings. Sets the theme cookie the pages are rendered with.
 #[server(prefix = "/api", endpoint = "settings/save", input = Json)]
-pub async fn save_settings(display_name: String, notify: NotifyLevel, sound: bool) -> Result<Settings, AppError> {
+pub async fn save_settings(
+    display_name: Option<String>,
+    notify: Option<NotifyLevel>,
+    sound: Option<bool>,
+    theme: Option<Theme>,
+) -> Result<Settings, AppError> {
     let me = ssr::me().await?;
-    crate::backend::backend()?.update_settings(&me, &display_name, notify, sound).await
+    let change = crate::types::SettingsChange { display_name, notify, sound, theme };
+    let settings = crate::backend::backend()?.update_settings(&me, change).await?;
+    ssr::set_theme_cookie(settings.theme);
+    Ok(settings)
 }
 
 /// `POST /api/password` (JSON `{"current_password": "…", "new_password": "…"}`): replaces my

@@ -28,7 +28,7 @@ pub(crate) mod ssr {
 
     use crate::{
         backend::{backend, token_from_headers, ClientIp},
-        types::User,
+        types::{Theme, User, THEME_COOKIE},
         AppError,
     };
 
@@ -54,6 +54,26 @@ pub(crate) mod ssr {
         if let (Some(res), Ok(value)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(value)) {
             res.append_header(header::SET_COOKIE, value);
         }
+    }
+
+    /// Remembers the theme in this browser, for the server to render pages in (a year).
+    pub fn set_theme_cookie(theme: Theme) {
+        set_cookie(&format!("{}={}; Path=/; Max-Age=31536000; SameSite=Lax", THEME_COOKIE, theme.as_str()));
+    }
+
+    /// The theme this request's cookie names (the system's when none).
+    pub fn theme() -> Theme {
+        let Ok(parts) = parts() else { return Theme::default() };
+        parts
+            .headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(name, _)| *name == THEME_COOKIE)
+            .and_then(|(_, value)| Theme::parse(value))
+            .unwrap_or_default()
     }
 
     /// A plain HTML form (no JavaScript) is redirected by the server; the hydrated app

@@ -11,7 +11,7 @@ use crate::{
         alerts::{ask_permission, permission, Permission},
         session::use_session,
     },
-    types::{limits, NotifyLevel, Settings},
+    types::{limits, NotifyLevel, Settings, SettingsChange, Theme},
 };
 
 #[component]
@@ -48,21 +48,38 @@ fn SettingsForms(settings: Settings) -> impl IntoView {
     let sound = RwSignal::new(settings.sound);
     let profile_outcome = RwSignal::new(None::<Result<&'static str, String>>);
     let notify_outcome = RwSignal::new(None::<Result<&'static str, String>>);
-    // Saves the whole of my settings; `outcome` is the section that asked.
-    let save = move |outcome: RwSignal<Outcome>, done: &'static str| {
-        let (name, level, sound) = (display_name.get_untracked(), notify.get_untracked(), sound.get_untracked());
+    // Saves what one section changed; `outcome` is that section's.
+    let save = move |change: SettingsChange, outcome: RwSignal<Outcome>| {
         spawn_local(async move {
-            match api::save_settings(name, level, sound).await {
+            let SettingsChange { display_name: name, notify: level, sound: on, theme } = change;
+            match api::save_settings(name, level, on, theme).await {
                 Ok(saved) => {
                     display_name.try_set(saved.user.display_name.clone());
                     session.set_profile(saved.user);
-                    outcome.try_set(Some(Ok(done)));
+                    outcome.try_set(Some(Ok("Saved.")));
                 }
                 Err(e) => {
                     outcome.try_set(Some(Err(e.to_string())));
                 }
             }
         });
+    };
+    let theme = RwSignal::new(settings.theme);
+    let theme_outcome = RwSignal::new(None::<Result<&'static str, String>>);
+    // A theme applies at once, here and (by its cookie) on every page the server renders.
+    let choose_theme = move |chosen: Theme| {
+        theme.set(chosen);
+        #[cfg(feature = "hydrate")]
+        {
+            let root = document().document_element();
+            if let Some(root) = root {
+                let _ = root.set_attribute("data-theme", chosen.as_str());
+            }
+            if let Ok(Some(meta)) = document().query_selector("meta[name=color-scheme]") {
+                let _ = meta.set_attribute("content", chosen.color_scheme());
+            }
+        }
+        save(SettingsChange { theme: Some(chosen), ..Default::default() }, theme_outcome);
     };
 
     view! {
@@ -76,7 +93,10 @@ fn SettingsForms(settings: Settings) -> impl IntoView {
                     on:input=move |_| profile_outcome.set(None)
                     on:submit=move |ev| {
                         ev.prevent_default();
-                        save(profile_outcome, "Saved.");
+                        save(
+                            SettingsChange { display_name: Some(display_name.get_untracked()), ..Default::default() },
+                            profile_outcome,
+                        );
                     }
                 >
                     <label>
@@ -96,6 +116,31 @@ fn SettingsForms(settings: Settings) -> impl IntoView {
                     </div>
                 </form>
             </section>
+            <section aria-labelledby="theme-heading">
+                <h2 id="theme-heading">"Appearance"</h2>
+                <fieldset class="form" data-testid="theme-choices">
+                    <legend>"Theme"</legend>
+                    {Theme::ALL
+                        .into_iter()
+                        .map(|choice| {
+                            view! {
+                                <label class="check">
+                                    <input
+                                        type="radio"
+                                        name="theme"
+                                        value=choice.as_str()
+                                        prop:checked=move || theme.get() == choice
+                                        on:change=move |_| choose_theme(choice)
+                                    />
+                                    {choice.label()}
+                                </label>
+                            }
+                        })
+                        .collect_view()}
+                    <small class="muted">"System follows your device's light or dark setting."</small>
+                </fieldset>
+                <OutcomeLine outcome=theme_outcome />
+            </section>
             <PasswordForm />
             <section aria-labelledby="notify-heading">
                 <h2 id="notify-heading">"Notifications"</h2>
@@ -105,7 +150,12 @@ fn SettingsForms(settings: Settings) -> impl IntoView {
                     on:change=move |_| notify_outcome.set(None)
                     on:submit=move |ev| {
                         ev.prevent_default();
-                        save(notify_outcome, "Saved.");
+                        let change = SettingsChange {
+                            notify: Some(notify.get_untracked()),
+                            sound: Some(sound.get_untracked()),
+                            ..Default::default()
+                        };
+                        save(change, notify_outcome);
                     }
                 >
                     <fieldset>

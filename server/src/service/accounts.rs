@@ -5,7 +5,7 @@ use std::{net::IpAddr, sync::Arc, time::Duration};
 
 use app::{
     backend::{NewSession, SESSION_COOKIE},
-    types::{self, limits, NotifyLevel, Settings, User},
+    types::{self, limits, Settings, SettingsChange, User},
     AppError,
 };
 
@@ -102,20 +102,22 @@ impl Accounts {
         self.storage.settings(me.id).await?.ok_or_else(AppError::unauthorized)
     }
 
-    /// Saves my display name (empty: my username) and notification defaults.
-    pub async fn update_settings(
-        &self,
-        me: &User,
-        display_name: &str,
-        notify: NotifyLevel,
-        sound: bool,
-    ) -> Result<Settings, AppError> {
-        let display_name = types::validate_display_name(display_name, &me.username)?;
-        self.storage.update_settings(me.id, &display_name, notify, sound).await?;
-        if display_name != me.display_name {
+    /// Saves what `change` names of my display name (empty: my username), notification
+    /// defaults and theme; the rest stays.
+    pub async fn update_settings(&self, me: &User, change: SettingsChange) -> Result<Settings, AppError> {
+        let mut settings = self.settings(me).await?;
+        let old_name = settings.user.display_name.clone();
+        if let Some(name) = change.display_name {
+            settings.user.display_name = types::validate_display_name(&name, &me.username)?;
+        }
+        settings.notify = change.notify.unwrap_or(settings.notify);
+        settings.sound = change.sound.unwrap_or(settings.sound);
+        settings.theme = change.theme.unwrap_or(settings.theme);
+        self.storage.update_settings(&settings).await?;
+        if settings.user.display_name != old_name {
             self.bus.publish(Event::ProfileChanged { user: me.id });
         }
-        self.settings(me).await
+        Ok(settings)
     }
 
     /// Replaces my password after checking the current one, and ends every other session of

@@ -26,7 +26,7 @@ use app::{
     backend::{ChatBackend, HistoryQuery, NewSession},
     types::{
         Changes, Message, MessageEdit, MessageId, MessagePage, Mute, NotifyLevel, RoomDetails, RoomId, RoomSummary,
-        SearchQuery, SearchResults, Seq, Settings, User, UserId,
+        SearchQuery, SearchResults, Seq, Settings, SettingsChange, User, UserId,
     },
     AppError,
 };
@@ -214,14 +214,8 @@ impl ChatBackend for ChatService {
         self.accounts.settings(me).await
     }
 
-    async fn update_settings(
-        &self,
-        me: &User,
-        display_name: &str,
-        notify: NotifyLevel,
-        sound: bool,
-    ) -> Result<Settings, AppError> {
-        self.accounts.update_settings(me, display_name, notify, sound).await
+    async fn update_settings(&self, me: &User, change: SettingsChange) -> Result<Settings, AppError> {
+        self.accounts.update_settings(me, change).await
     }
 
     async fn change_password(&self, me: &User, token: &str, current: &str, new: &str) -> Result<(), AppError> {
