@@ -33,6 +33,19 @@ use leptos_router::{
     path, SsrMode,
 };
 
+/// The skip link, once hydrated: the router would take `#main` for a navigation, so focus goes
+/// to the page's `<main>` by hand (without JavaScript the browser does it).
+fn skip_to_main(ev: leptos::ev::MouseEvent) {
+    ev.prevent_default();
+    #[cfg(feature = "hydrate")]
+    if let Some(main) = document().get_element_by_id("main") {
+        use wasm_bindgen::JsCast;
+        if let Ok(main) = main.dyn_into::<web_sys::HtmlElement>() {
+            let _ = main.focus();
+        }
+    }
+}
+
 /// The HTML document the server renders around [`App`].
 /// It is rendered in the theme the request's cookie names, so no page paints in the other one
 /// first.
@@ -70,8 +83,12 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/confab.css" />
         <Title formatter=|t: String| if t.is_empty() { "Confab".to_string() } else { format!("{t} · Confab") } />
         <Router>
+            // The first stop for the keyboard: past the navbar, straight to the page.
+            <a class="skip-link" href="#main" on:click=skip_to_main>
+                "Skip to content"
+            </a>
             <components::navbar::Navbar />
-            <main class="main">
+            <main class="main" id="main" tabindex="-1">
                 // Async SSR: the session is known before the first byte, so guards can redirect.
                 <Routes fallback=|| view! { <pages::not_found::NotFound /> }>
                     <Route path=path!("/") view=pages::home::Home ssr=SsrMode::Async />

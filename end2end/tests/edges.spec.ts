@@ -225,3 +225,39 @@ test("on a phone the title fits, room actions are in a menu and the members open
   await alice.context.close();
   await bob.context.close();
 });
+
+test("keyboard basics: a skip link first, a focusable message log, named buttons, Escape closes menus", async ({
+  browser,
+}) => {
+  const alice = await newUser(browser, "kba", "Kba");
+  const bob = await newUser(browser, "kbb", "Kbb");
+  const page = alice.page;
+  await page.getByTestId("new-chat").click();
+  await page.getByTestId("user-search").fill(bob.username);
+  // Named for whom it opens, not just "Message".
+  await page.getByRole("button", { name: "Message Kbb", exact: true }).click();
+  await expect(page.getByTestId("room-title")).toHaveText("Kbb");
+
+  const log = page.getByRole("log", { name: "Messages" });
+  await expect(log).toHaveAttribute("tabindex", "0");
+  await log.focus();
+  await expect(log).toBeFocused();
+
+  await page.getByTestId("room-menu").click();
+  await expect(page.getByTestId("mute-1h")).toBeVisible();
+  await page.keyboard.press("Escape");
+  await expect(page.getByTestId("mute-1h")).toBeHidden();
+  await expect(page.getByTestId("room-menu")).toBeFocused();
+  await expect(page.getByTestId("user-menu")).toHaveAttribute("aria-label", "Account menu for Kba");
+
+  // On a page that puts focus nowhere, the first Tab reaches the skip link.
+  await page.goto("/settings");
+  await hydrated(page);
+  await page.keyboard.press("Tab");
+  const skip = page.getByRole("link", { name: "Skip to content" });
+  await expect(skip).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(page.locator("#main")).toBeFocused();
+  await alice.context.close();
+  await bob.context.close();
+});

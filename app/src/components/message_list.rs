@@ -137,7 +137,16 @@ pub fn MessageList(room: Signal<RoomId>) -> impl IntoView {
     };
 
     view! {
-        <div class="message-list" node_ref=list on:scroll=on_scroll data-testid="message-list">
+        // A log: screen readers announce what is added; focusable, so the keyboard scrolls it.
+        <div
+            class="message-list"
+            node_ref=list
+            on:scroll=on_scroll
+            data-testid="message-list"
+            role="log"
+            aria-label="Messages"
+            tabindex="0"
+        >
             <p class="history-edge">
                 {move || {
                     if !loaded.get() {

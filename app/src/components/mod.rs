@@ -49,6 +49,29 @@ pub fn reveal_option(id: &str) {
     let _ = id;
 }
 
+/// Escape closes a `<details>` menu and puts focus back on its summary.
+pub fn close_on_escape(ev: leptos::ev::KeyboardEvent) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if ev.key() != "Escape" {
+            return;
+        }
+        let menu = ev.current_target().and_then(|t| t.dyn_into::<web_sys::HtmlDetailsElement>().ok());
+        if let Some(menu) = menu.filter(|m| m.open()) {
+            ev.prevent_default();
+            menu.set_open(false);
+            if let Some(summary) = menu.query_selector("summary").ok().flatten() {
+                if let Ok(summary) = summary.dyn_into::<web_sys::HtmlElement>() {
+                    let _ = summary.focus();
+                }
+            }
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ev;
+}
+
 /// A short local time ("14:05") for a Unix-milliseconds timestamp.
 pub fn clock_time(ms: i64) -> String {
     #[cfg(feature = "hydrate")]

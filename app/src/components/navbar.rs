@@ -42,8 +42,11 @@ pub fn Navbar() -> impl IntoView {
                             .map(|user| match user {
                                 Some(user) => {
                                     view! {
-                                        <details class="user-menu" node_ref=menu>
-                                            <summary data-testid="user-menu">
+                                        <details class="user-menu" node_ref=menu on:keydown=super::close_on_escape>
+                                            <summary
+                                                data-testid="user-menu"
+                                                aria-label=format!("Account menu for {}", user.display_name)
+                                            >
                                                 <span class="avatar" aria-hidden="true">
                                                     {initial(&user.display_name)}
                                                 </span>

@@ -182,12 +182,20 @@ pub fn NewChatDialog(open: RwSignal<bool>, add_to: Option<RoomId>) -> impl IntoV
                                                 move || selected.with(|s| s.iter().any(|x| x.id == id))
                                             };
                                             let user = u.clone();
+                                            let name = u.display_name.clone();
+                                            let action = move || match (mode.get(), picked()) {
+                                                (Mode::Direct, _) => "Message",
+                                                (_, true) => "Remove",
+                                                (_, false) => "Add",
+                                            };
                                             view! {
                                                 <li data-testid="user-result">
                                                     <span class="avatar" aria-hidden="true">{initial(&u.display_name)}</span>
                                                     <span>{u.display_name.clone()} " " <span class="muted">"@" {u.username.clone()}</span></span>
+                                                    // Named for whom it acts on: "Message Alice", not "Message".
                                                     <button
                                                         class="button small"
+                                                        aria-label=move || format!("{} {name}", action())
                                                         disabled=move || busy.get()
                                                         on:click=move |_| {
                                                             if mode.get_untracked() == Mode::Direct {
@@ -197,11 +205,7 @@ pub fn NewChatDialog(open: RwSignal<bool>, add_to: Option<RoomId>) -> impl IntoV
                                                             }
                                                         }
                                                     >
-                                                        {move || match (mode.get(), picked()) {
-                                                            (Mode::Direct, _) => "Message",
-                                                            (_, true) => "Remove",
-                                                            (_, false) => "Add",
-                                                        }}
+                                                        {action}
                                                     </button>
                                                 </li>
                                             }

@@ -96,7 +96,7 @@ pub fn RoomHeader(details: RoomDetails) -> impl IntoView {
             >
                 "Members"
             </button>
-            <details class="room-menu" node_ref=menu>
+            <details class="room-menu" node_ref=menu on:keydown=super::close_on_escape>
                 <summary class="icon-button" data-testid="room-menu" aria-label="Room options" title="Room options">
                     "⋯"
                 </summary>
