@@ -106,15 +106,19 @@ pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
     {
         return Some(token.trim().to_string());
     }
+    cookie(headers, SESSION_COOKIE).filter(|v| !v.is_empty()).map(str::to_string)
+}
+
+/// The value of the request's cookie called `name`.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value.to_string())
-        .filter(|v| !v.is_empty())
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ pub(crate) mod ssr {
     use leptos_axum::ResponseOptions;
 
     use crate::{
-        backend::{backend, token_from_headers, ClientIp},
+        backend::{backend, cookie, token_from_headers, ClientIp},
         types::{Theme, User, THEME_COOKIE},
         AppError,
     };
@@ -64,16 +64,7 @@ pub(crate) mod ssr {
     /// The theme this request's cookie names (the system's when none).
     pub fn theme() -> Theme {
         let Ok(parts) = parts() else { return Theme::default() };
-        parts
-            .headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(name, _)| *name == THEME_COOKIE)
-            .and_then(|(_, value)| Theme::parse(value))
-            .unwrap_or_default()
+        cookie(&parts.headers, THEME_COOKIE).and_then(Theme::parse).unwrap_or_default()
     }
 
     /// A plain HTML form (no JavaScript) is redirected by the server; the hydrated app
