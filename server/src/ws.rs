@@ -9,7 +9,7 @@
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use app::{
-    protocol::{ClientFrame, ServerFrame, CLOSE_TRY_AGAIN, MAX_CLIENT_FRAME_BYTES},
+    protocol::{ClientFrame, ServerFrame, CLOSE_SESSION_ENDED, CLOSE_TRY_AGAIN, MAX_CLIENT_FRAME_BYTES},
     types::{RoomId, Seq, User},
     AppError,
 };
@@ -88,6 +88,15 @@ async fn connection(mut socket: WebSocket, service: Arc<ChatService>, auth: Auth
     };
     let (tx, mut rx) = crate::outbox::channel(service.hub.config().queue_capacity);
     let conn = service.hub.connect(user.id, Arc::from(auth.token_hash.as_str()), &rooms, tx);
+    // The session was checked before the upgrade; a logout or password change that ended it
+    // since then published its event before this connection was registered to hear it.
+    // Checking again now that it is registered closes that window.
+    let now = crate::service::now_ms();
+    if !matches!(Box::pin(service.storage.session_user(&auth.token_hash, now)).await, Ok(Some(_))) {
+        service.hub.disconnect(conn);
+        let _ = socket.send(close(CLOSE_SESSION_ENDED, "session ended")).await;
+        return;
+    }
     // Nothing held across the connection's lifetime but what it needs: locals still in scope
     // live in the task for as long as it runs.
     drop(rooms);
