@@ -24,6 +24,9 @@ pub mod protocol;
 pub mod state;
 pub mod types;
 
+// The generated `i18n` module: `Locale`, `use_i18n`, `t!`, `td_string!` over app/locales.
+include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
+
 pub use error::AppError;
 
 use leptos::prelude::*;
@@ -54,9 +57,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let theme = api::ssr::theme();
     #[cfg(not(feature = "ssr"))]
     let theme = types::Theme::default();
+    // The language is resolved as the i18n context will resolve it (the cookie, then
+    // `Accept-Language`), and the browser's context starts from this `lang`.
+    let locale = leptos_i18n::locale::resolve_locale_with_options::<i18n::Locale>(i18n_options());
     view! {
         <!DOCTYPE html>
-        <html lang="en" data-theme=theme.as_str()>
+        <html lang=locale.to_string() data-theme=theme.as_str()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -73,11 +79,49 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The application: session state, the navbar and the routes.
+/// The language cookie as the i18n context reads and writes it: for the whole site, a year.
+fn i18n_options() -> leptos_i18n::context::I18nContextOptions<'static, i18n::Locale> {
+    leptos_i18n::context::I18nContextOptions::<i18n::Locale>::default()
+        .cookie_name(types::LANG_COOKIE)
+        .cookie_options(cookie_options())
+}
+
+fn cookie_options() -> leptos_i18n::context::CookieOptions<i18n::Locale> {
+    leptos_i18n::context::CookieOptions::default()
+        .path("/")
+        .max_age(365 * 24 * 3_600_000)
+        .same_site(leptos_use::SameSite::Lax)
+}
+
+/// The application: the language, session state, the navbar and the routes.
 #[component]
 pub fn App() -> impl IntoView {
+    view! {
+        // `lang` is the shell's (rendered with the page); a switch in the browser updates it.
+        <i18n::I18nContextProvider
+            cookie_name=types::LANG_COOKIE
+            cookie_options=cookie_options()
+            set_lang_attr_on_html=false
+            set_dir_attr_on_html=false
+        >
+            <Screens />
+        </i18n::I18nContextProvider>
+    }
+}
+
+#[component]
+fn Screens() -> impl IntoView {
     provide_meta_context();
     state::session::provide_session();
+    let i18n = i18n::use_i18n();
+    // The document's language follows a switch made in this tab.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let lang = i18n.get_locale().to_string();
+        if let Some(html) = document().document_element() {
+            let _ = html.set_attribute("lang", &lang);
+        }
+    });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/confab.css" />
@@ -85,7 +129,7 @@ pub fn App() -> impl IntoView {
         <Router>
             // The first stop for the keyboard: past the navbar, straight to the page.
             <a class="skip-link" href="#main" on:click=skip_to_main>
-                "Skip to content"
+                {i18n::t!(i18n, common.skip_to_content)}
             </a>
             <components::navbar::Navbar />
             <main class="main" id="main" tabindex="-1">

@@ -559,6 +559,8 @@ pub struct Settings {
     pub sound: bool,
     #[serde(default)]
     pub theme: Theme,
+    #[serde(default)]
+    pub language: Language,
 }
 
 /// A change to my settings: what is absent stays as it is.
@@ -573,6 +575,8 @@ pub struct SettingsChange {
     pub sound: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub theme: Option<Theme>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<Language>,
 }
 
 /// The colour theme: the system's preference, or always light or dark.
@@ -621,6 +625,45 @@ impl Theme {
 
 /// The cookie that carries the theme, so the server renders every page in it (no flash).
 pub const THEME_COOKIE: &str = "confab_theme";
+
+/// The UI's language as the account chose it; `Auto` follows the browser (`Accept-Language`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    #[default]
+    Auto,
+    En,
+    Th,
+}
+
+impl Language {
+    pub const ALL: [Self; 3] = [Self::Auto, Self::En, Self::Th];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::En => "en",
+            Self::Th => "th",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.as_str() == s)
+    }
+
+    /// The locale this choice pins, if it pins one.
+    pub fn locale(self) -> Option<crate::i18n::Locale> {
+        match self {
+            Self::Auto => None,
+            Self::En => Some(crate::i18n::Locale::en),
+            Self::Th => Some(crate::i18n::Locale::th),
+        }
+    }
+}
+
+/// The cookie that carries the UI's language (the account's choice, else the browser's), read
+/// by the server's render and by the browser's i18n context alike.
+pub const LANG_COOKIE: &str = "confab_lang";
 
 /// A room with everyone in it, as shown in the room header and member list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

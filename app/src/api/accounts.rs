@@ -6,7 +6,7 @@ use leptos::server_fn::codec::{GetUrl, Json};
 #[cfg(feature = "ssr")]
 use super::ssr;
 use crate::{
-    types::{NotifyLevel, Settings, Theme, User},
+    types::{Language, NotifyLevel, Settings, Theme, User},
     AppError,
 };
 
@@ -34,9 +34,12 @@ pub async fn login(username: String, password: String, next: Option<String>) -> 
     let backend = crate::backend::backend()?;
     let session = backend.login(&username, &password, ssr::client_ip()).await?;
     ssr::set_cookie(&backend.session_cookie(Some(&session.token)));
-    // This browser takes the account's theme from now on.
+    // This browser takes the account's theme and language from now on.
     if let Ok(settings) = backend.settings(&session.user).await {
         ssr::set_theme_cookie(settings.theme);
+        if settings.language != Language::Auto {
+            ssr::set_language_cookie(settings.language);
+        }
     }
     ssr::redirect_form_post(&crate::nav::safe_next(next));
     Ok(session.user)
@@ -80,19 +83,24 @@ pub async fn get_settings() -> Result<Settings, AppError> {
 }
 
 /// `POST /api/settings/save` (JSON, any of `{"display_name": "Alice", "notify": "mentions",
-/// "sound": false, "theme": "dark"}`): saves what is given (an empty display name is my
-/// username) and returns all my settings. Sets the theme cookie the pages are rendered with.
+/// "sound": false, "theme": "dark", "language": "th"}`): saves what is given (an empty display
+/// name is my username) and returns all my settings. Sets the theme and language cookies the
+/// pages are rendered with.
 #[server(prefix = "/api", endpoint = "settings/save", input = Json)]
 pub async fn save_settings(
     display_name: Option<String>,
     notify: Option<NotifyLevel>,
     sound: Option<bool>,
     theme: Option<Theme>,
+    language: Option<Language>,
 ) -> Result<Settings, AppError> {
     let me = ssr::me().await?;
-    let change = crate::types::SettingsChange { display_name, notify, sound, theme };
+    let change = crate::types::SettingsChange { display_name, notify, sound, theme, language };
     let settings = crate::backend::backend()?.update_settings(&me, change).await?;
     ssr::set_theme_cookie(settings.theme);
+    if language.is_some() {
+        ssr::set_language_cookie(settings.language);
+    }
     Ok(settings)
 }
 

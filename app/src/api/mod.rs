@@ -28,7 +28,7 @@ pub(crate) mod ssr {
 
     use crate::{
         backend::{backend, cookie, token_from_headers, ClientIp},
-        types::{Theme, User, THEME_COOKIE},
+        types::{Language, Theme, User, LANG_COOKIE, THEME_COOKIE},
         AppError,
     };
 
@@ -59,6 +59,15 @@ pub(crate) mod ssr {
     /// Remembers the theme in this browser, for the server to render pages in (a year).
     pub fn set_theme_cookie(theme: Theme) {
         set_cookie(&format!("{}={}; Path=/; Max-Age=31536000; SameSite=Lax", THEME_COOKIE, theme.as_str()));
+    }
+
+    /// Pins this browser's UI language to the account's choice; `Auto` forgets the pin, so the
+    /// browser's `Accept-Language` decides again.
+    pub fn set_language_cookie(language: Language) {
+        match language.locale() {
+            Some(locale) => set_cookie(&format!("{LANG_COOKIE}={locale}; Path=/; Max-Age=31536000; SameSite=Lax")),
+            None => set_cookie(&format!("{LANG_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax")),
+        }
     }
 
     /// The theme this request's cookie names (the system's when none).

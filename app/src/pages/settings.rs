@@ -51,8 +51,8 @@ fn SettingsForms(settings: Settings) -> impl IntoView {
     // Saves what one section changed; `outcome` is that section's.
     let save = move |change: SettingsChange, outcome: RwSignal<Outcome>| {
         spawn_local(async move {
-            let SettingsChange { display_name: name, notify: level, sound: on, theme } = change;
-            match api::save_settings(name, level, on, theme).await {
+            let SettingsChange { display_name: name, notify: level, sound: on, theme, language } = change;
+            match api::save_settings(name, level, on, theme, language).await {
                 Ok(saved) => {
                     display_name.try_set(saved.user.display_name.clone());
                     session.set_profile(saved.user);

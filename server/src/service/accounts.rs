@@ -113,6 +113,7 @@ impl Accounts {
         settings.notify = change.notify.unwrap_or(settings.notify);
         settings.sound = change.sound.unwrap_or(settings.sound);
         settings.theme = change.theme.unwrap_or(settings.theme);
+        settings.language = change.language.unwrap_or(settings.language);
         self.storage.update_settings(&settings).await?;
         if settings.user.display_name != old_name {
             self.bus.publish(Event::ProfileChanged { user: me.id });

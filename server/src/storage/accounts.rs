@@ -1,6 +1,6 @@
 //! Accounts and sessions: users, password hashes, hashed session tokens.
 
-use app::types::{NotifyLevel, Settings, Theme, User, UserId};
+use app::types::{Language, NotifyLevel, Settings, Theme, User, UserId};
 use sqlx::Row;
 
 use super::{bad_column, conflict_or_db, escape_like, user_from, Result, Storage, USER_COLS};
@@ -106,7 +106,7 @@ impl Storage {
     pub async fn settings(&self, user: UserId) -> Result<Option<Settings>> {
         // The sound flag as an integer: SQLite stores booleans as integers, PostgreSQL does not.
         let row = sqlx::query(&format!(
-            "SELECT {USER_COLS}, u.notify, u.theme, CAST(CASE WHEN u.sound THEN 1 ELSE 0 END AS BIGINT) AS sound \
+            "SELECT {USER_COLS}, u.notify, u.theme, u.language, CAST(CASE WHEN u.sound THEN 1 ELSE 0 END AS BIGINT) AS sound \
              FROM users u WHERE u.id = $1"
         ))
         .bind(user.0)
@@ -115,20 +115,23 @@ impl Storage {
         let Some(r) = row else { return Ok(None) };
         let notify: String = r.try_get("notify")?;
         let theme: String = r.try_get("theme")?;
+        let language: String = r.try_get("language")?;
         Ok(Some(Settings {
             user: user_from(&r)?,
             notify: NotifyLevel::parse(&notify).ok_or_else(|| bad_column("notify", &notify))?,
             sound: r.try_get::<i64, _>("sound")? != 0,
             theme: Theme::parse(&theme).ok_or_else(|| bad_column("theme", &theme))?,
+            language: Language::parse(&language).ok_or_else(|| bad_column("language", &language))?,
         }))
     }
 
     pub async fn update_settings(&self, settings: &Settings) -> Result<()> {
-        sqlx::query("UPDATE users SET display_name = $1, notify = $2, sound = ($3 = 1), theme = $4 WHERE id = $5")
+        sqlx::query("UPDATE users SET display_name = $1, notify = $2, sound = ($3 = 1), theme = $4, language = $5 WHERE id = $6")
             .bind(&settings.user.display_name)
             .bind(settings.notify.as_str())
             .bind(i64::from(settings.sound))
             .bind(settings.theme.as_str())
+            .bind(settings.language.as_str())
             .bind(settings.user.id.0)
             .execute(&self.pool)
             .await?;
