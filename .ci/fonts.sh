@@ -25,10 +25,10 @@
 #     --name-IDs='*' --flavor=woff2 --output-file=public/fonts/noto-color-emoji.woff2
 # The output is deterministic for these versions (pyftsubset keeps head.modified).
 #
-# The @font-face rules are in style/main.css. Their unicode-range must name exactly what each
-# file covers (so Latin-only pages never download either font, and text the emoji file lacks
-# does not fetch it for nothing): this script prints the ranges at the end; paste them there
-# when the emoji list changes.
+# The @font-face rules are in style/main.css. Their unicode-range names what each file covers
+# (so Latin-only pages never download either font, and emoji the file lacks do not fetch it for
+# nothing), less ZWNJ/ZWJ for the Thai files: this script prints the ranges at the end; paste them
+# there when the emoji list changes.
 #
 # Usage: bash .ci/fonts.sh   (as root, or with sudo for apt-get; needs python3-venv)
 set -euo pipefail
@@ -118,6 +118,10 @@ for source, target, files in [
 
 def ranges(path):
     cps = sorted(c for c in TTFont(path).getBestCmap() if c > 0x7F)
+    if "thai" in path:
+        # ZWNJ and ZWJ stay in the Thai files but out of their unicode-range: the Thai family comes
+        # first in the stacks, and a ZWJ emoji sequence would otherwise fetch the Thai file too.
+        cps = [c for c in cps if c not in (0x200C, 0x200D)]
     spans = []
     for c in cps:
         if spans and c == spans[-1][1] + 1:
