@@ -102,6 +102,27 @@ impl AppError {
         }
     }
 
+    /// The message as sent: English, for logs and non-browser clients.
+    pub fn message(&self) -> &str {
+        match self {
+            Self::BadRequest { message }
+            | Self::Invalid { message, .. }
+            | Self::Unauthorized { message }
+            | Self::Forbidden { message }
+            | Self::NotFound { message }
+            | Self::Conflict { message, .. }
+            | Self::PayloadTooLarge { message }
+            | Self::RateLimited { message, .. }
+            | Self::Internal { message }
+            | Self::Network { message } => message,
+        }
+    }
+
+    /// The message in the reader's language, as the UI shows it.
+    pub fn localized(&self, locale: crate::i18n::Locale) -> String {
+        localize(self.message(), locale)
+    }
+
     /// The form field this error is about, if any.
     pub fn field(&self) -> Option<&str> {
         match self {
@@ -132,9 +153,231 @@ impl FromServerFnError for AppError {
     }
 }
 
+/// An error message in `locale`'s words.
+///
+/// Errors are written once, in English, where the rule is (on the server or in shared
+/// validation), and travel as English so logs and curl users read them. The `errors` namespace
+/// of the catalogue holds each message as a template (`"Messages are at most {{ max }}
+/// characters."`); the UI finds the template an English message was made from, takes its
+/// values and fills the same key's template in the reader's language. Values that are
+/// messages themselves ("15 minutes") are translated too; a message no template matches is
+/// shown as it came.
+pub fn localize(message: &str, locale: crate::i18n::Locale) -> String {
+    let lang = match locale {
+        crate::i18n::Locale::en => return message.to_string(),
+        crate::i18n::Locale::th => &catalogue().th,
+    };
+    localize_in(message, &catalogue().en, lang, 0).unwrap_or_else(|| message.to_string())
+}
+
+/// Templates by key: English in the order most specific first, and each other language's.
+struct Catalogue {
+    en: Vec<(String, Vec<Part>)>,
+    th: std::collections::HashMap<String, Vec<Part>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Part {
+    Text(String),
+    Value(String),
+}
+
+fn catalogue() -> &'static Catalogue {
+    static CATALOGUE: std::sync::OnceLock<Catalogue> = std::sync::OnceLock::new();
+    CATALOGUE.get_or_init(|| {
+        let load = |json: &str| -> Vec<(String, Vec<Part>)> {
+            let map: std::collections::BTreeMap<String, String> = serde_json::from_str(json).unwrap_or_default();
+            map.into_iter().map(|(key, template)| (key, parse_template(&template))).collect()
+        };
+        let mut en = load(include_str!("../locales/en/errors.json"));
+        // Longer fixed text first: "No such room." before a template that is mostly a value.
+        en.sort_by_key(|(_, parts)| {
+            std::cmp::Reverse(parts.iter().map(|p| if let Part::Text(t) = p { t.len() } else { 0 }).sum::<usize>())
+        });
+        let th = load(include_str!("../locales/th/errors.json")).into_iter().collect();
+        Catalogue { en, th }
+    })
+}
+
+/// `"at most {{ max }} characters"` → text, value `max`, text.
+fn parse_template(template: &str) -> Vec<Part> {
+    let mut parts = Vec::new();
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        let Some(len) = rest[start..].find("}}") else { break };
+        if start > 0 {
+            parts.push(Part::Text(rest[..start].to_string()));
+        }
+        parts.push(Part::Value(rest[start + 2..start + len].trim().to_string()));
+        rest = &rest[start + len + 2..];
+    }
+    if !rest.is_empty() {
+        parts.push(Part::Text(rest.to_string()));
+    }
+    parts
+}
+
+fn localize_in(
+    message: &str,
+    en: &[(String, Vec<Part>)],
+    lang: &std::collections::HashMap<String, Vec<Part>>,
+    depth: u8,
+) -> Option<String> {
+    let (key, values) = en.iter().find_map(|(key, parts)| {
+        let mut values = Vec::new();
+        matches(parts, message, &mut values).then_some((key, values))
+    })?;
+    let mut out = String::new();
+    for part in lang.get(key)? {
+        match part {
+            Part::Text(text) => out.push_str(text),
+            Part::Value(name) => {
+                let value = values.iter().find(|(n, _)| n == name).map_or("", |(_, v)| *v);
+                let translated = (depth < 2).then(|| localize_in(value, en, lang, depth + 1)).flatten();
+                out.push_str(translated.as_deref().unwrap_or(value));
+            }
+        }
+    }
+    Some(out)
+}
+
+/// Whether `text` is what `parts` produce, collecting each value (the shortest that fits).
+fn matches<'a>(parts: &[Part], text: &'a str, values: &mut Vec<(String, &'a str)>) -> bool {
+    match parts.split_first() {
+        None => text.is_empty(),
+        Some((Part::Text(fixed), rest)) => text.strip_prefix(fixed.as_str()).is_some_and(|t| matches(rest, t, values)),
+        Some((Part::Value(name), rest)) => {
+            for (end, _) in text.char_indices().skip(1).chain([(text.len(), ' ')]) {
+                values.push((name.clone(), &text[..end]));
+                if matches(rest, &text[end..], values) {
+                    return true;
+                }
+                values.pop();
+            }
+            false
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Locale;
+
+    #[test]
+    fn messages_are_shown_in_the_readers_language() {
+        assert_eq!(localize("No such room.", Locale::th), "ไม่พบห้องนี้");
+        assert_eq!(localize("No such room.", Locale::en), "No such room.");
+        assert_eq!(localize("Messages are at most 4000 characters.", Locale::th), "ข้อความยาวได้ไม่เกิน 4000 ตัวอักษร");
+        // Two values, and a value that is a message of its own.
+        assert_eq!(localize("Usernames are 3 to 32 characters long.", Locale::th), "ชื่อผู้ใช้ต้องยาว 3 ถึง 32 ตัวอักษร");
+        assert_eq!(
+            localize("Messages can only be edited for 15 minutes after sending.", Locale::th),
+            "แก้ไขข้อความได้ภายใน 15 นาที หลังส่งเท่านั้น"
+        );
+        // What no template makes stays as it came.
+        assert_eq!(localize("Something new.", Locale::th), "Something new.");
+    }
+
+    #[test]
+    fn every_message_written_in_the_code_has_a_translation() {
+        let e = AppError::invalid("content", "A message can't be empty.");
+        assert_ne!(e.localized(Locale::th), e.message());
+        for e in [AppError::unauthorized(), AppError::internal()] {
+            assert_ne!(e.localized(Locale::th), e.message(), "{e:?}");
+        }
+        // The shared validation rules, with their limits filled in.
+        for err in [
+            crate::types::normalize_username("a").unwrap_err(),
+            crate::types::normalize_username("Bad Name").unwrap_err(),
+            crate::types::validate_password("x").unwrap_err(),
+        ] {
+            assert_ne!(err.localized(Locale::th), err.message(), "{err:?}");
+        }
+    }
+
+    /// Every literal message an `AppError` is built with, in the app and the server, has a
+    /// template: a new message without a translation fails here, not on a Thai screen.
+    #[test]
+    fn every_error_literal_in_the_sources_is_in_the_catalogue() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut files = Vec::new();
+        let mut dirs = vec![root.join("app/src"), root.join("server/src")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    files.push(path);
+                }
+            }
+        }
+        let mut checked = 0;
+        for file in files {
+            let source = std::fs::read_to_string(&file).unwrap();
+            // Tests build errors with placeholder text.
+            let source = source.split("#[cfg(test)]").next().unwrap_or_default();
+            for literal in error_literals(source) {
+                // Format arguments become a sample value.
+                let sample = sample_of(&literal);
+                assert_ne!(
+                    localize(&sample, Locale::th),
+                    sample,
+                    "{}: {literal:?} has no template in app/locales/*/errors.json",
+                    file.display()
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 50, "found only {checked} messages: the scan is broken");
+    }
+
+    /// The first string literal after each error constructor that is a sentence.
+    fn error_literals(source: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        for start in [
+            "AppError::bad_request(",
+            "AppError::invalid(",
+            "AppError::forbidden(",
+            "AppError::not_found(",
+            "AppError::conflict(",
+            "message: ",
+        ] {
+            for (at, _) in source.match_indices(start) {
+                let after = &source[at + start.len()..];
+                let window = &after[..after.len().min(300)];
+                // Literals are the odd pieces; one cut off by the window's end is not one.
+                let pieces: Vec<&str> = window.split('"').collect();
+                let literal = (1..pieces.len().saturating_sub(1))
+                    .step_by(2)
+                    .map(|i| pieces[i])
+                    .find(|s| s.contains(' ') || s.ends_with('.'));
+                if let Some(literal) = literal.filter(|s| s.chars().next().is_some_and(|c| !c.is_whitespace())) {
+                    found.push(literal.replace("\\u{201c}", "\u{201c}").replace("\\u{201d}", "\u{201d}"));
+                }
+            }
+        }
+        found
+    }
+
+    fn sample_of(literal: &str) -> String {
+        let literal = literal.replace("\\u{201c}", "\u{201c}").replace("\\u{201d}", "\u{201d}");
+        let mut out = String::new();
+        let mut in_arg = false;
+        for c in literal.chars() {
+            match (c, in_arg) {
+                ('{', false) => in_arg = true,
+                ('}', true) => {
+                    in_arg = false;
+                    out.push('7');
+                }
+                (_, true) => {}
+                (c, false) => out.push(c),
+            }
+        }
+        out
+    }
 
     #[test]
     fn serializes_with_code_tag() {

@@ -22,6 +22,7 @@ pub mod nav;
 pub mod pages;
 pub mod protocol;
 pub mod state;
+pub mod time;
 pub mod types;
 
 // The generated `i18n` module: `Locale`, `use_i18n`, `t!`, `td_string!` over app/locales.
@@ -89,7 +90,7 @@ fn i18n_options() -> leptos_i18n::context::I18nContextOptions<'static, i18n::Loc
 fn cookie_options() -> leptos_i18n::context::CookieOptions<i18n::Locale> {
     leptos_i18n::context::CookieOptions::default()
         .path("/")
-        .max_age(365 * 24 * 3_600_000)
+        .max_age(365_i64 * 24 * 3_600_000)
         .same_site(leptos_use::SameSite::Lax)
 }
 
@@ -114,6 +115,7 @@ fn Screens() -> impl IntoView {
     provide_meta_context();
     state::session::provide_session();
     let i18n = i18n::use_i18n();
+    time::provide_clock(i18n);
     // The document's language follows a switch made in this tab.
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {

@@ -188,15 +188,24 @@ pub enum SystemEvent {
 }
 
 impl SystemEvent {
-    /// The line shown in the timeline and room previews, `actor` being the sender's name.
+    /// The line as stored with the message (and found by search): English.
     pub fn describe(&self, actor: &str) -> String {
+        self.describe_in(crate::i18n::Locale::en, actor)
+    }
+
+    /// The line shown in the timeline and room previews, in `locale`, `actor` being the
+    /// sender's name.
+    pub fn describe_in(&self, locale: crate::i18n::Locale, actor: &str) -> String {
+        use crate::i18n::td_string;
         let names = |users: &[UserRef]| users.iter().map(|u| u.name.as_str()).collect::<Vec<_>>().join(", ");
         match self {
-            Self::GroupCreated { name } => format!("{actor} created the group \u{201c}{name}\u{201d}"),
-            Self::MembersAdded { users } => format!("{actor} added {}", names(users)),
-            Self::MemberLeft => format!("{actor} left"),
-            Self::Renamed { name } => format!("{actor} renamed the group to \u{201c}{name}\u{201d}"),
-            Self::OwnerChanged { user } => format!("{} is now the owner", user.name),
+            Self::GroupCreated { name } => td_string!(locale, chat.system.group_created, actor, name).to_string(),
+            Self::MembersAdded { users } => {
+                td_string!(locale, chat.system.members_added, actor, names = names(users)).to_string()
+            }
+            Self::MemberLeft => td_string!(locale, chat.system.member_left, actor).to_string(),
+            Self::Renamed { name } => td_string!(locale, chat.system.renamed, actor, name).to_string(),
+            Self::OwnerChanged { user } => td_string!(locale, chat.system.owner_changed, name = &user.name).to_string(),
         }
     }
 }
@@ -409,11 +418,11 @@ pub struct MessageEdit {
 }
 
 impl Message {
-    /// Text for previews and notifications: the content, or the system line.
-    pub fn preview(&self) -> String {
+    /// Text for previews and notifications in `locale`: the content, or the system line.
+    pub fn preview(&self, locale: crate::i18n::Locale) -> String {
         match &self.system {
-            Some(event) => event.describe(&self.sender_name),
-            None if self.deleted_at.is_some() => "This message was deleted".to_string(),
+            Some(event) => event.describe_in(locale, &self.sender_name),
+            None if self.deleted_at.is_some() => crate::i18n::td_string!(locale, chat.message.deleted).to_string(),
             None => self.shown_text().to_string(),
         }
     }

@@ -59,6 +59,26 @@ async fn settings_and_room_notifications(server: &TestServer, tag: &str) {
         (saved["theme"].as_str(), saved["notify"].as_str(), saved["user"]["display_name"].as_str()),
         (Some("dark"), Some("mentions"), Some("Ally"))
     );
+    // The language: kept on the account and pinned in this browser by a cookie; `auto` clears
+    // the cookie so the browser's Accept-Language decides again.
+    let language = |value: &'static str| {
+        reqwest::Client::new()
+            .post(server.url("/api/settings/save"))
+            .bearer_auth(&alice.token)
+            .json(&json!({"language": value}))
+            .send()
+    };
+    let res = language("th").await.unwrap();
+    let cookies: Vec<String> =
+        res.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect();
+    assert!(cookies.iter().any(|c| c.starts_with("confab_lang=th;")), "{cookies:?}");
+    let saved: Value = res.json().await.unwrap();
+    assert_eq!((saved["language"].as_str(), saved["theme"].as_str()), (Some("th"), Some("dark")));
+    let res = language("auto").await.unwrap();
+    let cookies: Vec<String> =
+        res.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect();
+    assert!(cookies.iter().any(|c| c.starts_with("confab_lang=;") && c.contains("Max-Age=0")), "{cookies:?}");
+    assert_eq!(language("fr").await.unwrap().status(), 400, "an unknown language is refused");
     let long = "x".repeat(65);
     let (status, err) =
         alice.post("/api/settings/save", json!({"display_name": long, "notify": "all", "sound": true})).await;

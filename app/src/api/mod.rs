@@ -70,6 +70,12 @@ pub(crate) mod ssr {
         }
     }
 
+    /// A cookie of this request, if it has a value.
+    pub fn request_cookie(name: &str) -> Option<String> {
+        let parts = parts().ok()?;
+        cookie(&parts.headers, name).filter(|v| !v.is_empty()).map(|v| v.replace("%2F", "/"))
+    }
+
     /// The theme this request's cookie names (the system's when none).
     pub fn theme() -> Theme {
         let Ok(parts) = parts() else { return Theme::default() };

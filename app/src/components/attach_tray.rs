@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use super::file_card::file_icon;
 use crate::{
+    i18n::{t_string, use_i18n},
     state::{actions::detach, store::use_chat},
     types::{human_size, RoomId},
 };
@@ -13,15 +14,17 @@ use crate::{
 #[component]
 pub fn AttachTray(room: Signal<RoomId>) -> impl IntoView {
     let store = use_chat();
+    let i18n = use_i18n();
     let files = Memo::new(move |_| store.attached_in(room.get()));
     view! {
         <Show when=move || files.with(|f| !f.is_empty())>
-            <ul class="attach-tray" aria-label="Files to send" data-testid="attach-tray">
+            <ul class="attach-tray" aria-label=move || t_string!(i18n, chat.attach.label) data-testid="attach-tray">
                 <For
                     each=move || files.get()
                     key=|f| f.key.clone()
                     children=move |file| {
                         let key = file.key.clone();
+                        let name = file.name.clone();
                         let preview = match file.thumb.clone() {
                             Some(url) => view! { <img class="attached-thumb" src=url alt="" /> }.into_any(),
                             None => view! { <span class="attached-thumb">{file_icon()}</span> }.into_any(),
@@ -36,8 +39,8 @@ pub fn AttachTray(room: Signal<RoomId>) -> impl IntoView {
                                 <button
                                     type="button"
                                     class="icon-button"
-                                    aria-label=format!("Remove {}", file.name)
-                                    title="Remove"
+                                    aria-label=move || t_string!(i18n, chat.attach.remove_file, name = &name)
+                                    title=move || t_string!(i18n, chat.attach.remove)
                                     on:click=move |_| detach(store, &key)
                                 >
                                     "×"

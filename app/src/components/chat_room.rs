@@ -10,6 +10,7 @@ use super::{
     user_list::UserList,
 };
 use crate::{
+    i18n::{t, t_string, use_i18n},
     state::{actions::open_room, store::use_chat},
     types::{RoomDetails, RoomId},
     AppError,
@@ -23,6 +24,7 @@ pub fn ChatRoom(
     details: Resource<Result<Option<RoomDetails>, AppError>>,
 ) -> impl IntoView {
     let store = use_chat();
+    let i18n = use_i18n();
     let room = Signal::derive(move || room_id.get().unwrap_or(RoomId(0)));
     // The room opens once the server has said it is mine: a room that is not (`/chat/999`)
     // shows one clear answer, and nothing tries to load or join it.
@@ -131,7 +133,7 @@ pub fn ChatRoom(
             </Show>
             <Show when=move || { drags.get() > 0 }>
                 <div class="drop-overlay" data-testid="drop-overlay">
-                    <p>"Drop files to add them to your message"</p>
+                    <p>{t!(i18n, chat.room.drop_files)}</p>
                 </div>
             </Show>
         </section>
@@ -144,19 +146,24 @@ pub fn ChatRoom(
 /// A room that is not there for me: no such room, not mine (any more), or not a room id.
 #[component]
 fn RoomUnavailable(error: AppError) -> impl IntoView {
+    let i18n = use_i18n();
     let (heading, text) = if is_gone(&error) {
-        ("Conversation not found", "It doesn't exist, or you're not in it. Someone in it can add you.".to_string())
+        (t!(i18n, chat.room.not_found).into_any(), t!(i18n, chat.room.not_found_text).into_any())
     } else {
-        ("Couldn't open this conversation", error.to_string())
+        (t!(i18n, chat.room.open_failed).into_any(), error.localized(i18n.get_locale_untracked()).into_any())
     };
     view! {
         <header class="room-header">
-            <A href="/chat" attr:class="back-link icon-button" attr:aria-label="Back to chats">"←"</A>
+            <A href="/chat" attr:class="back-link icon-button" attr:aria-label=move || t_string!(i18n, chat.room.back)>
+                "←"
+            </A>
             <h1>{heading}</h1>
         </header>
         <div class="room-unavailable" role="alert" data-testid="room-unavailable">
             <p>{text}</p>
-            <A href="/chat" attr:class="button">"Back to your chats"</A>
+            <A href="/chat" attr:class="button">
+                {t!(i18n, chat.room.back_to_chats)}
+            </A>
         </div>
     }
 }

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::{new_chat_dialog::NewChatDialog, room_list::RoomList};
 use crate::{
+    i18n::{t, t_string, use_i18n},
     state::store::{use_chat, Connection},
     types::RoomSummary,
     AppError,
@@ -13,6 +14,7 @@ use crate::{
 #[component]
 pub fn ChatSidebar(rooms: Resource<Result<Vec<RoomSummary>, AppError>>) -> impl IntoView {
     let store = use_chat();
+    let i18n = use_i18n();
     let dialog_open = RwSignal::new(false);
     // The store follows the fetched list. An effect, not the render, writes it: writing a
     // signal while the page hydrates can disturb the DOM that is being adopted. For the same
@@ -30,18 +32,18 @@ pub fn ChatSidebar(rooms: Resource<Result<Vec<RoomSummary>, AppError>>) -> impl 
         None => {}
     });
     let status = move || match store.connection.get() {
-        Connection::Online => "Connected".to_string(),
-        Connection::Connecting => "Connecting…".to_string(),
-        Connection::Offline { retry_in_secs } => format!("Offline — retrying in {retry_in_secs} s"),
-        Connection::SessionEnded => "Logged out".to_string(),
+        Connection::Online => t_string!(i18n, rooms.sidebar.connected).to_string(),
+        Connection::Connecting => t_string!(i18n, rooms.sidebar.connecting).to_string(),
+        Connection::Offline { retry_in_secs } => t_string!(i18n, rooms.sidebar.offline_retrying, secs = retry_in_secs),
+        Connection::SessionEnded => t_string!(i18n, rooms.sidebar.logged_out).to_string(),
     };
 
     view! {
         <aside class="sidebar">
             <div class="sidebar-head">
-                <h2>"Chats"</h2>
+                <h2>{t!(i18n, rooms.sidebar.chats)}</h2>
                 <button class="button small" data-testid="new-chat" on:click=move |_| dialog_open.set(true)>
-                    "New chat"
+                    {t!(i18n, rooms.sidebar.new_chat)}
                 </button>
             </div>
             <p
@@ -54,10 +56,10 @@ pub fn ChatSidebar(rooms: Resource<Result<Vec<RoomSummary>, AppError>>) -> impl 
             >
                 {status}
             </p>
-            {move || failure.get().map(|e| view! { <p class="form-error" role="alert" data-testid="rooms-error">{e}</p> })}
+            {move || failure.get().map(|e| view! { <p class="form-error" role="alert" data-testid="rooms-error">{crate::error::localize(&e, i18n.get_locale())}</p> })}
             <Show
                 when=move || loaded.get()
-                fallback=move || failure.with(Option::is_none).then(|| view! { <p class="loading">"Loading chats…"</p> })
+                fallback=move || failure.with(Option::is_none).then(|| view! { <p class="loading">{t!(i18n, rooms.sidebar.loading)}</p> })
             >
                 <RoomList />
             </Show>

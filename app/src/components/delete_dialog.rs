@@ -3,8 +3,12 @@
 
 use leptos::{html, prelude::*};
 
-use super::modal::{close, Modal};
+use super::{
+    modal::{close, Modal},
+    system_line::system_text,
+};
 use crate::{
+    i18n::{t, t_string, use_i18n},
     state::{actions::delete_message, store::use_chat},
     types::{MessageId, RoomId},
 };
@@ -12,8 +16,18 @@ use crate::{
 #[component]
 pub fn DeleteDialog(room: RoomId, message: MessageId) -> impl IntoView {
     let store = use_chat();
+    let i18n = use_i18n();
     let node = NodeRef::<html::Dialog>::new();
-    let preview = store.message(room, message).map(|m| m.preview()).unwrap_or_default();
+    // What the message says, as the timeline shows it.
+    let target = store.message(room, message);
+    let preview = move || match &target {
+        None => String::new(),
+        Some(m) if m.is_deleted() => t_string!(i18n, chat.message.deleted).to_string(),
+        Some(m) => match &m.system {
+            Some(event) => system_text(i18n.get_locale(), event, &m.sender_name),
+            None => m.shown_text().to_string(),
+        },
+    };
     let delete = move |_| {
         if delete_message(store, room, message) {
             close(node);
@@ -21,21 +35,21 @@ pub fn DeleteDialog(room: RoomId, message: MessageId) -> impl IntoView {
     };
     view! {
         <Modal
-            label="Delete message"
+            label=move || t_string!(i18n, chat.delete.label).to_string()
             node
             class="confirm-dialog"
             test_id="delete-dialog"
             on_close=move |_| store.dialog.set(None)
         >
-            <h2>"Delete this message?"</h2>
-            <p>"This can't be undone."</p>
+            <h2>{t!(i18n, chat.delete.title)}</h2>
+            <p>{t!(i18n, chat.delete.warning)}</p>
             <blockquote class="delete-preview">{preview}</blockquote>
             <div class="dialog-actions">
                 <button type="button" class="button ghost" autofocus on:click=move |_| close(node)>
-                    "Cancel"
+                    {t!(i18n, chat.delete.cancel)}
                 </button>
                 <button type="button" class="button danger" data-testid="confirm-delete" on:click=delete>
-                    "Delete"
+                    {t!(i18n, chat.delete.confirm)}
                 </button>
             </div>
         </Modal>

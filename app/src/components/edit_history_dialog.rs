@@ -3,12 +3,10 @@
 
 use leptos::{html, prelude::*, task::spawn_local};
 
-use super::{
-    date_time,
-    modal::{close, Modal},
-};
+use super::modal::{close, Modal};
 use crate::{
     api,
+    i18n::{t, t_string, use_i18n},
     state::store::use_chat,
     types::{MessageEdit, MessageId, RoomId},
     AppError,
@@ -17,6 +15,8 @@ use crate::{
 #[component]
 pub fn EditHistoryDialog(room: RoomId, message: MessageId) -> impl IntoView {
     let store = use_chat();
+    let i18n = use_i18n();
+    let clock = crate::time::use_clock();
     let node = NodeRef::<html::Dialog>::new();
     let edits = RwSignal::new(None::<Result<Vec<MessageEdit>, AppError>>);
     Effect::new(move || {
@@ -27,52 +27,57 @@ pub fn EditHistoryDialog(room: RoomId, message: MessageId) -> impl IntoView {
     });
     let current = move || {
         store.timelines.with(|t| t.get(&room).and_then(|tl| tl.get(message)).cloned()).map(|m| {
-            let when = m.edited_at.map(|at| format!("Edited {}", date_time(at))).unwrap_or_default();
+            let when = m.edited_at.map(|at| t!(i18n, chat.history.edited, time = move || clock.date_time(at)));
             view! {
                 <li class="edit current">
                     <div class="edit-meta">
-                        <strong>"Current"</strong>
+                        <strong>{t!(i18n, chat.history.current)}</strong>
                         " · "
                         {when}
                     </div>
-                    <div class="edit-text">{if m.is_deleted() { "This message was deleted".to_string() } else { m.content }}</div>
+                    <div class="edit-text">
+                        {if m.is_deleted() { t!(i18n, chat.history.deleted).into_any() } else { m.content.into_any() }}
+                    </div>
                 </li>
             }
         })
     };
-    let previous = move || match edits.get() {
-        None => view! { <li class="muted">"Loading…"</li> }.into_any(),
-        Some(Err(e)) => view! { <li class="form-error" role="alert">{e.to_string()}</li> }.into_any(),
-        Some(Ok(list)) if list.is_empty() => view! { <li class="muted">"No earlier versions."</li> }.into_any(),
+    let previous = move || {
+        match edits.get() {
+        None => view! { <li class="muted">{t!(i18n, chat.history.loading)}</li> }.into_any(),
+        Some(Err(e)) => view! { <li class="form-error" role="alert">{e.localized(i18n.get_locale())}</li> }.into_any(),
+        Some(Ok(list)) if list.is_empty() => view! { <li class="muted">{t!(i18n, chat.history.none)}</li> }.into_any(),
         Some(Ok(list)) => list
             .into_iter()
             .map(|e| {
+                let replaced = e.replaced_at;
                 view! {
                     <li class="edit" data-testid="previous-version">
-                        <div class="edit-meta">{format!("Replaced {}", date_time(e.replaced_at))}</div>
+                        <div class="edit-meta">{t!(i18n, chat.history.replaced, time = move || clock.date_time(replaced))}</div>
                         <div class="edit-text">{e.content}</div>
                     </li>
                 }
             })
             .collect_view()
             .into_any(),
+    }
     };
     view! {
         <Modal
-            label="Edit history"
+            label=move || t_string!(i18n, chat.history.title).to_string()
             node
             class="history-dialog"
             test_id="edit-history"
             on_close=move |_| store.dialog.set(None)
         >
-            <h2>"Edit history"</h2>
+            <h2>{t!(i18n, chat.history.title)}</h2>
             <ol class="edits" aria-live="polite">
                 {current}
                 {previous}
             </ol>
             <div class="dialog-actions">
                 <button type="button" class="button" autofocus on:click=move |_| close(node)>
-                    "Close"
+                    {t!(i18n, chat.history.close)}
                 </button>
             </div>
         </Modal>

@@ -7,6 +7,7 @@ use leptos::{ev::KeyboardEvent, html, prelude::*, reactive::computed::Selector};
 
 use super::modal::{close, Modal};
 use crate::{
+    i18n::{t, t_string, td_string, use_i18n, Locale},
     state::{
         actions::{load_emoji, react},
         store::{use_chat, EmojiCatalog},
@@ -20,6 +21,7 @@ pub const COLUMNS: usize = 8;
 #[component]
 pub fn EmojiPicker(room: RoomId, message: MessageId) -> impl IntoView {
     let store = use_chat();
+    let i18n = use_i18n();
     let node = NodeRef::<html::Dialog>::new();
     let query = RwSignal::new(String::new());
     Effect::new(move || load_emoji(store));
@@ -83,13 +85,13 @@ pub fn EmojiPicker(room: RoomId, message: MessageId) -> impl IntoView {
 
     let grid = move || match store.emoji.get() {
         EmojiCatalog::NotLoaded | EmojiCatalog::Loading => {
-            view! { <p class="picker-status" role="status">"Loading…"</p> }.into_any()
+            view! { <p class="picker-status" role="status">{t!(i18n, chat.emoji.loading)}</p> }.into_any()
         }
         EmojiCatalog::Failed(why) => view! {
             <div class="picker-status" role="alert">
                 <p class="form-error">{why}</p>
                 <button type="button" class="button small" on:click=move |_| load_emoji(store)>
-                    "Try again"
+                    {t!(i18n, chat.emoji.try_again)}
                 </button>
             </div>
         }
@@ -97,7 +99,7 @@ pub fn EmojiPicker(room: RoomId, message: MessageId) -> impl IntoView {
         EmojiCatalog::Loaded(list) => {
             let list = StoredValue::new(list);
             view! {
-                <div class="emoji-list" role="listbox" id="emoji-listbox" aria-label="Emoji">
+                <div class="emoji-list" role="listbox" id="emoji-listbox" aria-label=move || t_string!(i18n, chat.emoji.list)>
                     <For
                         each=move || sections.get()
                         key=|section| section.clone()
@@ -128,14 +130,16 @@ pub fn EmojiPicker(room: RoomId, message: MessageId) -> impl IntoView {
                             let labelled_by = heading.clone();
                             view! {
                                 <div role="group" aria-labelledby=labelled_by class="emoji-group">
-                                    <h3 id=heading>{group}</h3>
+                                    <h3 id=heading>{move || group_label(i18n.get_locale(), &group)}</h3>
                                     <div class="emoji-grid">{options}</div>
                                 </div>
                             }
                         }
                     />
                     <Show when=move || sections.with(Vec::is_empty)>
-                        <p class="picker-status">{move || format!("No emoji match “{}”.", query.get().trim())}</p>
+                        <p class="picker-status">
+                            {t!(i18n, chat.emoji.no_match, query = move || query.get().trim().to_string())}
+                        </p>
                     </Show>
                 </div>
             }
@@ -145,7 +149,7 @@ pub fn EmojiPicker(room: RoomId, message: MessageId) -> impl IntoView {
 
     view! {
         <Modal
-            label="Add reaction"
+            label=move || t_string!(i18n, chat.emoji.title).to_string()
             node
             class="emoji-picker"
             test_id="emoji-picker"
@@ -154,8 +158,8 @@ pub fn EmojiPicker(room: RoomId, message: MessageId) -> impl IntoView {
             <div class="picker-head">
                 <input
                     type="search"
-                    placeholder="Search emoji"
-                    aria-label="Search emoji"
+                    placeholder=move || t_string!(i18n, chat.emoji.search)
+                    aria-label=move || t_string!(i18n, chat.emoji.search)
                     role="combobox"
                     aria-expanded="true"
                     aria-controls="emoji-listbox"
@@ -167,13 +171,36 @@ pub fn EmojiPicker(room: RoomId, message: MessageId) -> impl IntoView {
                     on:input=move |ev| query.set(event_target_value(&ev))
                     on:keydown=on_keydown
                 />
-                <button type="button" class="icon-button" aria-label="Close" on:click=move |_| close(node)>
+                <button
+                    type="button"
+                    class="icon-button"
+                    aria-label=move || t_string!(i18n, chat.emoji.close)
+                    on:click=move |_| close(node)
+                >
                     "×"
                 </button>
             </div>
             {grid}
         </Modal>
     }
+}
+
+/// A group's heading in the reader's language. The server names the groups as Unicode does
+/// (see `server::service::emoji`); a group it names otherwise shows as it came.
+fn group_label(locale: Locale, group: &str) -> String {
+    let label = match group {
+        "Smileys & Emotion" => td_string!(locale, chat.emoji.groups.smileys_emotion),
+        "People & Body" => td_string!(locale, chat.emoji.groups.people_body),
+        "Animals & Nature" => td_string!(locale, chat.emoji.groups.animals_nature),
+        "Food & Drink" => td_string!(locale, chat.emoji.groups.food_drink),
+        "Travel & Places" => td_string!(locale, chat.emoji.groups.travel_places),
+        "Activities" => td_string!(locale, chat.emoji.groups.activities),
+        "Objects" => td_string!(locale, chat.emoji.groups.objects),
+        "Symbols" => td_string!(locale, chat.emoji.groups.symbols),
+        "Flags" => td_string!(locale, chat.emoji.groups.flags),
+        other => return other.to_string(),
+    };
+    label.to_string()
 }
 
 fn option_id(index: usize) -> String {

@@ -4,13 +4,25 @@
 
 use leptos::prelude::*;
 
-use crate::types::{human_size, Attachment, MessageId};
+use crate::{
+    i18n::{t, t_string, use_i18n},
+    types::{human_size, Attachment, MessageId},
+};
 
 #[component]
 pub fn FileCard(id: MessageId, attachment: Attachment) -> impl IntoView {
+    let i18n = use_i18n();
     let url = Attachment::url(id);
     let name = attachment.name;
-    let details = format!("{} · {}", kind_label(&name), human_size(attachment.size));
+    let (kind, size) = (kind_label(&name), human_size(attachment.size));
+    let details = move || {
+        let kind = kind.clone().unwrap_or_else(|| t_string!(i18n, chat.file.kind_unknown).to_string());
+        format!("{kind} · {size}")
+    };
+    let download_label = {
+        let name = name.clone();
+        move || t_string!(i18n, chat.file.download_file, name = &name)
+    };
     view! {
         <div class="file-card" data-testid="file-card">
             {file_icon()}
@@ -24,10 +36,10 @@ pub fn FileCard(id: MessageId, attachment: Attachment) -> impl IntoView {
                 class="button ghost file-download"
                 href=url
                 download=name.clone()
-                aria-label=format!("Download {name}")
+                aria-label=download_label
                 data-testid="download"
             >
-                "Download"
+                {t!(i18n, chat.file.download)}
             </a>
         </div>
     }
@@ -49,15 +61,15 @@ pub fn file_icon() -> impl IntoView {
 }
 
 /// What kind of file it is, as people name it: the extension in capitals ("PDF", "XLSX"), or
-/// "File" when the name has none worth showing.
-pub fn kind_label(name: &str) -> String {
+/// `None` when the name has none worth showing (the card then says "File").
+pub fn kind_label(name: &str) -> Option<String> {
     match name.rsplit_once('.') {
         Some((stem, ext))
             if !stem.is_empty() && (1..=5).contains(&ext.len()) && ext.chars().all(|c| c.is_ascii_alphanumeric()) =>
         {
-            ext.to_ascii_uppercase()
+            Some(ext.to_ascii_uppercase())
         }
-        _ => "File".to_string(),
+        _ => None,
     }
 }
 
@@ -67,11 +79,11 @@ mod tests {
 
     #[test]
     fn kinds_come_from_short_extensions() {
-        assert_eq!(kind_label("รายงาน.pdf"), "PDF");
-        assert_eq!(kind_label("budget.2025.xlsx"), "XLSX");
-        assert_eq!(kind_label("README"), "File");
-        assert_eq!(kind_label(".bashrc"), "File");
-        assert_eq!(kind_label("notes.verylongext"), "File");
-        assert_eq!(kind_label("a.ไทย"), "File");
+        assert_eq!(kind_label("รายงาน.pdf").as_deref(), Some("PDF"));
+        assert_eq!(kind_label("budget.2025.xlsx").as_deref(), Some("XLSX"));
+        assert_eq!(kind_label("README"), None);
+        assert_eq!(kind_label(".bashrc"), None);
+        assert_eq!(kind_label("notes.verylongext"), None);
+        assert_eq!(kind_label("a.ไทย"), None);
     }
 }

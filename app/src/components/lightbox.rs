@@ -10,6 +10,7 @@ use leptos::{
 
 use super::modal::{close, Modal};
 use crate::{
+    i18n::{t, t_string, use_i18n},
     state::store::use_chat,
     types::{human_size, Attachment, MessageId, RoomId},
 };
@@ -17,6 +18,7 @@ use crate::{
 #[component]
 pub fn Lightbox(room: RoomId, start: MessageId) -> impl IntoView {
     let store = use_chat();
+    let i18n = use_i18n();
     let node = NodeRef::<html::Dialog>::new();
     let current = RwSignal::new(start);
     // The room's images as loaded now, oldest first.
@@ -77,39 +79,51 @@ pub fn Lightbox(room: RoomId, start: MessageId) -> impl IntoView {
                         <figcaption>
                             <span class="lightbox-name">{about}</span>
                             <a class="button ghost" href=url download=a.name.clone()>
-                                "Download"
+                                {t!(i18n, chat.lightbox.download)}
                             </a>
                         </figcaption>
                     </figure>
                 }
                 .into_any()
             }
-            None => view! { <p class="lightbox-gone">"This image is no longer in the conversation."</p> }.into_any(),
+            None => view! { <p class="lightbox-gone">{t!(i18n, chat.lightbox.gone)}</p> }.into_any(),
         }
     };
 
     view! {
-        <Modal label="Image viewer" node class="lightbox" test_id="lightbox" on_close=move |_| store.dialog.set(None)>
+        <Modal
+            label=move || t_string!(i18n, chat.lightbox.label).to_string()
+            node
+            class="lightbox"
+            test_id="lightbox"
+            on_close=move |_| store.dialog.set(None)
+        >
             <div class="lightbox-body">
                 <div class="lightbox-bar">
                     <button
                         type="button"
                         class="icon-button"
-                        aria-label="Previous image"
-                        title="Previous image (←)"
+                        aria-label=move || t_string!(i18n, chat.lightbox.previous)
+                        title=move || t_string!(i18n, chat.lightbox.previous_hint)
                         disabled=move || position().is_none_or(|at| at == 0)
                         on:click=move |_| step(-1)
                     >
                         "←"
                     </button>
                     <span class="lightbox-count" aria-live="polite">
-                        {move || position().map(|at| format!("{} of {}", at + 1, count()))}
+                        {move || {
+                            position()
+                                .map(|at| {
+                                    let total = count();
+                                    t!(i18n, chat.lightbox.position, at = move || at + 1, total = move || total)
+                                })
+                        }}
                     </span>
                     <button
                         type="button"
                         class="icon-button"
-                        aria-label="Next image"
-                        title="Next image (→)"
+                        aria-label=move || t_string!(i18n, chat.lightbox.next)
+                        title=move || t_string!(i18n, chat.lightbox.next_hint)
                         disabled=move || position().is_none_or(|at| at + 1 >= count())
                         on:click=move |_| step(1)
                     >
@@ -118,8 +132,8 @@ pub fn Lightbox(room: RoomId, start: MessageId) -> impl IntoView {
                     <button
                         type="button"
                         class="icon-button lightbox-close"
-                        aria-label="Close"
-                        title="Close (Escape)"
+                        aria-label=move || t_string!(i18n, chat.lightbox.close)
+                        title=move || t_string!(i18n, chat.lightbox.close_hint)
                         autofocus
                         on:click=move |_| close(node)
                     >

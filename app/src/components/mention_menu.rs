@@ -5,7 +5,10 @@
 
 use leptos::prelude::*;
 
-use crate::types::{User, UserId};
+use crate::{
+    i18n::{t, t_string, use_i18n},
+    types::{User, UserId},
+};
 
 /// Suggestions shown at most.
 pub const MAX_SUGGESTIONS: usize = 8;
@@ -14,8 +17,8 @@ pub const MAX_SUGGESTIONS: usize = 8;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Suggestion {
     pub handle: String,
-    /// The display name, or what `@room` does.
-    pub label: String,
+    /// The display name; `None` for `@room`, which the menu labels with what it does.
+    pub label: Option<String>,
 }
 
 pub const LISTBOX_ID: &str = "mention-listbox";
@@ -30,8 +33,15 @@ pub fn MentionMenu(
     active: RwSignal<usize>,
     #[prop(into)] on_pick: Callback<Suggestion>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
-        <ul class="mention-menu" role="listbox" id=LISTBOX_ID aria-label="People to mention" data-testid="mention-menu">
+        <ul
+            class="mention-menu"
+            role="listbox"
+            id=LISTBOX_ID
+            aria-label=move || t_string!(i18n, chat.mention.label)
+            data-testid="mention-menu"
+        >
             {move || {
                 suggestions
                     .get()
@@ -52,7 +62,12 @@ pub fn MentionMenu(
                                 on:click=move |_| on_pick.run(picked.clone())
                             >
                                 <span class="handle">"@" {s.handle.clone()}</span>
-                                <span class="muted">{s.label.clone()}</span>
+                                <span class="muted">
+                                    {match s.label.clone() {
+                                        Some(name) => name.into_any(),
+                                        None => t!(i18n, chat.mention.everyone).into_any(),
+                                    }}
+                                </span>
                             </li>
                         }
                     })
@@ -92,10 +107,10 @@ pub fn suggestions(members: &[User], me: UserId, word: &str, may_mention_room: b
     let mut list: Vec<Suggestion> = found
         .into_iter()
         .take(MAX_SUGGESTIONS)
-        .map(|(_, u)| Suggestion { handle: u.username.clone(), label: u.display_name.clone() })
+        .map(|(_, u)| Suggestion { handle: u.username.clone(), label: Some(u.display_name.clone()) })
         .collect();
     if may_mention_room && "room".starts_with(&word) {
-        list.push(Suggestion { handle: "room".into(), label: "Notify everyone in this room".into() });
+        list.push(Suggestion { handle: "room".into(), label: None });
     }
     list
 }

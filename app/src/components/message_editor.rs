@@ -5,6 +5,7 @@ use leptos::{ev::KeyboardEvent, html, prelude::*};
 
 use super::message_toolbar::focus_composer;
 use crate::{
+    i18n::{t, t_string, use_i18n},
     state::{
         actions::edit_message,
         store::{use_chat, MessageDialog},
@@ -15,6 +16,7 @@ use crate::{
 #[component]
 pub fn MessageEditor(message: Message) -> impl IntoView {
     let store = use_chat();
+    let i18n = use_i18n();
     let (id, room) = (message.id, message.room_id);
     let input = NodeRef::<html::Textarea>::new();
     // The draft survives the row being rebuilt (someone reacts while I edit).
@@ -79,19 +81,19 @@ pub fn MessageEditor(message: Message) -> impl IntoView {
         <div class="editor" data-testid="message-editor">
             <textarea
                 node_ref=input
-                aria-label="Edit message"
+                aria-label=move || t_string!(i18n, chat.editor.label)
                 maxlength=limits::MESSAGE_MAX_CHARS
                 prop:value=draft
                 on:keydown=on_keydown
                 on:input=on_input
             ></textarea>
             <div class="editor-actions">
-                <span class="muted">"Escape to cancel · Enter to save"</span>
+                <span class="muted">{t!(i18n, chat.editor.hint)}</span>
                 <button type="button" class="button small ghost" on:click=move |_| close()>
-                    "Cancel"
+                    {t!(i18n, chat.editor.cancel)}
                 </button>
                 <button type="button" class="button small" data-testid="save-edit" on:click=move |_| save()>
-                    "Save"
+                    {t!(i18n, chat.editor.save)}
                 </button>
             </div>
         </div>

@@ -20,6 +20,7 @@ use super::{
     reply_bar::ReplyBar,
 };
 use crate::{
+    i18n::{t, t_string, use_i18n},
     state::{
         actions::{send_attached, send_message, send_typing},
         drafts,
@@ -31,6 +32,7 @@ use crate::{
 #[component]
 pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
     let store = use_chat();
+    let i18n = use_i18n();
     let text = RwSignal::new(String::new());
     let input = NodeRef::<html::Textarea>::new();
     let picker = NodeRef::<html::Input>::new();
@@ -272,7 +274,7 @@ pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
     });
 
     view! {
-        {move || store.notice.get().map(|n| view! { <p class="composer-error" role="alert" data-testid="notice">{n}</p> })}
+        {move || store.notice.get().map(|n| view! { <p class="composer-error" role="alert" data-testid="notice">{crate::error::localize(&n, i18n.get_locale())}</p> })}
         <ReplyBar room />
         <AttachTray room />
         <form
@@ -288,8 +290,8 @@ pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
             <button
                 type="button"
                 class="icon-button attach-button"
-                aria-label="Attach files"
-                title="Attach files (or paste, or drop them here)"
+                aria-label=move || t_string!(i18n, chat.composer.attach)
+                title=move || t_string!(i18n, chat.composer.attach_hint)
                 data-testid="attach"
                 on:click=move |_| {
                     if let Some(el) = picker.get_untracked() {
@@ -312,10 +314,15 @@ pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
             <textarea
                 node_ref=input
                 rows=1
-                placeholder=move || if has_files.get() { "Add a caption (optional)…" } else { "Message…" }
-                aria-label="Message"
+                placeholder=move || {
+                    if has_files.get() {
+                        t_string!(i18n, chat.composer.caption_placeholder)
+                    } else {
+                        t_string!(i18n, chat.composer.placeholder)
+                    }
+                }
+                aria-label=move || t_string!(i18n, chat.composer.label)
                 role="combobox"
-                aria-multiline="true"
                 aria-autocomplete="list"
                 aria-haspopup="listbox"
                 aria-controls=mention_menu::LISTBOX_ID
@@ -338,7 +345,9 @@ pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
                     mention.try_set(None);
                 }
             ></textarea>
-            <button type="submit" class="button" data-testid="send">"Send"</button>
+            <button type="submit" class="button" data-testid="send">
+                {t!(i18n, chat.composer.send)}
+            </button>
         </form>
     }
 }

@@ -6,10 +6,11 @@
 use leptos::prelude::*;
 
 use super::{
-    clock_time, file_card::FileCard, image_preview::ImagePreview, message_editor::MessageEditor,
-    message_toolbar::MessageToolbar, quote_block::QuoteBlock, reaction_bar::ReactionBar,
+    file_card::FileCard, image_preview::ImagePreview, message_editor::MessageEditor, message_toolbar::MessageToolbar,
+    quote_block::QuoteBlock, reaction_bar::ReactionBar,
 };
 use crate::{
+    i18n::{t, t_string, use_i18n},
     state::store::{use_chat, MessageDialog},
     types::{Message, UserId},
 };
@@ -17,21 +18,29 @@ use crate::{
 #[component]
 pub fn MessageItem(message: Message, show_header: bool, me: UserId) -> impl IntoView {
     let store = use_chat();
+    let i18n = use_i18n();
+    let clock = crate::time::use_clock();
+    let created = message.created_at;
     let (id, room) = (message.id, message.room_id);
     let mine = message.sender_id == me;
     let deleted = message.is_deleted();
     let header = show_header.then(|| {
-        let who = if mine { "You".to_string() } else { message.sender_name.clone() };
-        view! { <div class="meta">{who} " · " {clock_time(message.created_at)}</div> }
+        let name = message.sender_name.clone();
+        let who = move || if mine { t_string!(i18n, chat.message.you).to_string() } else { name.clone() };
+        view! {
+            <div class="meta">
+                {who} " · " <time datetime=crate::time::iso(created)>{move || clock.time(created)}</time>
+            </div>
+        }
     });
     let editing = move || store.editing.with(|e| e.as_ref().is_some_and(|e| e.id == id));
     let highlighted = move || store.highlight.get() == Some(id);
-    let time = clock_time(message.created_at);
+    let time = move || clock.date_time(created);
 
     let body = if deleted {
         view! {
             <div class="bubble deleted" title=time data-testid="tombstone">
-                "This message was deleted"
+                {t!(i18n, chat.message.deleted)}
             </div>
         }
         .into_any()
@@ -43,11 +52,11 @@ pub fn MessageItem(message: Message, show_header: bool, me: UserId) -> impl Into
                     class="edited-mark"
                     type="button"
                     aria-haspopup="dialog"
-                    title=format!("Edited at {} — show the edit history", clock_time(at))
+                    title=move || t_string!(i18n, chat.message.edited_title, time = clock.date_time(at))
                     data-testid="edited-mark"
                     on:click=move |_| store.dialog.set(Some(MessageDialog::History(room, id)))
                 >
-                    "(edited)"
+                    {t!(i18n, chat.message.edited)}
                 </button>
             }
         });
@@ -57,7 +66,7 @@ pub fn MessageItem(message: Message, show_header: bool, me: UserId) -> impl Into
             } else {
                 view! { <FileCard id attachment /> }.into_any()
             };
-            view! { <div class="attachment" title=time.clone()>{file}</div> }
+            view! { <div class="attachment" title=time>{file}</div> }
         });
         // An attachment without a caption has no text to show.
         let has_text = !message.content.is_empty();
@@ -80,7 +89,7 @@ pub fn MessageItem(message: Message, show_header: bool, me: UserId) -> impl Into
                     has_text
                         .then(|| {
                             view! {
-                                <div class="bubble" title=time.clone() data-testid="message-body">
+                                <div class="bubble" title=time data-testid="message-body">
                                     {text.clone()}
                                 </div>
                             }

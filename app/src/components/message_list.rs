@@ -18,6 +18,7 @@ use super::{
     message_item::MessageItem, read_receipt::ReadReceipt, system_line::SystemLine, upload_row::UploadRow,
 };
 use crate::{
+    i18n::{t, t_string, use_i18n},
     state::{
         actions::{discard, jump_to_latest, load_newer, load_older, report_read, retry},
         store::{use_chat, ChatStore, MessageDialog, SendState},
@@ -34,6 +35,7 @@ const GROUP_WINDOW_MS: i64 = 5 * 60 * 1000;
 #[component]
 pub fn MessageList(room: Signal<RoomId>) -> impl IntoView {
     let store = use_chat();
+    let i18n = use_i18n();
     let me = store.me_id();
     let list = NodeRef::<html::Div>::new();
     let loading_older = RwSignal::new(false);
@@ -144,17 +146,21 @@ pub fn MessageList(room: Signal<RoomId>) -> impl IntoView {
             on:scroll=on_scroll
             data-testid="message-list"
             role="log"
-            aria-label="Messages"
+            aria-label=move || t_string!(i18n, chat.list.label)
             tabindex="0"
         >
             <p class="history-edge">
                 {move || {
                     if !loaded.get() {
-                        "Loading messages…"
+                        t_string!(i18n, chat.list.loading)
                     } else if has_more.get() {
-                        if loading_older.get() { "Loading older messages…" } else { "Scroll up for older messages" }
+                        if loading_older.get() {
+                            t_string!(i18n, chat.list.loading_older)
+                        } else {
+                            t_string!(i18n, chat.list.scroll_for_older)
+                        }
                     } else {
-                        "This is the beginning of the conversation."
+                        t_string!(i18n, chat.list.beginning)
                     }
                 }}
             </p>
@@ -184,12 +190,12 @@ pub fn MessageList(room: Signal<RoomId>) -> impl IntoView {
                             <div class="bubble">{p.content.clone()}</div>
                             <div class="status">
                                 {match p.state.clone() {
-                                    SendState::Sending => view! { "sending…" }.into_any(),
+                                    SendState::Sending => t!(i18n, chat.pending.sending).into_any(),
                                     SendState::Failed(why) => {
                                         view! {
-                                            {format!("Not sent: {why}")}
-                                            <button on:click=retry>"Retry"</button>
-                                            <button on:click=discard>"Discard"</button>
+                                            {t!(i18n, chat.pending.not_sent, why = move || why.clone())}
+                                            <button on:click=retry>{t!(i18n, chat.pending.retry)}</button>
+                                            <button on:click=discard>{t!(i18n, chat.pending.discard)}</button>
                                         }
                                             .into_any()
                                     }
@@ -216,7 +222,13 @@ pub fn MessageList(room: Signal<RoomId>) -> impl IntoView {
                 data-testid="jump-latest"
                 on:click=move |_| jump_to_latest(store, room.get_untracked())
             >
-                {move || if store.loading_newer.get() { "Loading newer messages…" } else { "Jump to latest ↓" }}
+                {move || {
+                    if store.loading_newer.get() {
+                        t_string!(i18n, chat.list.loading_newer)
+                    } else {
+                        t_string!(i18n, chat.list.jump_to_latest)
+                    }
+                }}
             </button>
         </Show>
         // Mentions of me stand out more than others (the server's HTML marks each mention with
@@ -249,8 +261,8 @@ pub fn MessageList(room: Signal<RoomId>) -> impl IntoView {
                 }
             >
                 {move || match unseen.get() {
-                    1 => "1 new message ↓".to_string(),
-                    n => format!("{n} new messages ↓"),
+                    1 => t!(i18n, chat.list.new_message_single).into_any(),
+                    n => t!(i18n, chat.list.new_messages, n = move || n).into_any(),
                 }}
             </button>
         </Show>

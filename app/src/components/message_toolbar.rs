@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 
 use crate::{
+    i18n::{t_string, use_i18n},
     state::{
         actions::react,
         store::{use_chat, Editing, MessageDialog},
@@ -18,6 +19,7 @@ pub const QUICK_REACTIONS: [&str; 6] = ["👍", "❤️", "😂", "🎉", "😮"
 #[component]
 pub fn MessageToolbar(message: Message, me: UserId) -> impl IntoView {
     let store = use_chat();
+    let i18n = use_i18n();
     let (id, room) = (message.id, message.room_id);
     let mine = message.sender_id == me;
     let quick = QUICK_REACTIONS
@@ -29,9 +31,9 @@ pub fn MessageToolbar(message: Message, me: UserId) -> impl IntoView {
                     type="button"
                     class="tool reaction-tool"
                     class=("on", reacted)
-                    aria-label=format!("React with {emoji}")
+                    aria-label=move || t_string!(i18n, chat.actions.react_with, emoji)
                     aria-pressed=reacted.to_string()
-                    title=format!("React with {emoji}")
+                    title=move || t_string!(i18n, chat.actions.react_with, emoji)
                     on:click=move |_| {
                         react(store, room, id, emoji.to_string(), !reacted);
                     }
@@ -53,26 +55,40 @@ pub fn MessageToolbar(message: Message, me: UserId) -> impl IntoView {
     let can_delete = move || mine || store.moderates(room);
 
     view! {
-        <div class="toolbar" role="group" aria-label="Message actions" data-testid="message-actions">
+        <div class="toolbar" role="group" aria-label=move || t_string!(i18n, chat.actions.label) data-testid="message-actions">
             {quick}
             <button
                 type="button"
                 class="tool"
-                aria-label="Add reaction"
+                aria-label=move || t_string!(i18n, chat.actions.add_reaction)
                 aria-haspopup="dialog"
-                title="Add reaction"
+                title=move || t_string!(i18n, chat.actions.add_reaction)
                 data-testid="add-reaction"
                 on:click=move |_| store.dialog.set(Some(MessageDialog::Picker(room, id)))
             >
                 <span aria-hidden="true">"☺+"</span>
             </button>
-            <button type="button" class="tool" aria-label="Reply" title="Reply" data-testid="reply" on:click=reply>
+            <button
+                type="button"
+                class="tool"
+                aria-label=move || t_string!(i18n, chat.actions.reply)
+                title=move || t_string!(i18n, chat.actions.reply)
+                data-testid="reply"
+                on:click=reply
+            >
                 <span aria-hidden="true">"↩"</span>
             </button>
             {mine
                 .then(|| {
                     view! {
-                        <button type="button" class="tool" aria-label="Edit" title="Edit" data-testid="edit" on:click=edit>
+                        <button
+                            type="button"
+                            class="tool"
+                            aria-label=move || t_string!(i18n, chat.actions.edit)
+                            title=move || t_string!(i18n, chat.actions.edit)
+                            data-testid="edit"
+                            on:click=edit
+                        >
                             <span aria-hidden="true">"✎"</span>
                         </button>
                     }
@@ -81,9 +97,9 @@ pub fn MessageToolbar(message: Message, me: UserId) -> impl IntoView {
                 <button
                     type="button"
                     class="tool danger"
-                    aria-label="Delete"
+                    aria-label=move || t_string!(i18n, chat.actions.delete)
                     aria-haspopup="dialog"
-                    title="Delete"
+                    title=move || t_string!(i18n, chat.actions.delete)
                     data-testid="delete"
                     on:click=move |_| store.dialog.set(Some(MessageDialog::ConfirmDelete(room, id)))
                 >

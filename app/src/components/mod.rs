@@ -71,32 +71,3 @@ pub fn close_on_escape(ev: leptos::ev::KeyboardEvent) {
     #[cfg(not(feature = "hydrate"))]
     let _ = ev;
 }
-
-/// A short local time ("14:05") for a Unix-milliseconds timestamp.
-pub fn clock_time(ms: i64) -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
-        format!("{:02}:{:02}", d.get_hours(), d.get_minutes())
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let minutes = ms.div_euclid(60_000);
-        format!("{:02}:{:02}", minutes.div_euclid(60).rem_euclid(24), minutes.rem_euclid(60))
-    }
-}
-
-/// A local date and time ("3/14/2025, 2:05:00 PM" in the reader's locale) for a Unix-ms
-/// timestamp, where the day may not be today.
-pub fn date_time(ms: i64) -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
-        String::from(d.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED))
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let days = ms.div_euclid(86_400_000);
-        format!("day {days}, {} UTC", clock_time(ms))
-    }
-}

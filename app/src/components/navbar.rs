@@ -5,11 +5,16 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::nav_slot::SLOT_ID;
-use crate::{api::Logout, state::session::use_session};
+use crate::{
+    api::Logout,
+    i18n::{t, t_string, use_i18n},
+    state::session::use_session,
+};
 
 #[component]
 pub fn Navbar() -> impl IntoView {
     let session = use_session();
+    let i18n = use_i18n();
     let logout = ServerAction::<Logout>::new();
     let navigate = leptos_router::hooks::use_navigate();
     let menu = NodeRef::<leptos::html::Details>::new();
@@ -30,7 +35,7 @@ pub fn Navbar() -> impl IntoView {
                 "Confab"
             </A>
             <nav class="nav-links">
-                <A href="/chat">"Chat"</A>
+                <A href="/chat">{t!(i18n, common.nav.chat)}</A>
             </nav>
             // Filled by the page in the browser (the chat screen's search; see `nav_slot`).
             <div id=SLOT_ID class="nav-slot"></div>
@@ -41,15 +46,22 @@ pub fn Navbar() -> impl IntoView {
                             .shown()
                             .map(|user| match user {
                                 Some(user) => {
+                                    let name = user.display_name.clone();
                                     view! {
                                         <details class="user-menu" node_ref=menu on:keydown=super::close_on_escape>
                                             <summary
                                                 data-testid="user-menu"
-                                                aria-label=format!("Account menu for {}", user.display_name)
+                                                aria-label=move || {
+                                                    t_string!(i18n, common.nav.account_menu, name = name.clone())
+                                                }
                                             >
-                                                <span class="avatar" aria-hidden="true">
-                                                    {initial(&user.display_name)}
-                                                </span>
+                                                // The letter is drawn by the stylesheet: the menu's
+                                                // visible text is then the name its label contains.
+                                                <span
+                                                    class="avatar"
+                                                    aria-hidden="true"
+                                                    data-initial=initial(&user.display_name)
+                                                ></span>
                                                 <span class="user-name">{user.display_name.clone()}</span>
                                             </summary>
                                             // Choosing anything closes the menu.
@@ -63,11 +75,11 @@ pub fn Navbar() -> impl IntoView {
                                             >
                                                 <p class="menu-username">"@" {user.username.clone()}</p>
                                                 <A href="/settings" attr:class="menu-item" attr:data-testid="settings-link">
-                                                    "Settings"
+                                                    {t!(i18n, common.nav.settings)}
                                                 </A>
                                                 <ActionForm action=logout>
                                                     <button type="submit" class="menu-item">
-                                                        "Log out"
+                                                        {t!(i18n, common.nav.log_out)}
                                                     </button>
                                                 </ActionForm>
                                             </div>
@@ -77,8 +89,8 @@ pub fn Navbar() -> impl IntoView {
                                 }
                                 None => {
                                     view! {
-                                        <A href="/login" attr:class="button ghost">"Log in"</A>
-                                        <A href="/register" attr:class="button">"Sign up"</A>
+                                        <A href="/login" attr:class="button ghost">{t!(i18n, common.log_in)}</A>
+                                        <A href="/register" attr:class="button">{t!(i18n, common.sign_up)}</A>
                                     }
                                         .into_any()
                                 }

@@ -6,6 +6,7 @@ use leptos_router::hooks::use_navigate;
 use super::navbar::initial;
 use crate::{
     api,
+    i18n::{t, t_string, use_i18n},
     state::store::use_chat,
     types::{RoomId, User},
     AppError,
@@ -21,6 +22,7 @@ enum Mode {
 #[component]
 pub fn NewChatDialog(open: RwSignal<bool>, add_to: Option<RoomId>) -> impl IntoView {
     let store = use_chat();
+    let i18n = use_i18n();
     let navigate = use_navigate();
     let dialog = NodeRef::<html::Dialog>::new();
     let mode = RwSignal::new(add_to.map_or(Mode::Direct, Mode::Add));
@@ -51,17 +53,19 @@ pub fn NewChatDialog(open: RwSignal<bool>, add_to: Option<RoomId>) -> impl IntoV
         });
     });
 
+    let focus = super::modal::FocusReturn::new();
     Effect::new(move || {
         let Some(d) = dialog.get() else { return };
         if open.get() {
             if !d.open() {
-                let _ = d.show_modal();
+                focus.open(&d);
             }
         } else if d.open() {
             d.close();
         }
     });
     let close = move || {
+        focus.give_back();
         open.set(false);
         query.set(String::new());
         selected.set(Vec::new());
@@ -112,12 +116,18 @@ pub fn NewChatDialog(open: RwSignal<bool>, add_to: Option<RoomId>) -> impl IntoV
     };
 
     let title = move || match mode.get() {
-        Mode::Direct | Mode::Group => "New chat",
-        Mode::Add(_) => "Add people",
+        Mode::Direct | Mode::Group => t_string!(i18n, rooms.new_chat.title),
+        Mode::Add(_) => t_string!(i18n, rooms.new_chat.title_add),
     };
 
     view! {
-        <dialog class="dialog" node_ref=dialog on:close=move |_| close() data-testid="new-chat-dialog">
+        <dialog
+            class="dialog"
+            node_ref=dialog
+            on:close=move |_| close()
+            on:keydown=super::modal::keep_focus_inside
+            data-testid="new-chat-dialog"
+        >
             <h2>{title}</h2>
             <Show when=move || !matches!(mode.get(), Mode::Add(_))>
                 <div class="tabs" role="tablist">
@@ -125,23 +135,25 @@ pub fn NewChatDialog(open: RwSignal<bool>, add_to: Option<RoomId>) -> impl IntoV
                         class="button small"
                         class=("ghost", move || mode.get() != Mode::Direct)
                         role="tab"
+                        aria-selected=move || (mode.get() == Mode::Direct).to_string()
                         on:click=move |_| mode.set(Mode::Direct)
                     >
-                        "Direct message"
+                        {t!(i18n, rooms.new_chat.direct)}
                     </button>
                     <button
                         class="button small"
                         class=("ghost", move || mode.get() != Mode::Group)
                         role="tab"
+                        aria-selected=move || (mode.get() == Mode::Group).to_string()
                         on:click=move |_| mode.set(Mode::Group)
                     >
-                        "New group"
+                        {t!(i18n, rooms.new_chat.group)}
                     </button>
                 </div>
             </Show>
             <Show when=move || mode.get() == Mode::Group>
                 <label>
-                    "Group name"
+                    {t!(i18n, rooms.new_chat.group_name)}
                     <input
                         data-testid="group-name"
                         maxlength=crate::types::limits::ROOM_NAME_MAX
@@ -151,11 +163,11 @@ pub fn NewChatDialog(open: RwSignal<bool>, add_to: Option<RoomId>) -> impl IntoV
                 </label>
             </Show>
             <label>
-                "Find people"
+                {t!(i18n, rooms.new_chat.find_people)}
                 <input
                     type="search"
                     data-testid="user-search"
-                    placeholder="Name or username"
+                    placeholder=move || t_string!(i18n, rooms.new_chat.find_placeholder)
                     prop:value=move || query.get()
                     on:input=move |ev| query.set(event_target_value(&ev))
                 />
@@ -171,7 +183,7 @@ pub fn NewChatDialog(open: RwSignal<bool>, add_to: Option<RoomId>) -> impl IntoV
                 {move || {
                         match results.get() {
                                 Ok(users) if users.is_empty() => {
-                                    view! { <li class="muted">"Nobody found."</li> }.into_any()
+                                    view! { <li class="muted">{t!(i18n, rooms.new_chat.nobody)}</li> }.into_any()
                                 }
                                 Ok(users) => {
                                     users
@@ -184,9 +196,17 @@ pub fn NewChatDialog(open: RwSignal<bool>, add_to: Option<RoomId>) -> impl IntoV
                                             let user = u.clone();
                                             let name = u.display_name.clone();
                                             let action = move || match (mode.get(), picked()) {
-                                                (Mode::Direct, _) => "Message",
-                                                (_, true) => "Remove",
-                                                (_, false) => "Add",
+                                                (Mode::Direct, _) => t_string!(i18n, rooms.new_chat.message),
+                                                (_, true) => t_string!(i18n, rooms.new_chat.remove),
+                                                (_, false) => t_string!(i18n, rooms.new_chat.add),
+                                            };
+                                            let action_label = move || {
+                                                let name = name.clone();
+                                                match (mode.get(), picked()) {
+                                                    (Mode::Direct, _) => t_string!(i18n, rooms.message_person, name),
+                                                    (_, true) => t_string!(i18n, rooms.remove_person, name),
+                                                    (_, false) => t_string!(i18n, rooms.add_person, name),
+                                                }
                                             };
                                             view! {
                                                 <li data-testid="user-result">
@@ -195,7 +215,7 @@ pub fn NewChatDialog(open: RwSignal<bool>, add_to: Option<RoomId>) -> impl IntoV
                                                     // Named for whom it acts on: "Message Alice", not "Message".
                                                     <button
                                                         class="button small"
-                                                        aria-label=move || format!("{} {name}", action())
+                                                        aria-label=action_label
                                                         disabled=move || busy.get()
                                                         on:click=move |_| {
                                                             if mode.get_untracked() == Mode::Direct {
@@ -213,13 +233,13 @@ pub fn NewChatDialog(open: RwSignal<bool>, add_to: Option<RoomId>) -> impl IntoV
                                         .collect_view()
                                         .into_any()
                                 }
-                                Err(e) => view! { <li class="form-error">{e.to_string()}</li> }.into_any(),
+                                Err(e) => view! { <li class="form-error">{e.localized(i18n.get_locale())}</li> }.into_any(),
                         }
                     }}
             </ul>
-            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e.localized(i18n.get_locale())}</p> })}
             <div class="dialog-actions">
-                <button class="button ghost" on:click=move |_| close()>"Cancel"</button>
+                <button class="button ghost" on:click=move |_| close()>{t!(i18n, rooms.new_chat.cancel)}</button>
                 <Show when=move || mode.get() != Mode::Direct>
                     <button
                         class="button"
@@ -227,7 +247,13 @@ pub fn NewChatDialog(open: RwSignal<bool>, add_to: Option<RoomId>) -> impl IntoV
                         disabled=move || busy.get() || selected.with(Vec::is_empty)
                         on:click=move |_| submit_group()
                     >
-                        {move || if matches!(mode.get(), Mode::Add(_)) { "Add to group" } else { "Create group" }}
+                        {move || {
+                            if matches!(mode.get(), Mode::Add(_)) {
+                                t_string!(i18n, rooms.new_chat.add_to_group)
+                            } else {
+                                t_string!(i18n, rooms.new_chat.create_group)
+                            }
+                        }}
                     </button>
                 </Show>
             </div>

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::{
+    i18n::{t, t_string, use_i18n},
     state::{actions::jump_to, store::use_chat},
     types::{Quote, RoomId},
 };
@@ -11,20 +12,21 @@ use crate::{
 #[component]
 pub fn QuoteBlock(quote: Quote, room: RoomId) -> impl IntoView {
     let store = use_chat();
+    let i18n = use_i18n();
     let target = quote.id;
     view! {
         <button
             type="button"
             class="quote"
             class=("deleted", quote.deleted)
-            title="Show the original message"
+            title=move || t_string!(i18n, chat.reply.show_original)
             data-testid="reply-quote"
             data-target-id=target.0
             on:click=move |_| jump_to(store, room, target)
         >
-            <span class="sr-only">"In reply to "</span>
+            <span class="sr-only">{t!(i18n, chat.reply.in_reply_to)}</span>
             {if quote.deleted {
-                view! { <span class="quote-text">"Original message was deleted"</span> }.into_any()
+                view! { <span class="quote-text">{t!(i18n, chat.reply.original_deleted)}</span> }.into_any()
             } else {
                 view! {
                     <span class="quote-author">{quote.sender_name.clone()}</span>

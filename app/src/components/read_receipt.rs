@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 
 use crate::{
+    i18n::{td_string, use_i18n, Locale},
     state::store::use_chat,
     types::{RoomId, RoomKind},
 };
@@ -15,6 +16,7 @@ const NAMES_SHOWN: usize = 2;
 #[component]
 pub fn ReadReceipt(#[prop(into)] room: Signal<RoomId>) -> impl IntoView {
     let store = use_chat();
+    let i18n = use_i18n();
     let text = move || {
         let room = room.get();
         let me = store.me_id();
@@ -27,33 +29,45 @@ pub fn ReadReceipt(#[prop(into)] room: Signal<RoomId>) -> impl IntoView {
             return None;
         }
         let private = store.details.with(|d| d.as_ref().is_some_and(|d| d.summary.room.kind == RoomKind::Private));
-        Some(receipt_text(&seen, private))
+        Some(receipt_text(i18n.get_locale(), &seen, private))
     };
     move || text().map(|t| view! { <p class="receipt" data-testid="read-receipt">{t}</p> })
 }
 
-/// The receipt's words for the names of those who have seen it.
-pub fn receipt_text(seen: &[String], private: bool) -> String {
+/// The receipt's words, in `locale`, for the names of those who have seen it.
+pub fn receipt_text(locale: Locale, seen: &[String], private: bool) -> String {
     if private {
-        return "Seen".to_string();
+        return td_string!(locale, chat.receipt.seen).to_string();
     }
-    let shown = seen.iter().take(NAMES_SHOWN).cloned().collect::<Vec<_>>().join(", ");
+    let names = seen.iter().take(NAMES_SHOWN).cloned().collect::<Vec<_>>().join(", ");
     match seen.len().saturating_sub(NAMES_SHOWN) {
-        0 => format!("Seen by {shown}"),
-        more => format!("Seen by {shown}, +{more}"),
+        0 => td_string!(locale, chat.receipt.seen_by, names),
+        more => td_string!(locale, chat.receipt.seen_by_more, names, more),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::receipt_text;
+    use crate::i18n::Locale;
 
     #[test]
     fn names_two_then_counts_the_rest() {
         let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(receipt_text(&names(&["Alice"]), false), "Seen by Alice");
-        assert_eq!(receipt_text(&names(&["Alice", "Bob"]), false), "Seen by Alice, Bob");
-        assert_eq!(receipt_text(&names(&["Alice", "Bob", "Cy", "Di", "Ed"]), false), "Seen by Alice, Bob, +3");
-        assert_eq!(receipt_text(&names(&["Alice"]), true), "Seen");
+        assert_eq!(receipt_text(Locale::en, &names(&["Alice"]), false), "Seen by Alice");
+        assert_eq!(receipt_text(Locale::en, &names(&["Alice", "Bob"]), false), "Seen by Alice, Bob");
+        assert_eq!(
+            receipt_text(Locale::en, &names(&["Alice", "Bob", "Cy", "Di", "Ed"]), false),
+            "Seen by Alice, Bob, +3"
+        );
+        assert_eq!(receipt_text(Locale::en, &names(&["Alice"]), true), "Seen");
+    }
+
+    #[test]
+    fn thai_names_the_readers_the_same_way() {
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(receipt_text(Locale::th, &names(&["Alice"]), false), "Alice อ่านแล้ว");
+        assert_eq!(receipt_text(Locale::th, &names(&["Alice", "Bob", "Cy"]), false), "Alice, Bob และอีก 1 คนอ่านแล้ว");
+        assert_eq!(receipt_text(Locale::th, &names(&["Alice"]), true), "อ่านแล้ว");
     }
 }

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::{
+    i18n::{t, t_string, use_i18n},
     state::store::use_chat,
     types::{Quote, RoomId},
 };
@@ -11,6 +12,7 @@ use crate::{
 #[component]
 pub fn ReplyBar(room: Signal<RoomId>) -> impl IntoView {
     let store = use_chat();
+    let i18n = use_i18n();
     // What the target says now, if it is still loaded; else what it said when chosen.
     let target = move || {
         let r = room.get();
@@ -20,16 +22,20 @@ pub fn ReplyBar(room: Signal<RoomId>) -> impl IntoView {
     };
     move || {
         target().map(|q| {
-            let snippet = if q.deleted { "Original message was deleted".to_string() } else { q.content.clone() };
+            let snippet =
+                if q.deleted { t!(i18n, chat.reply.original_deleted).into_any() } else { q.content.clone().into_any() };
+            let name = q.sender_name.clone();
             view! {
                 <div class="reply-bar" data-testid="reply-bar">
-                    <span class="reply-to">"Replying to " <strong>{q.sender_name.clone()}</strong></span>
+                    <span class="reply-to">
+                        {t!(i18n, chat.reply.replying_to, name = move || name.clone(), <b> = <strong />)}
+                    </span>
                     <span class="reply-snippet">" — " {snippet}</span>
                     <button
                         type="button"
                         class="icon-button"
-                        aria-label="Cancel reply"
-                        title="Cancel reply (Escape)"
+                        aria-label=move || t_string!(i18n, chat.reply.cancel)
+                        title=move || t_string!(i18n, chat.reply.cancel_hint)
                         on:click=move |_| {
                             store.replying.update(|m| {
                                 m.remove(&room.get_untracked());

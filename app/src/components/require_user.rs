@@ -4,7 +4,11 @@
 use leptos::prelude::*;
 use leptos_router::{components::Redirect, hooks::use_location};
 
-use crate::{state::session::use_session, types::User};
+use crate::{
+    i18n::{t, use_i18n},
+    state::session::use_session,
+    types::User,
+};
 
 #[component]
 pub fn RequireUser<F, IV>(children: F) -> impl IntoView
@@ -15,8 +19,9 @@ where
     let session = use_session();
     let location = use_location();
     let children = std::sync::Arc::new(children);
+    let i18n = use_i18n();
     view! {
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Transition fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
             {move || {
                 let children = children.clone();
                 session

@@ -8,6 +8,7 @@ use leptos_router::{components::A, hooks::use_navigate};
 use super::modal::{close, Modal};
 use crate::{
     api,
+    i18n::{t, t_string, td_string, use_i18n, Locale},
     state::store::{now_ms, use_chat},
     types::{Mute, NotifyLevel, RoomDetails, RoomId, RoomKind, MUTED_FOREVER},
 };
@@ -15,6 +16,7 @@ use crate::{
 #[component]
 pub fn RoomHeader(details: RoomDetails) -> impl IntoView {
     let store = use_chat();
+    let i18n = use_i18n();
     let summary = details.summary.clone();
     let room = summary.room.id;
     let is_group = summary.room.kind == RoomKind::Group;
@@ -33,8 +35,9 @@ pub fn RoomHeader(details: RoomDetails) -> impl IntoView {
         let peer = summary.peer.as_ref().map(|p| p.id);
         let count = details.participants.len();
         move || match peer {
-            Some(p) => super::user_list::presence_label(store.presence(p)).to_string(),
-            None => format!("{count} members"),
+            Some(p) => super::user_list::presence_label(i18n.get_locale(), store.presence(p)).to_string(),
+            None if count == 1 => t_string!(i18n, rooms.header.member_count_single).to_string(),
+            None => t_string!(i18n, rooms.header.member_count, n = count),
         }
     };
     let rename = move || {
@@ -57,7 +60,7 @@ pub fn RoomHeader(details: RoomDetails) -> impl IntoView {
 
     view! {
         <header class="room-header">
-            <A href="/chat" attr:class="back-link icon-button" attr:aria-label="Back to chats">"←"</A>
+            <A href="/chat" attr:class="back-link icon-button" attr:aria-label=move || t_string!(i18n, rooms.header.back)>"←"</A>
             <div class="room-heading">
                 <Show
                     when=move || renaming.get()
@@ -75,14 +78,14 @@ pub fn RoomHeader(details: RoomDetails) -> impl IntoView {
                         }
                     >
                         <input
-                            aria-label="Group name"
+                            aria-label=move || t_string!(i18n, rooms.header.group_name)
                             maxlength=crate::types::limits::ROOM_NAME_MAX
                             prop:value=move || name.get()
                             on:input=move |ev| name.set(event_target_value(&ev))
                         />
-                        <button class="button small" type="submit">"Save"</button>
+                        <button class="button small" type="submit">{t!(i18n, rooms.header.save)}</button>
                         <button class="button small ghost" type="button" on:click=move |_| renaming.set(false)>
-                            "Cancel"
+                            {t!(i18n, rooms.header.cancel)}
                         </button>
                     </form>
                 </Show>
@@ -94,10 +97,15 @@ pub fn RoomHeader(details: RoomDetails) -> impl IntoView {
                 aria-expanded=move || store.members_open.get().to_string()
                 on:click=move |_| store.members_open.update(|o| *o = !*o)
             >
-                "Members"
+                {t!(i18n, rooms.header.members)}
             </button>
             <details class="room-menu" node_ref=menu on:keydown=super::close_on_escape>
-                <summary class="icon-button" data-testid="room-menu" aria-label="Room options" title="Room options">
+                <summary
+                    class="icon-button"
+                    data-testid="room-menu"
+                    aria-label=move || t_string!(i18n, rooms.header.room_options)
+                    title=move || t_string!(i18n, rooms.header.room_options)
+                >
                     "⋯"
                 </summary>
                 <div class="menu">
@@ -113,7 +121,7 @@ pub fn RoomHeader(details: RoomDetails) -> impl IntoView {
                                         renaming.set(true);
                                     }
                                 >
-                                    "Rename group"
+                                    {t!(i18n, rooms.header.rename)}
                                 </button>
                             }
                         })}
@@ -128,13 +136,13 @@ pub fn RoomHeader(details: RoomDetails) -> impl IntoView {
                                         leaving.set(true);
                                     }
                                 >
-                                    "Leave group"
+                                    {t!(i18n, rooms.header.leave)}
                                 </button>
                             }
                         })}
                 </div>
             </details>
-            {move || error.get().map(|e| view! { <span class="form-error" role="alert">{e}</span> })}
+            {move || error.get().map(|e| view! { <span class="form-error" role="alert">{crate::error::localize(&e, i18n.get_locale())}</span> })}
         </header>
         <Show when=move || leaving.get()>
             <LeaveDialog room title=summary.title.clone() on_close=move || { leaving.try_set(false); } />
@@ -146,6 +154,7 @@ pub fn RoomHeader(details: RoomDetails) -> impl IntoView {
 #[component]
 fn NotifyChoices(room: RoomId, close_menu: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
     let store = use_chat();
+    let i18n = use_i18n();
     let current = move || store.rooms.with(|r| r.iter().find(|s| s.room.id == room).cloned());
     let level = move || current().and_then(|s| s.notify);
     let muted_until = move || current().and_then(|s| s.muted_until).filter(|&t| t > now_ms());
@@ -174,8 +183,11 @@ fn NotifyChoices(room: RoomId, close_menu: impl Fn() + Copy + Send + Sync + 'sta
         .map(|choice| {
             // The default's label follows my settings, which arrive after the first render.
             let label = move || match choice {
-                Some(level) => level.label().to_string(),
-                None => format!("Default ({})", store.prefs.get().notify.label()),
+                Some(level) => notify_label(i18n.get_locale(), level).to_string(),
+                None => {
+                    let level = notify_label(i18n.get_locale(), store.prefs.get().notify);
+                    t_string!(i18n, rooms.notify.default, level = level)
+                }
             };
             view! {
                 <label class="menu-item radio">
@@ -193,21 +205,21 @@ fn NotifyChoices(room: RoomId, close_menu: impl Fn() + Copy + Send + Sync + 'sta
         .collect_view();
     view! {
         <fieldset class="menu-group" data-testid="notify-choices">
-            <legend>"Notify me about"</legend>
+            <legend>{t!(i18n, rooms.notify.legend)}</legend>
             {choices}
         </fieldset>
         <div class="menu-group">
             {move || match muted_until() {
                 Some(until) => {
                     let label = if until == MUTED_FOREVER {
-                        "Muted".to_string()
+                        t_string!(i18n, rooms.notify.muted).to_string()
                     } else {
-                        format!("Muted until {}", super::clock_time(until))
+                        t_string!(i18n, rooms.notify.muted_until, time = crate::time::use_clock().short(until, crate::time::now_ms()))
                     };
                     view! {
                         <p class="menu-note" data-testid="muted-note">{label}</p>
                         <button class="menu-item" data-testid="unmute" on:click=move |_| save(level(), Some(Mute::Off))>
-                            "Unmute"
+                            {t!(i18n, rooms.notify.unmute)}
                         </button>
                     }
                         .into_any()
@@ -215,20 +227,20 @@ fn NotifyChoices(room: RoomId, close_menu: impl Fn() + Copy + Send + Sync + 'sta
                 None => {
                     view! {
                         <button class="menu-item" data-testid="mute-1h" on:click=move |_| save(level(), Some(Mute::Hour))>
-                            "Mute for 1 hour"
+                            {t!(i18n, rooms.notify.mute_hour)}
                         </button>
                         <button class="menu-item" data-testid="mute-8h" on:click=move |_| save(level(), Some(Mute::EightHours))>
-                            "Mute for 8 hours"
+                            {t!(i18n, rooms.notify.mute_eight_hours)}
                         </button>
                         <button class="menu-item" data-testid="mute-forever" on:click=move |_| save(level(), Some(Mute::Forever))>
-                            "Mute until I unmute"
+                            {t!(i18n, rooms.notify.mute_forever)}
                         </button>
                     }
                         .into_any()
                 }
             }}
         </div>
-        {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+        {move || error.get().map(|e| view! { <p class="form-error" role="alert">{crate::error::localize(&e, i18n.get_locale())}</p> })}
     }
 }
 
@@ -236,6 +248,7 @@ fn NotifyChoices(room: RoomId, close_menu: impl Fn() + Copy + Send + Sync + 'sta
 #[component]
 fn LeaveDialog(room: RoomId, title: String, on_close: impl Fn() + Send + Sync + 'static) -> impl IntoView {
     let store = use_chat();
+    let i18n = use_i18n();
     let navigate = use_navigate();
     let node = NodeRef::<html::Dialog>::new();
     let error = RwSignal::new(None::<String>);
@@ -260,18 +273,27 @@ fn LeaveDialog(room: RoomId, title: String, on_close: impl Fn() + Send + Sync + 
         });
     };
     view! {
-        <Modal label="Leave group" node class="confirm-dialog" test_id="leave-dialog" on_close=move |_| on_close()>
-            <h2>{format!("Leave {title}?")}</h2>
-            <p>"You will stop getting its messages. Someone in the group can add you back."</p>
-            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+        <Modal label=move || t_string!(i18n, rooms.header.leave) node class="confirm-dialog" test_id="leave-dialog" on_close=move |_| on_close()>
+            <h2>{t!(i18n, rooms.leave.title, name = title)}</h2>
+            <p>{t!(i18n, rooms.leave.body)}</p>
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{crate::error::localize(&e, i18n.get_locale())}</p> })}
             <div class="dialog-actions">
                 <button type="button" class="button ghost" autofocus on:click=move |_| close(node)>
-                    "Cancel"
+                    {t!(i18n, rooms.leave.cancel)}
                 </button>
                 <button type="button" class="button danger" data-testid="confirm-leave" on:click=leave>
-                    "Leave"
+                    {t!(i18n, rooms.leave.confirm)}
                 </button>
             </div>
         </Modal>
+    }
+}
+
+/// A notification level in words (not `NotifyLevel::label`, which is English only).
+fn notify_label(locale: Locale, level: NotifyLevel) -> &'static str {
+    match level {
+        NotifyLevel::All => td_string!(locale, rooms.notify.all),
+        NotifyLevel::Mentions => td_string!(locale, rooms.notify.mentions),
+        NotifyLevel::Nothing => td_string!(locale, rooms.notify.nothing),
     }
 }

@@ -6,9 +6,18 @@ use leptos_router::components::A;
 
 use super::navbar::initial;
 use crate::{
+    i18n::{t_string, use_i18n},
     state::store::{now_ms, use_chat},
     types::{RoomKind, RoomSummary},
 };
+
+/// Who the preview names before the last message's text.
+enum Sender {
+    /// Nobody: a system line names its actor, and a private chat's peer is its title.
+    Unnamed,
+    Me,
+    Named(String),
+}
 
 #[component]
 pub fn RoomItem(summary: RoomSummary) -> impl IntoView {
@@ -16,25 +25,35 @@ pub fn RoomItem(summary: RoomSummary) -> impl IntoView {
     let id = summary.room.id;
     let me = store.me_id();
     let peer = summary.peer.as_ref().map(|p| p.id);
+    let i18n = use_i18n();
+    // The text is fixed; "You" follows the language.
     let preview = summary.last_message.as_ref().map(|m| {
-        let who = if m.sender_id == me { "You".to_string() } else { m.sender_name.clone() };
         let text: String = match &m.attachment {
             // An uncaptioned file or image has no text: say what was sent.
             Some(a) if m.content.is_empty() && !m.is_deleted() => {
                 format!("{} {}", if a.is_image() { "🖼" } else { "📎" }, a.name)
             }
-            _ => m.preview(),
+            _ => m.preview(i18n.get_locale_untracked()),
         }
         .chars()
         .take(80)
         .collect();
         // A system line names its actor already.
-        if m.system.is_some() || (summary.room.kind == RoomKind::Private && m.sender_id != me) {
-            text
+        let who = if m.system.is_some() || (summary.room.kind == RoomKind::Private && m.sender_id != me) {
+            Sender::Unnamed
+        } else if m.sender_id == me {
+            Sender::Me
         } else {
-            format!("{who}: {text}")
-        }
+            Sender::Named(m.sender_name.clone())
+        };
+        (who, text)
     });
+    let preview = move || match &preview {
+        None => t_string!(i18n, rooms.item.no_messages).to_string(),
+        Some((Sender::Unnamed, text)) => text.clone(),
+        Some((Sender::Me, text)) => format!("{}: {text}", t_string!(i18n, rooms.item.you)),
+        Some((Sender::Named(name), text)) => format!("{name}: {text}"),
+    };
     let unread = summary.unread;
     let mentions = summary.unread_mentions;
     let muted = summary.is_muted(now_ms());
@@ -62,22 +81,26 @@ pub fn RoomItem(summary: RoomSummary) -> impl IntoView {
                 </span>
                 <span class="room-text">
                     <span class="room-title">{summary.title.clone()}</span>
-                    <span class="room-preview">{preview.unwrap_or_else(|| "No messages yet".to_string())}</span>
+                    <span class="room-preview">{preview}</span>
                 </span>
                 <span class="badges">
-                    {muted.then(|| view! { <span class="muted-icon" role="img" aria-label="Muted" title="Muted">"🔕"</span> })}
+                    {muted
+                        .then(|| {
+                            let label = move || t_string!(i18n, rooms.item.muted);
+                            view! { <span class="muted-icon" role="img" aria-label=label title=label>"🔕"</span> }
+                        })}
                     {(mentions > 0)
                         .then(|| {
-                            let label = match mentions {
-                                1 => "1 unread mention".to_string(),
-                                n => format!("{n} unread mentions"),
+                            let label = move || match mentions {
+                                1 => t_string!(i18n, rooms.item.unread_mention_single).to_string(),
+                                n => t_string!(i18n, rooms.item.unread_mentions, n = n),
                             };
                             view! {
                                 <span
                                     class="badge mention-badge"
                                     data-testid="mention-badge"
                                     role="img"
-                                    aria-label=label.clone()
+                                    aria-label=label
                                     title=label
                                 >
                                     "@"
@@ -87,7 +110,7 @@ pub fn RoomItem(summary: RoomSummary) -> impl IntoView {
                     {(unread > 0)
                         .then(|| {
                             view! {
-                                <span class="badge" data-testid="unread-badge" aria-label=format!("{unread} unread")>
+                                <span class="badge" data-testid="unread-badge" aria-label=move || t_string!(i18n, rooms.item.unread, n = unread)>
                                     {if unread > 99 { "99+".to_string() } else { unread.to_string() }}
                                 </span>
                             }

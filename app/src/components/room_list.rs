@@ -3,11 +3,15 @@
 use leptos::prelude::*;
 
 use super::room_item::RoomItem;
-use crate::state::store::use_chat;
+use crate::{
+    i18n::{t, use_i18n},
+    state::store::use_chat,
+};
 
 #[component]
 pub fn RoomList() -> impl IntoView {
     let store = use_chat();
+    let i18n = use_i18n();
     view! {
         <ul class="room-list" data-testid="room-list">
             <For
@@ -24,7 +28,7 @@ pub fn RoomList() -> impl IntoView {
             />
         </ul>
         <Show when=move || store.rooms.with(Vec::is_empty)>
-            <p class="empty-list">"No conversations yet. Start one with “New chat”."</p>
+            <p class="empty-list">{t!(i18n, rooms.sidebar.empty)}</p>
         </Show>
     }
 }

@@ -24,6 +24,7 @@ use leptos_router::hooks::use_navigate;
 use super::search_result::{option_id, SearchResult};
 use crate::{
     api,
+    i18n::{t, t_string, td_string, use_i18n, Locale},
     state::{actions::open_at, store::use_chat},
     types::{limits::SEARCH_TEXT_MAX, MessageId, RoomId, SearchHit, SearchQuery, SearchResults},
     AppError,
@@ -38,6 +39,7 @@ const HINT_ID: &str = "search-hint";
 #[component]
 pub fn SearchBox() -> impl IntoView {
     let store = use_chat();
+    let i18n = use_i18n();
     let navigate = StoredValue::new_local(use_navigate());
     let root = NodeRef::<html::Div>::new();
     let field = NodeRef::<html::Input>::new();
@@ -195,7 +197,10 @@ pub fn SearchBox() -> impl IntoView {
     on_cleanup(move || keys.remove());
 
     let can_filter_room = move || store.open_room.with(Option::is_some);
-    let status = move || found.with(Found::status);
+    let status = move || {
+        let locale = i18n.get_locale();
+        found.with(|f| f.status(locale))
+    };
     let shortcut_label = if is_mac() { "⌘K" } else { "Ctrl K" };
 
     view! {
@@ -209,14 +214,14 @@ pub fn SearchBox() -> impl IntoView {
                     type="search"
                     node_ref=field
                     role="combobox"
-                    aria-label="Search messages"
+                    aria-label=move || t_string!(i18n, rooms.search.label)
                     aria-autocomplete="list"
                     aria-haspopup="listbox"
                     aria-controls=LISTBOX_ID
                     aria-expanded=move || open.get().to_string()
                     aria-activedescendant=move || active.get().map(option_id)
                     aria-describedby=HINT_ID
-                    placeholder="Search messages"
+                    placeholder=move || t_string!(i18n, rooms.search.label)
                     autocomplete="off"
                     spellcheck="false"
                     enterkeyhint="search"
@@ -234,7 +239,7 @@ pub fn SearchBox() -> impl IntoView {
                 <kbd class="search-shortcut" aria-hidden="true">{shortcut_label}</kbd>
             </div>
             <div class="search-panel" data-testid="search-panel" hidden=move || !open.get()>
-                <div class="search-filters" role="group" aria-label="Filters">
+                <div class="search-filters" role="group" aria-label=move || t_string!(i18n, rooms.search.filters)>
                     <button
                         type="button"
                         class="search-chip"
@@ -243,32 +248,35 @@ pub fn SearchBox() -> impl IntoView {
                         data-testid="search-here"
                         on:click=move |_| here.update(|h| *h = !*h)
                     >
-                        "In this room"
+                        {t!(i18n, rooms.search.here)}
                     </button>
                     <label class="search-kind">
-                        "Show "
+                        {t!(i18n, rooms.search.show)}
+                        " "
                         <select
                             data-testid="search-kind"
                             prop:value=move || kind.get().value()
                             on:change=move |ev| kind.set(Kind::from_value(&event_target_value(&ev)))
                         >
-                            <option value="">"All messages"</option>
-                            <option value="image">"Images"</option>
-                            <option value="file">"Files"</option>
+                            <option value="">{t!(i18n, rooms.search.kind_all)}</option>
+                            <option value="image">{t!(i18n, rooms.search.kind_images)}</option>
+                            <option value="file">{t!(i18n, rooms.search.kind_files)}</option>
                         </select>
                     </label>
                     <label class="search-from">
-                        "From "
+                        {t!(i18n, rooms.search.from)}
+                        " "
                         <input
                             type="text"
-                            placeholder="username"
+                            placeholder=move || t_string!(i18n, rooms.search.from_placeholder)
                             data-testid="search-from"
                             prop:value=move || from_user.get()
                             on:input=move |ev| from_user.set(event_target_value(&ev))
                         />
                     </label>
                     <label class="search-date">
-                        "After "
+                        {t!(i18n, rooms.search.after)}
+                        " "
                         <input
                             type="date"
                             data-testid="search-after"
@@ -277,7 +285,8 @@ pub fn SearchBox() -> impl IntoView {
                         />
                     </label>
                     <label class="search-date">
-                        "Before "
+                        {t!(i18n, rooms.search.before)}
+                        " "
                         <input
                             type="date"
                             data-testid="search-before"
@@ -289,7 +298,7 @@ pub fn SearchBox() -> impl IntoView {
                     <button
                         type="button"
                         class="icon-button search-close"
-                        aria-label="Close search"
+                        aria-label=move || t_string!(i18n, rooms.search.close)
                         on:click=move |_| {
                             return_to.set_value(None);
                             close(true);
@@ -299,22 +308,34 @@ pub fn SearchBox() -> impl IntoView {
                     </button>
                 </div>
                 <p class="search-hint" id=HINT_ID>
-                    "Every word must match. Narrow with the controls, or type "
-                    <code>"from:name"</code> " " <code>"in:room"</code> " " <code>"before:2026-01-31"</code> " "
-                    <code>"after:2026-01-01"</code> " " <code>"has:image"</code> " " <code>"has:file"</code>
+                    // The operators are typed as they are in any language; only the words that
+                    // stand for a value are translated.
+                    {t!(i18n, rooms.search.hint)}
+                    " "
+                    <code>"from:" {t!(i18n, rooms.search.hint_name)}</code>
+                    " "
+                    <code>"in:" {t!(i18n, rooms.search.hint_room)}</code>
+                    " "
+                    <code>"before:2026-01-31"</code>
+                    " "
+                    <code>"after:2026-01-01"</code>
+                    " "
+                    <code>"has:image"</code>
+                    " "
+                    <code>"has:file"</code>
                 </p>
                 <p class="search-status" role="status" data-testid="search-status">{status}</p>
                 {move || {
                     found
                         .with(|f| f.error.clone())
-                        .map(|e| view! { <p class="form-error search-error" role="alert" data-testid="search-error">{e}</p> })
+                        .map(|e| view! { <p class="form-error search-error" role="alert" data-testid="search-error">{crate::error::localize(&e, i18n.get_locale())}</p> })
                 }}
                 <ul
                     class="search-results"
                     class=("stale", move || found.with(|f| f.searching))
                     role="listbox"
                     id=LISTBOX_ID
-                    aria-label="Search results"
+                    aria-label=move || t_string!(i18n, rooms.search.results)
                 >
                     <For
                         each=move || hits.get().into_iter().enumerate()
@@ -336,7 +357,13 @@ pub fn SearchBox() -> impl IntoView {
                         on:mousedown=|ev| ev.prevent_default()
                         on:click=move |_| load_more()
                     >
-                        {move || if found.with(|f| f.loading_more) { "Loading…" } else { "Load more" }}
+                        {move || {
+                            if found.with(|f| f.loading_more) {
+                                t_string!(i18n, rooms.search.loading)
+                            } else {
+                                t_string!(i18n, rooms.search.load_more)
+                            }
+                        }}
                     </button>
                 </Show>
             </div>
@@ -501,24 +528,42 @@ impl Found {
     }
 
     /// The status line (read out by screen readers): searching, how many, or the empty state.
-    pub fn status(&self) -> String {
+    pub fn status(&self, locale: Locale) -> String {
         if self.searching {
-            return "Searching…".to_string();
+            return td_string!(locale, rooms.search.searching).to_string();
         }
         let Some(query) = &self.query else { return String::new() };
-        let what = match query.has.as_deref() {
-            Some("image") => "images",
-            Some("file") => "files",
-            _ => "messages",
-        };
-        let place = if query.room_id.is_some() { " in this room" } else { "" };
         match (self.hits.len(), self.next.is_some()) {
-            (0, _) if query.q.is_empty() => format!("No {what}{place}."),
-            (0, _) => format!("No {what}{place} match \u{201c}{}\u{201d}.", query.q),
-            (1, false) => "1 result".to_string(),
-            (n, false) => format!("{n} results"),
-            (n, true) => format!("{n}+ results"),
+            (0, _) => nothing_found(locale, query),
+            (1, false) => td_string!(locale, rooms.search.result_single).to_string(),
+            (n, false) => td_string!(locale, rooms.search.result_count, n),
+            (n, true) => td_string!(locale, rooms.search.result_count_more, n),
         }
+    }
+}
+
+/// The empty state: no messages, images or files (in this room), matching the text if any.
+fn nothing_found(locale: Locale, query: &SearchQuery) -> String {
+    let here = query.room_id.is_some();
+    let text = &query.q;
+    let plain = match (query.has.as_deref(), here) {
+        (Some("image"), false) => td_string!(locale, rooms.search.status.no_images),
+        (Some("image"), true) => td_string!(locale, rooms.search.status.no_images_here),
+        (Some("file"), false) => td_string!(locale, rooms.search.status.no_files),
+        (Some("file"), true) => td_string!(locale, rooms.search.status.no_files_here),
+        (_, false) => td_string!(locale, rooms.search.status.no_messages),
+        (_, true) => td_string!(locale, rooms.search.status.no_messages_here),
+    };
+    if text.is_empty() {
+        return plain.to_string();
+    }
+    match (query.has.as_deref(), here) {
+        (Some("image"), false) => td_string!(locale, rooms.search.status.no_images_match, query = text),
+        (Some("image"), true) => td_string!(locale, rooms.search.status.no_images_here_match, query = text),
+        (Some("file"), false) => td_string!(locale, rooms.search.status.no_files_match, query = text),
+        (Some("file"), true) => td_string!(locale, rooms.search.status.no_files_here_match, query = text),
+        (_, false) => td_string!(locale, rooms.search.status.no_messages_match, query = text),
+        (_, true) => td_string!(locale, rooms.search.status.no_messages_here_match, query = text),
     }
 }
 
@@ -649,7 +694,7 @@ mod tests {
         assert_eq!(found.next_page(), None);
         found.answered(query.clone(), Ok(page(&[9, 8], Some(8))));
         assert_eq!((ids(&found), found.searching), (vec![90, 80], false));
-        assert_eq!(found.status(), "2+ results");
+        assert_eq!(found.status(Locale::en), "2+ results");
         let (q, cursor) = found.next_page().unwrap();
         assert_eq!((q, cursor), (query.clone(), MessageId(8)));
         found.loading_more = true;
@@ -657,7 +702,7 @@ mod tests {
         found.more(MessageId(8), Ok(page(&[8, 7], None)));
         assert_eq!(ids(&found), [90, 80, 70], "no message twice");
         assert_eq!((found.next, found.loading_more), (None, false));
-        assert_eq!(found.status(), "3 results");
+        assert_eq!(found.status(Locale::en), "3 results");
         found.more(MessageId(8), Ok(page(&[1], None)));
         assert_eq!(ids(&found).len(), 3, "a page that no longer follows is dropped");
 
@@ -665,22 +710,24 @@ mod tests {
         found.answered(query, Err(bad));
         assert!(found.hits.is_empty());
         assert_eq!(found.error.as_deref(), Some("\"2026-13-01\" is not a date: write it as 2026-01-31."));
-        assert_eq!(found.status(), "");
+        assert_eq!(found.status(Locale::en), "");
     }
 
     #[test]
     fn the_status_says_searching_counts_or_what_matched_nothing() {
-        assert_eq!(Found::default().status(), "");
-        assert_eq!(Found { searching: true, ..Found::default() }.status(), "Searching…");
+        assert_eq!(Found::default().status(Locale::en), "");
+        assert_eq!(Found { searching: true, ..Found::default() }.status(Locale::en), "Searching…");
         let mut found = Found::default();
         found.answered(query_for("zzz", None, Kind::Any).unwrap(), Ok(page(&[], None)));
-        assert_eq!(found.status(), "No messages match “zzz”.");
+        assert_eq!(found.status(Locale::en), "No messages match “zzz”.");
         found.answered(query_for("zzz", Some(RoomId(1)), Kind::Files).unwrap(), Ok(page(&[], None)));
-        assert_eq!(found.status(), "No files in this room match “zzz”.");
+        assert_eq!(found.status(Locale::en), "No files in this room match “zzz”.");
+        assert_eq!(found.status(Locale::th), "ไม่พบไฟล์ในห้องนี้ที่ตรงกับ “zzz”");
         found.answered(query_for("", None, Kind::Images).unwrap(), Ok(page(&[], None)));
-        assert_eq!(found.status(), "No images.");
+        assert_eq!(found.status(Locale::en), "No images.");
         found.answered(query_for("a", None, Kind::Any).unwrap(), Ok(page(&[1], None)));
-        assert_eq!(found.status(), "1 result");
+        assert_eq!(found.status(Locale::en), "1 result");
+        assert_eq!(found.status(Locale::th), "พบ 1 รายการ");
     }
 
     #[test]

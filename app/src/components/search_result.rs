@@ -4,8 +4,10 @@
 
 use leptos::prelude::*;
 
-use super::{clock_time, date_time};
-use crate::types::{Message, SearchHit, Snippet};
+use crate::{
+    i18n::{use_i18n, Locale},
+    types::{Message, SearchHit, Snippet},
+};
 
 /// The id of the option at `index`, for the field's `aria-activedescendant`.
 pub fn option_id(index: usize) -> String {
@@ -19,8 +21,11 @@ pub fn SearchResult(
     #[prop(into)] active: Signal<bool>,
     #[prop(into)] on_pick: Callback<usize>,
 ) -> impl IntoView {
-    let (pieces, file) = shown(&hit);
+    let i18n = use_i18n();
+    let clock = crate::time::use_clock();
+    let (pieces, file) = shown(&hit, i18n.get_locale_untracked());
     let m = &hit.message;
+    let sent_at = m.created_at;
     let icon = m.attachment.as_ref().map(|a| if a.is_image() { "🖼 " } else { "📎 " });
     // The icon goes with the file's name: before the snippet when the snippet is the name.
     let snippet_icon = icon.filter(|_| file.is_none());
@@ -45,7 +50,7 @@ pub fn SearchResult(
             <div class="search-result-meta">
                 <span class="search-result-room">{hit.room_title.clone()}</span>
                 <span class="search-result-sender">{m.sender_name.clone()}</span>
-                <span class="search-result-time" title=date_time(m.created_at)>{day_and_time(m.created_at)}</span>
+                <span class="search-result-time" title=move || clock.date_time(sent_at)>{move || clock.short(sent_at, crate::time::now_ms())}</span>
             </div>
             <div class="search-result-snippet" data-testid="search-snippet">
                 {snippet_icon}
@@ -59,29 +64,15 @@ pub fn SearchResult(
 /// What a result shows: the snippet's pieces, and the attached file's name when the snippet
 /// is the caption (an uncaptioned file is found, and snipped, by its name). A snippet cannot
 /// be empty today; if one were, the message's own preview stands in, unmarked.
-pub fn shown(hit: &SearchHit) -> (Vec<Snippet>, Option<String>) {
+pub fn shown(hit: &SearchHit, locale: Locale) -> (Vec<Snippet>, Option<String>) {
     let m: &Message = &hit.message;
     let pieces = if hit.snippet.iter().all(|p| p.text.is_empty()) {
-        vec![Snippet { text: m.preview(), hit: false }]
+        vec![Snippet { text: m.preview(locale), hit: false }]
     } else {
         hit.snippet.clone()
     };
     let file = m.attachment.as_ref().filter(|_| !m.content.is_empty()).map(|a| a.name.clone());
     (pieces, file)
-}
-
-/// The local day and time of a message ("3/14/2025 14:05"): results span any day.
-fn day_and_time(ms: i64) -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
-        let day = String::from(d.to_locale_date_string("default", &wasm_bindgen::JsValue::UNDEFINED));
-        format!("{day} {}", clock_time(ms))
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        format!("day {} {}", ms.div_euclid(86_400_000), clock_time(ms))
-    }
 }
 
 #[cfg(test)]
@@ -105,7 +96,7 @@ mod tests {
     #[test]
     fn the_snippet_is_shown_as_cut_with_its_marks() {
         let snippet = vec![piece("ฉันชอบกิน", false), piece("ข้าวมันไก่", true), piece("มาก", false)];
-        let (pieces, file) = shown(&hit_of(msg(1), snippet.clone()));
+        let (pieces, file) = shown(&hit_of(msg(1), snippet.clone()), Locale::en);
         assert_eq!(pieces, snippet);
         assert_eq!(file, None);
     }
@@ -114,13 +105,13 @@ mod tests {
     fn a_captioned_file_names_the_file_and_an_uncaptioned_one_is_its_name() {
         let captioned =
             Message { content: "our team".into(), attachment: Some(file("team.jpg", "image/jpeg")), ..msg(1) };
-        let (pieces, name) = shown(&hit_of(captioned, vec![piece("our ", false), piece("team", true)]));
+        let (pieces, name) = shown(&hit_of(captioned, vec![piece("our ", false), piece("team", true)]), Locale::en);
         assert_eq!(pieces.len(), 2);
         assert_eq!(name.as_deref(), Some("team.jpg"));
 
         let bare =
             Message { content: String::new(), attachment: Some(file("report.pdf", "application/pdf")), ..msg(2) };
-        let (pieces, name) = shown(&hit_of(bare, vec![piece("report", true), piece(".pdf", false)]));
+        let (pieces, name) = shown(&hit_of(bare, vec![piece("report", true), piece(".pdf", false)]), Locale::en);
         assert_eq!(pieces[0], piece("report", true));
         assert_eq!(name, None, "the snippet is the name already");
     }
@@ -128,8 +119,8 @@ mod tests {
     #[test]
     fn an_empty_snippet_falls_back_to_the_text_unmarked() {
         let m = Message { content: "hello there".into(), ..msg(1) };
-        assert_eq!(shown(&hit_of(m.clone(), Vec::new())).0, [piece("hello there", false)]);
-        assert_eq!(shown(&hit_of(m, vec![piece("", true)])).0, [piece("hello there", false)]);
+        assert_eq!(shown(&hit_of(m.clone(), Vec::new()), Locale::en).0, [piece("hello there", false)]);
+        assert_eq!(shown(&hit_of(m, vec![piece("", true)]), Locale::en).0, [piece("hello there", false)]);
     }
 
     #[test]

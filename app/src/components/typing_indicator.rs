@@ -2,20 +2,25 @@
 
 use leptos::prelude::*;
 
-use crate::{state::store::use_chat, types::RoomId};
+use crate::{
+    i18n::{t_string, use_i18n},
+    state::store::use_chat,
+    types::RoomId,
+};
 
 #[component]
 pub fn TypingIndicator(room: Signal<RoomId>) -> impl IntoView {
     let store = use_chat();
+    let i18n = use_i18n();
     let text = move || {
         let names: Vec<String> = store.typing.with(|t| {
             t.get(&room.get()).map(|users| users.iter().map(|u| u.display_name.clone()).collect()).unwrap_or_default()
         });
         match names.as_slice() {
             [] => String::new(),
-            [one] => format!("{one} is typing…"),
-            [a, b] => format!("{a} and {b} are typing…"),
-            _ => "Several people are typing…".to_string(),
+            [one] => t_string!(i18n, chat.typing.single, name = one),
+            [a, b] => t_string!(i18n, chat.typing.pair, first = a, second = b),
+            _ => t_string!(i18n, chat.typing.several).to_string(),
         }
     };
     view! { <div class="typing" data-testid="typing" aria-live="polite">{text}</div> }

@@ -6,10 +6,11 @@ use leptos::prelude::*;
 
 use super::file_card::file_icon;
 use crate::{
+    i18n::{t, td_string, use_i18n, Locale},
     state::{
         actions::{drop_upload, retry_upload},
         store::use_chat,
-        upload::{Upload, UploadState},
+        upload::{Upload, UploadFailure, UploadState},
     },
     types::human_size,
 };
@@ -17,6 +18,7 @@ use crate::{
 #[component]
 pub fn UploadRow(upload: Upload) -> impl IntoView {
     let store = use_chat();
+    let i18n = use_i18n();
     let id = StoredValue::new(upload.client_id.clone());
     let state = Memo::new(move |_| {
         id.with_value(|id| {
@@ -29,21 +31,23 @@ pub fn UploadRow(upload: Upload) -> impl IntoView {
         None => view! { <span class="attached-thumb">{file_icon()}</span> }.into_any(),
     };
     let caption = (!upload.caption.is_empty()).then(|| view! { <div class="bubble">{upload.caption.clone()}</div> });
-    let label = format!("Uploading {name}");
+    let label = StoredValue::new(name.clone());
     let status = move || match state.get() {
         Some((UploadState::Sending { sent, total }, percent)) => {
             // Every byte is there; the server is storing it and, for an image, making previews.
             let done = if sent >= total && total > 0 {
-                "Processing…".to_string()
+                t!(i18n, chat.upload.processing).into_any()
             } else {
-                format!("{} of {}", human_size(sent as i64), human_size(total as i64))
+                let (sent, total) = (human_size(sent as i64), human_size(total as i64));
+                t!(i18n, chat.upload.progress, sent = move || sent.clone(), total = move || total.clone()).into_any()
             };
+            let label = move || label.with_value(|name| td_string!(i18n.get_locale(), chat.upload.uploading, name));
             view! {
                 <progress
                     class="upload-progress"
                     max="100"
                     value=percent
-                    aria-label=label.clone()
+                    aria-label=label
                     data-testid="upload-progress"
                 >
                     {format!("{percent}%")}
@@ -52,22 +56,29 @@ pub fn UploadRow(upload: Upload) -> impl IntoView {
             }
             .into_any()
         }
-        Some((UploadState::Failed(why), _)) => {
-            view! { <span class="upload-error" role="alert" data-testid="upload-error">{why}</span> }.into_any()
+        Some((UploadState::Failed(why), _)) => view! {
+            <span class="upload-error" role="alert" data-testid="upload-error">
+                {move || failure_text(i18n.get_locale(), &why)}
+            </span>
         }
+        .into_any(),
         None => ().into_any(),
     };
     let failed = upload.failed();
     let actions = if failed {
         view! {
-            <button type="button" on:click=move |_| id.with_value(|id| retry_upload(store, id))>"Retry"</button>
-            <button type="button" on:click=move |_| id.with_value(|id| drop_upload(store, id))>"Discard"</button>
+            <button type="button" on:click=move |_| id.with_value(|id| retry_upload(store, id))>
+                {t!(i18n, chat.upload.retry)}
+            </button>
+            <button type="button" on:click=move |_| id.with_value(|id| drop_upload(store, id))>
+                {t!(i18n, chat.upload.discard)}
+            </button>
         }
         .into_any()
     } else {
         view! {
             <button type="button" data-testid="cancel-upload" on:click=move |_| id.with_value(|id| drop_upload(store, id))>
-                "Cancel"
+                {t!(i18n, chat.upload.cancel)}
             </button>
         }
         .into_any()
@@ -85,5 +96,17 @@ pub fn UploadRow(upload: Upload) -> impl IntoView {
             {caption}
             <div class="status">{actions}</div>
         </div>
+    }
+}
+
+/// Why an upload failed, in `locale`'s words (the server's own message as it came).
+pub fn failure_text(locale: Locale, why: &UploadFailure) -> String {
+    match why {
+        UploadFailure::Said(message) => crate::error::localize(message, locale),
+        UploadFailure::Unreadable => td_string!(locale, chat.upload.unreadable).to_string(),
+        UploadFailure::Unreachable => td_string!(locale, chat.upload.unreachable).to_string(),
+        UploadFailure::Status(status) => td_string!(locale, chat.upload.http_failed, status),
+        UploadFailure::FileGone => td_string!(locale, chat.upload.file_gone).to_string(),
+        UploadFailure::NotSent => td_string!(locale, chat.upload.browser_failed).to_string(),
     }
 }

@@ -4,13 +4,15 @@ use leptos::prelude::*;
 
 use super::{navbar::initial, new_chat_dialog::NewChatDialog};
 use crate::{
+    i18n::{t, t_string, td_string, use_i18n, Locale},
     state::store::use_chat,
-    types::{RoomDetails, RoomKind},
+    types::{Role, RoomDetails, RoomKind},
 };
 
 #[component]
 pub fn UserList(details: RoomDetails) -> impl IntoView {
     let store = use_chat();
+    let i18n = use_i18n();
     let me = store.me_id();
     let adding = RwSignal::new(false);
     let can_add = details.summary.room.kind == RoomKind::Group && details.my_role.can_manage();
@@ -35,10 +37,12 @@ pub fn UserList(details: RoomDetails) -> impl IntoView {
                     </span>
                     <span>
                         {p.user.display_name.clone()}
-                        {(id == me).then_some(" (you)")}
+                        {(id == me).then_some(move || format!(" ({})", t_string!(i18n, rooms.members.you)))}
                     </span>
-                    <span class="role">{(p.role.can_manage()).then(|| p.role.as_str())}</span>
-                    <span class="sr-only">{move || presence_label(presence())}</span>
+                    <span class="role">
+                        {(p.role.can_manage()).then_some(move || role_label(i18n.get_locale(), p.role))}
+                    </span>
+                    <span class="sr-only">{move || presence_label(i18n.get_locale(), presence())}</span>
                 </li>
             }
         })
@@ -47,18 +51,18 @@ pub fn UserList(details: RoomDetails) -> impl IntoView {
         <aside class="members" data-testid="member-list">
             <button
                 class="icon-button members-close"
-                aria-label="Close the member list"
+                aria-label=move || t_string!(i18n, rooms.members.close)
                 on:click=move |_| store.members_open.set(false)
             >
                 "×"
             </button>
-            <h2>{format!("Members — {count}")}</h2>
+            <h2>{t!(i18n, rooms.members.heading, n = count)}</h2>
             <ul class="room-list">{members}</ul>
             {can_add
                 .then(|| {
                     view! {
                         <button class="button small ghost" on:click=move |_| adding.set(true)>
-                            "Add people"
+                            {t!(i18n, rooms.members.add_people)}
                         </button>
                         <NewChatDialog open=adding add_to=Some(room) />
                     }
@@ -68,10 +72,19 @@ pub fn UserList(details: RoomDetails) -> impl IntoView {
 }
 
 /// What a presence dot means, in words.
-pub fn presence_label(presence: Option<bool>) -> &'static str {
+pub fn presence_label(locale: Locale, presence: Option<bool>) -> &'static str {
     match presence {
-        Some(true) => "online",
-        Some(false) => "offline",
-        None => "status unknown while reconnecting",
+        Some(true) => td_string!(locale, rooms.members.online),
+        Some(false) => td_string!(locale, rooms.members.offline),
+        None => td_string!(locale, rooms.members.unknown),
+    }
+}
+
+/// A member's role, as the list shows it next to owners and admins.
+fn role_label(locale: Locale, role: Role) -> &'static str {
+    match role {
+        Role::Owner => td_string!(locale, rooms.members.role_owner),
+        Role::Admin => td_string!(locale, rooms.members.role_admin),
+        Role::Member => td_string!(locale, rooms.members.role_member),
     }
 }

@@ -20,6 +20,7 @@ use crate::{
         chat_room::ChatRoom, chat_sidebar::ChatSidebar, nav_slot::NavSlot, require_user::RequireUser,
         search_box::SearchBox, toasts::Toasts,
     },
+    i18n::{t, t_string, use_i18n},
     state::{
         actions, alerts,
         session::use_session,
@@ -72,7 +73,9 @@ pub fn ChatPage() -> impl IntoView {
 
 #[component]
 fn ChatShell(user: User, route: ChatRoute) -> impl IntoView {
-    let store = ChatStore::for_page(user, route.rooms_version, route.open_room);
+    let i18n = use_i18n();
+    let locale = Signal::derive(move || i18n.get_locale());
+    let store = ChatStore::for_page(user, locale, route.rooms_version, route.open_room);
     provide_context(store);
     // Effects run only in the browser: that is where the signal stream lives.
     let stream = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
@@ -115,7 +118,7 @@ fn ChatShell(user: User, route: ChatRoute) -> impl IntoView {
             .room_id
             .get()
             .and_then(|id| store.rooms.with(|r| r.iter().find(|s| s.room.id == id).map(|s| s.title.clone())));
-        let room = room.unwrap_or_else(|| "Chat".to_string());
+        let room = room.unwrap_or_else(|| t_string!(i18n, common.chat.title).to_string());
         match store.unread_unmuted() {
             0 => room,
             n => format!("({n}) {room}"),
@@ -140,7 +143,7 @@ fn ChatShell(user: User, route: ChatRoute) -> impl IntoView {
             // Always in the page, empty while connected: a live region announces a change of
             // its text, not its arrival.
             <p class="offline-banner" role="status" data-testid="offline-banner">
-                {move || offline().then_some("Offline — reconnecting…")}
+                {move || offline().then(|| t_string!(i18n, common.chat.offline))}
             </p>
             <Toasts />
             <ChatSidebar rooms=route.rooms />
@@ -155,11 +158,13 @@ fn ChatShell(user: User, route: ChatRoute) -> impl IntoView {
 #[component]
 fn NoRoom() -> impl IntoView {
     let store = use_chat();
+    let i18n = use_i18n();
+    let name = store.me.with_value(|u| u.display_name.clone());
     view! {
         <section class="room chat-empty">
             <div>
-                <h1>{format!("Welcome, {}", store.me.with_value(|u| u.display_name.clone()))}</h1>
-                <p>"Pick a conversation on the left, or start a new one."</p>
+                <h1>{t!(i18n, common.chat.welcome, name = move || name.clone())}</h1>
+                <p>{t!(i18n, common.chat.pick)}</p>
             </div>
         </section>
     }

@@ -4,11 +4,15 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Redirect, A};
 
-use crate::state::session::use_session;
+use crate::{
+    i18n::{t, use_i18n},
+    state::session::use_session,
+};
 
 #[component]
 pub fn Home() -> impl IntoView {
     let session = use_session();
+    let i18n = use_i18n();
     view! {
         <Title text="" />
         <Transition fallback=|| ()>
@@ -20,13 +24,11 @@ pub fn Home() -> impl IntoView {
                         None => {
                             view! {
                                 <section class="hero">
-                                    <h1>"Team chat you run yourself."</h1>
-                                    <p>
-                                        "Private and group rooms, instant delivery, typing and presence — one binary, your data."
-                                    </p>
+                                    <h1>{t!(i18n, common.home.headline)}</h1>
+                                    <p>{t!(i18n, common.home.pitch)}</p>
                                     <p class="hero-actions">
-                                        <A href="/register" attr:class="button">"Create an account"</A>
-                                        <A href="/login" attr:class="button ghost">"Log in"</A>
+                                        <A href="/register" attr:class="button">{t!(i18n, common.create_account)}</A>
+                                        <A href="/login" attr:class="button ghost">{t!(i18n, common.log_in)}</A>
                                     </p>
                                 </section>
                             }

@@ -7,6 +7,7 @@ use leptos_router::{components::A, hooks::use_query_map};
 use crate::{
     api::Login,
     components::form_error::{error_until_edited, FormError, LeaveIfLoggedIn},
+    i18n::{t, t_string, use_i18n},
     state::session::follow_login,
 };
 
@@ -17,31 +18,33 @@ pub fn Login() -> impl IntoView {
     let next = move || query.read().get("next").unwrap_or_else(|| "/chat".to_string());
     let (error, on_edit) = error_until_edited(action);
     follow_login(action.value());
+    let i18n = use_i18n();
 
     view! {
-        <Title text="Log in" />
+        <Title text=move || t_string!(i18n, auth.log_in).to_string() />
         <LeaveIfLoggedIn next=Signal::derive(next) />
         <section class="auth-card" on:input=on_edit>
-            <h1>"Log in"</h1>
+            <h1>{t!(i18n, auth.log_in)}</h1>
             <ActionForm action attr:class="form" attr:data-testid="login-form">
                 <input type="hidden" name="next" value=next />
                 <label>
-                    "Username"
+                    {t!(i18n, auth.username)}
                     <input name="username" autocomplete="username" required autofocus />
                 </label>
                 <label>
-                    "Password"
+                    {t!(i18n, auth.password)}
                     <input type="password" name="password" autocomplete="current-password" required />
                 </label>
                 <FormError error />
                 <button type="submit" class="button" disabled=move || action.pending().get()>
-                    "Log in"
+                    {t!(i18n, auth.log_in)}
                 </button>
             </ActionForm>
             <p class="muted">
-                "New to Confab? "
+                {t!(i18n, auth.login.new_here)}
+                " "
                 <A href=move || format!("/register?next={}", crate::components::require_user::encode_path(&next()))>
-                    "Create an account"
+                    {t!(i18n, auth.create_account)}
                 </A>
             </p>
         </section>

@@ -4,17 +4,20 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
+use crate::i18n::{t, t_string, use_i18n};
+
 #[component]
 pub fn NotFound() -> impl IntoView {
     #[cfg(feature = "ssr")]
     if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
         res.set_status(http::StatusCode::NOT_FOUND);
     }
+    let i18n = use_i18n();
     view! {
-        <Title text="Not found" />
+        <Title text=move || t_string!(i18n, common.not_found.title).to_string() />
         <section class="auth-card">
-            <h1>"Page not found"</h1>
-            <p>"There is nothing here. " <A href="/chat">"Back to your chats"</A></p>
+            <h1>{t!(i18n, common.not_found.heading)}</h1>
+            <p>{t!(i18n, common.not_found.text)} " " <A href="/chat">{t!(i18n, common.not_found.back)}</A></p>
         </section>
     }
 }

@@ -8,6 +8,7 @@ use leptos_router::{components::A, hooks::use_query_map};
 use crate::{
     api::Register,
     components::form_error::{error_until_edited, FormError, LeaveIfLoggedIn},
+    i18n::{t, t_string, use_i18n},
     state::session::follow_login,
     types::limits,
 };
@@ -20,16 +21,17 @@ pub fn Register() -> impl IntoView {
     let (error, on_edit) = error_until_edited(action);
     let invalid = move |field: &'static str| move || error.get().is_some_and(|e| e.field() == Some(field));
     follow_login(action.value());
+    let i18n = use_i18n();
 
     view! {
-        <Title text="Create an account" />
+        <Title text=move || t_string!(i18n, auth.create_account).to_string() />
         <LeaveIfLoggedIn next=Signal::derive(next) />
         <section class="auth-card" on:input=on_edit>
-            <h1>"Create your account"</h1>
+            <h1>{t!(i18n, auth.register.heading)}</h1>
             <ActionForm action attr:class="form" attr:data-testid="register-form">
                 <input type="hidden" name="next" value=next />
                 <label>
-                    "Username"
+                    {t!(i18n, auth.username)}
                     <input
                         name="username"
                         autocomplete="username"
@@ -40,19 +42,20 @@ pub fn Register() -> impl IntoView {
                     />
                     // The rule in words, not a pattern the browser would only hint at.
                     <small class="muted" id="username-rule">
-                        {format!(
-                            "{} to {} characters: letters a–z, digits, and _ . -",
-                            limits::USERNAME_MIN,
-                            limits::USERNAME_MAX,
+                        {t!(
+                            i18n,
+                            auth.register.username_rule,
+                            min = move || limits::USERNAME_MIN,
+                            max = move || limits::USERNAME_MAX,
                         )}
                     </small>
                 </label>
                 <label>
-                    "Display name"
+                    {t!(i18n, auth.display_name)}
                     <input name="display_name" autocomplete="name" maxlength=limits::DISPLAY_NAME_MAX />
                 </label>
                 <label>
-                    "Password"
+                    {t!(i18n, auth.password)}
                     <input
                         type="password"
                         name="password"
@@ -61,14 +64,20 @@ pub fn Register() -> impl IntoView {
                         aria-describedby="password-rule"
                         aria-invalid=move || invalid("password")().to_string()
                     />
-                    <small class="muted" id="password-rule">"At least " {limits::PASSWORD_MIN} " characters."</small>
+                    <small class="muted" id="password-rule">
+                        {t!(i18n, auth.register.password_rule, min = move || limits::PASSWORD_MIN)}
+                    </small>
                 </label>
                 <FormError error />
                 <button type="submit" class="button" disabled=move || action.pending().get()>
-                    "Create account"
+                    {t!(i18n, auth.register.submit)}
                 </button>
             </ActionForm>
-            <p class="muted">"Already have an account? " <A href="/login">"Log in"</A></p>
+            <p class="muted">
+                {t!(i18n, auth.register.have_account)}
+                " "
+                <A href="/login">{t!(i18n, auth.log_in)}</A>
+            </p>
         </section>
     }
 }

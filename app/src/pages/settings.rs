@@ -1,5 +1,6 @@
-//! `/settings`: my display name, my password (changing it logs out every other session), my
-//! notification defaults and sound, and whether this browser may show notifications.
+//! `/settings`: my display name, the theme and the language, my password (changing it logs out
+//! every other session), my notification defaults and sound, and whether this browser may show
+//! notifications.
 
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
@@ -7,22 +8,53 @@ use leptos_meta::Title;
 use crate::{
     api,
     components::require_user::RequireUser,
+    i18n::{t, t_string, td_string, use_i18n, Locale},
     state::{
         alerts::{ask_permission, permission, Permission},
         session::use_session,
     },
-    types::{limits, NotifyLevel, Settings, SettingsChange, Theme},
+    types::{limits, Language, NotifyLevel, Settings, SettingsChange, Theme},
 };
+
+type I18n = leptos_i18n::I18nContext<Locale>;
+
+/// A theme's name, in the UI's language.
+fn theme_label(i18n: I18n, theme: Theme) -> &'static str {
+    match theme {
+        Theme::System => t_string!(i18n, settings.appearance.theme_system),
+        Theme::Light => t_string!(i18n, settings.appearance.theme_light),
+        Theme::Dark => t_string!(i18n, settings.appearance.theme_dark),
+    }
+}
+
+/// A notification level's name, in the UI's language.
+fn notify_label(i18n: I18n, level: NotifyLevel) -> &'static str {
+    match level {
+        NotifyLevel::All => t_string!(i18n, settings.notify.level_all),
+        NotifyLevel::Mentions => t_string!(i18n, settings.notify.level_mentions),
+        NotifyLevel::Nothing => t_string!(i18n, settings.notify.level_nothing),
+    }
+}
+
+/// A language choice as the list shows it: a language by its own name, whatever the UI's
+/// language; "same as the browser" in the UI's.
+fn language_label(i18n: I18n, language: Language) -> &'static str {
+    match language.locale() {
+        Some(locale) => td_string!(locale, common.language_name),
+        None => t_string!(i18n, settings.appearance.language_auto),
+    }
+}
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     // Created here, once on both sides, not under the guard's Transition (see `pages::chat`).
     let settings = Resource::new(|| (), |_| api::get_settings());
+    let i18n = use_i18n();
     view! {
-        <Title text="Settings" />
+        <Title text=move || t_string!(i18n, settings.title).to_string() />
         <RequireUser children=move |_| {
             view! {
-                <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                <Transition fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
                     {move || {
                         settings
                             .get()
@@ -37,17 +69,48 @@ pub fn SettingsPage() -> impl IntoView {
     }
 }
 
-/// The outcome of saving one section: `Ok` says what was done.
-type Outcome = Option<Result<&'static str, String>>;
+/// What a section did, said in the UI's language when shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Done {
+    Saved,
+    PasswordChanged,
+}
+
+/// Why a section did not do it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Failed {
+    /// The new password and its confirmation differ (checked here).
+    Mismatch,
+    /// The server's answer.
+    Server(String),
+}
+
+/// The outcome of saving one section.
+type Outcome = Option<Result<Done, Failed>>;
+
+/// Applies a saved language: a pinned one at once; "same as the browser" by loading the page
+/// again, so the server resolves it from the browser's languages (the cookie is gone).
+fn apply_language(i18n: I18n, language: Language) {
+    match language.locale() {
+        Some(locale) => i18n.set_locale(locale),
+        None => reload(),
+    }
+}
+
+fn reload() {
+    #[cfg(feature = "hydrate")]
+    let _ = window().location().reload();
+}
 
 #[component]
 fn SettingsForms(settings: Settings) -> impl IntoView {
     let session = use_session();
+    let i18n = use_i18n();
     let display_name = RwSignal::new(settings.user.display_name.clone());
     let notify = RwSignal::new(settings.notify);
     let sound = RwSignal::new(settings.sound);
-    let profile_outcome = RwSignal::new(None::<Result<&'static str, String>>);
-    let notify_outcome = RwSignal::new(None::<Result<&'static str, String>>);
+    let profile_outcome = RwSignal::new(None::<Result<Done, Failed>>);
+    let notify_outcome = RwSignal::new(None::<Result<Done, Failed>>);
     // Saves what one section changed; `outcome` is that section's.
     let save = move |change: SettingsChange, outcome: RwSignal<Outcome>| {
         spawn_local(async move {
@@ -56,16 +119,19 @@ fn SettingsForms(settings: Settings) -> impl IntoView {
                 Ok(saved) => {
                     display_name.try_set(saved.user.display_name.clone());
                     session.set_profile(saved.user);
-                    outcome.try_set(Some(Ok("Saved.")));
+                    outcome.try_set(Some(Ok(Done::Saved)));
+                    if let Some(language) = language {
+                        apply_language(i18n, language);
+                    }
                 }
                 Err(e) => {
-                    outcome.try_set(Some(Err(e.to_string())));
+                    outcome.try_set(Some(Err(Failed::Server(e.to_string()))));
                 }
             }
         });
     };
     let theme = RwSignal::new(settings.theme);
-    let theme_outcome = RwSignal::new(None::<Result<&'static str, String>>);
+    let theme_outcome = RwSignal::new(None::<Result<Done, Failed>>);
     // A theme applies at once, here and (by its cookie) on every page the server renders.
     let choose_theme = move |chosen: Theme| {
         theme.set(chosen);
@@ -81,12 +147,21 @@ fn SettingsForms(settings: Settings) -> impl IntoView {
         }
         save(SettingsChange { theme: Some(chosen), ..Default::default() }, theme_outcome);
     };
+    let language = RwSignal::new(settings.language);
+    let language_outcome = RwSignal::new(None::<Result<Done, Failed>>);
+    // Saved on its own; the UI switches once the server has it (see `apply_language`).
+    let choose_language = move |chosen: Language| {
+        language.set(chosen);
+        language_outcome.set(None);
+        save(SettingsChange { language: Some(chosen), ..Default::default() }, language_outcome);
+    };
+    let username = settings.user.username.clone();
 
     view! {
         <div class="settings" data-testid="settings">
-            <h1>"Settings"</h1>
+            <h1>{t!(i18n, settings.title)}</h1>
             <section aria-labelledby="profile-heading">
-                <h2 id="profile-heading">"Profile"</h2>
+                <h2 id="profile-heading">{t!(i18n, settings.profile.heading)}</h2>
                 <form
                     class="form"
                     data-testid="profile-form"
@@ -100,7 +175,7 @@ fn SettingsForms(settings: Settings) -> impl IntoView {
                     }
                 >
                     <label>
-                        "Display name"
+                        {t!(i18n, settings.profile.display_name)}
                         <input
                             name="display_name"
                             autocomplete="name"
@@ -108,18 +183,20 @@ fn SettingsForms(settings: Settings) -> impl IntoView {
                             prop:value=move || display_name.get()
                             on:input=move |ev| display_name.set(event_target_value(&ev))
                         />
-                        <small class="muted">{format!("Empty: your username, @{}.", settings.user.username)}</small>
+                        <small class="muted">
+                            {t!(i18n, settings.profile.display_name_hint, username = move || username.clone())}
+                        </small>
                     </label>
                     <OutcomeLine outcome=profile_outcome />
                     <div>
-                        <button type="submit" class="button">"Save"</button>
+                        <button type="submit" class="button">{t!(i18n, settings.save)}</button>
                     </div>
                 </form>
             </section>
             <section aria-labelledby="theme-heading">
-                <h2 id="theme-heading">"Appearance"</h2>
+                <h2 id="theme-heading">{t!(i18n, settings.appearance.heading)}</h2>
                 <fieldset class="form" data-testid="theme-choices">
-                    <legend>"Theme"</legend>
+                    <legend>{t!(i18n, settings.appearance.theme)}</legend>
                     {Theme::ALL
                         .into_iter()
                         .map(|choice| {
@@ -132,18 +209,42 @@ fn SettingsForms(settings: Settings) -> impl IntoView {
                                         prop:checked=move || theme.get() == choice
                                         on:change=move |_| choose_theme(choice)
                                     />
-                                    {choice.label()}
+                                    {move || theme_label(i18n, choice)}
                                 </label>
                             }
                         })
                         .collect_view()}
-                    <small class="muted">"System follows your device's light or dark setting."</small>
+                    <small class="muted">{t!(i18n, settings.appearance.theme_hint)}</small>
                 </fieldset>
                 <OutcomeLine outcome=theme_outcome />
+                <fieldset class="form" data-testid="language-choices">
+                    <legend>{t!(i18n, settings.appearance.language)}</legend>
+                    {Language::ALL
+                        .into_iter()
+                        .map(|choice| {
+                            view! {
+                                <label class="check">
+                                    <input
+                                        type="radio"
+                                        name="language"
+                                        value=choice.as_str()
+                                        prop:checked=move || language.get() == choice
+                                        on:change=move |_| choose_language(choice)
+                                    />
+                                    // A language's own name is in that language.
+                                    <span lang=(choice != Language::Auto).then_some(choice.as_str())>
+                                        {move || language_label(i18n, choice)}
+                                    </span>
+                                </label>
+                            }
+                        })
+                        .collect_view()}
+                </fieldset>
+                <OutcomeLine outcome=language_outcome />
             </section>
             <PasswordForm />
             <section aria-labelledby="notify-heading">
-                <h2 id="notify-heading">"Notifications"</h2>
+                <h2 id="notify-heading">{t!(i18n, settings.notify.heading)}</h2>
                 <form
                     class="form"
                     data-testid="notify-form"
@@ -159,7 +260,7 @@ fn SettingsForms(settings: Settings) -> impl IntoView {
                     }
                 >
                     <fieldset>
-                        <legend>"By default, notify me about"</legend>
+                        <legend>{t!(i18n, settings.notify.default_level)}</legend>
                         {NotifyLevel::ALL
                             .into_iter()
                             .map(|level| {
@@ -172,12 +273,12 @@ fn SettingsForms(settings: Settings) -> impl IntoView {
                                             prop:checked=move || notify.get() == level
                                             on:change=move |_| notify.set(level)
                                         />
-                                        {level.label()}
+                                        {move || notify_label(i18n, level)}
                                     </label>
                                 }
                             })
                             .collect_view()}
-                        <small class="muted">"Each room's menu can say otherwise, or mute it for a while."</small>
+                        <small class="muted">{t!(i18n, settings.notify.level_hint)}</small>
                     </fieldset>
                     <label class="check">
                         <input
@@ -187,11 +288,11 @@ fn SettingsForms(settings: Settings) -> impl IntoView {
                             prop:checked=move || sound.get()
                             on:change=move |ev| sound.set(event_target_checked(&ev))
                         />
-                        "Play a sound for new messages"
+                        {t!(i18n, settings.notify.sound)}
                     </label>
                     <OutcomeLine outcome=notify_outcome />
                     <div>
-                        <button type="submit" class="button">"Save"</button>
+                        <button type="submit" class="button">{t!(i18n, settings.save)}</button>
                     </div>
                 </form>
                 <BrowserNotifications />
@@ -202,10 +303,20 @@ fn SettingsForms(settings: Settings) -> impl IntoView {
 
 #[component]
 fn OutcomeLine(outcome: RwSignal<Outcome>) -> impl IntoView {
+    let i18n = use_i18n();
     move || {
         outcome.get().map(|o| match o {
-            Ok(done) => view! { <p class="form-ok" role="status">"✓ " {done}</p> }.into_any(),
-            Err(e) => view! { <p class="form-error" role="alert">{e}</p> }.into_any(),
+            Ok(done) => {
+                let text = move || match done {
+                    Done::Saved => t_string!(i18n, settings.saved),
+                    Done::PasswordChanged => t_string!(i18n, settings.password.changed),
+                };
+                view! { <p class="form-ok" role="status">"✓ " {text}</p> }.into_any()
+            }
+            Err(Failed::Mismatch) => {
+                view! { <p class="form-error" role="alert">{t!(i18n, settings.password.mismatch)}</p> }.into_any()
+            }
+            Err(Failed::Server(e)) => view! { <p class="form-error" role="alert">{e}</p> }.into_any(),
         })
     }
 }
@@ -215,12 +326,13 @@ fn PasswordForm() -> impl IntoView {
     let current = RwSignal::new(String::new());
     let new = RwSignal::new(String::new());
     let confirm = RwSignal::new(String::new());
-    let outcome = RwSignal::new(None::<Result<&'static str, String>>);
+    let i18n = use_i18n();
+    let outcome = RwSignal::new(None::<Result<Done, Failed>>);
     let busy = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if new.get_untracked() != confirm.get_untracked() {
-            outcome.try_set(Some(Err("The new password and its confirmation differ.".to_string())));
+            outcome.try_set(Some(Err(Failed::Mismatch)));
             return;
         }
         busy.set(true);
@@ -230,43 +342,46 @@ fn PasswordForm() -> impl IntoView {
                     for field in [current, new, confirm] {
                         field.try_set(String::new());
                     }
-                    outcome.try_set(Some(Ok("Password changed. Your other sessions have been logged out.")));
+                    outcome.try_set(Some(Ok(Done::PasswordChanged)));
                 }
                 Err(e) => {
-                    outcome.try_set(Some(Err(e.to_string())));
+                    outcome.try_set(Some(Err(Failed::Server(e.to_string()))));
                 }
             }
             busy.try_set(false);
         });
     };
-    let field = move |label: &'static str, value: RwSignal<String>, name: &'static str, complete: &'static str| {
-        view! {
-            <label>
-                {label}
-                <input
-                    type="password"
-                    name=name
-                    autocomplete=complete
-                    required
-                    prop:value=move || value.get()
-                    on:input=move |ev| value.set(event_target_value(&ev))
-                />
-            </label>
-        }
-    };
+    let field =
+        move |label: fn(I18n) -> &'static str, value: RwSignal<String>, name: &'static str, complete: &'static str| {
+            view! {
+                <label>
+                    {move || label(i18n)}
+                    <input
+                        type="password"
+                        name=name
+                        autocomplete=complete
+                        required
+                        prop:value=move || value.get()
+                        on:input=move |ev| value.set(event_target_value(&ev))
+                    />
+                </label>
+            }
+        };
     view! {
         <section aria-labelledby="password-heading">
-            <h2 id="password-heading">"Password"</h2>
+            <h2 id="password-heading">{t!(i18n, settings.password.heading)}</h2>
             <form class="form" data-testid="password-form" on:input=move |_| outcome.set(None) on:submit=submit>
-                {field("Current password", current, "current_password", "current-password")}
-                {field("New password", new, "new_password", "new-password")}
-                {field("Confirm the new password", confirm, "confirm_password", "new-password")}
+                {field(|i18n| t_string!(i18n, settings.password.current_password), current, "current_password", "current-password")}
+                {field(|i18n| t_string!(i18n, settings.password.new_password), new, "new_password", "new-password")}
+                {field(|i18n| t_string!(i18n, settings.password.confirm_password), confirm, "confirm_password", "new-password")}
                 <small class="muted">
-                    {format!("At least {} characters. Other devices will be logged out.", limits::PASSWORD_MIN)}
+                    {t!(i18n, settings.password.hint, min = move || limits::PASSWORD_MIN)}
                 </small>
                 <OutcomeLine outcome />
                 <div>
-                    <button type="submit" class="button" disabled=move || busy.get()>"Change password"</button>
+                    <button type="submit" class="button" disabled=move || busy.get()>
+                        {t!(i18n, settings.password.submit)}
+                    </button>
                 </div>
             </form>
         </section>
@@ -277,6 +392,7 @@ fn PasswordForm() -> impl IntoView {
 #[component]
 fn BrowserNotifications() -> impl IntoView {
     // Known only in the browser: both renders start from "checking", then an effect looks.
+    let i18n = use_i18n();
     let state = RwSignal::new(None::<Permission>);
     Effect::new(move || state.set(Some(permission())));
     let ask = move |_| {
@@ -286,36 +402,32 @@ fn BrowserNotifications() -> impl IntoView {
     };
     view! {
         <div class="browser-notifications" data-testid="browser-notifications">
-            <h3>"Browser notifications"</h3>
+            <h3>{t!(i18n, settings.browser.heading)}</h3>
             {move || match state.get() {
-                None => view! { <p class="muted">"Checking…"</p> }.into_any(),
+                None => view! { <p class="muted">{t!(i18n, settings.browser.checking)}</p> }.into_any(),
                 Some(Permission::Granted) => {
                     view! {
-                        <p data-testid="notify-permission">
-                            "On: new messages notify you while Confab is in the background."
-                        </p>
+                        <p data-testid="notify-permission">{t!(i18n, settings.browser.granted)}</p>
                     }
                         .into_any()
                 }
                 Some(Permission::Denied) => {
                     view! {
-                        <p data-testid="notify-permission">
-                            "Blocked in this browser. Allow them in the site's settings (the icon beside the address)."
-                        </p>
+                        <p data-testid="notify-permission">{t!(i18n, settings.browser.denied)}</p>
                     }
                         .into_any()
                 }
                 Some(Permission::Ask) => {
                     view! {
-                        <p data-testid="notify-permission">"Off: this browser has not been asked yet."</p>
+                        <p data-testid="notify-permission">{t!(i18n, settings.browser.ask)}</p>
                         <button class="button ghost" data-testid="ask-notifications" on:click=ask>
-                            "Allow notifications"
+                            {t!(i18n, settings.browser.allow)}
                         </button>
                     }
                         .into_any()
                 }
                 Some(Permission::Unsupported) => {
-                    view! { <p data-testid="notify-permission">"This browser cannot show notifications."</p> }
+                    view! { <p data-testid="notify-permission">{t!(i18n, settings.browser.unsupported)}</p> }
                         .into_any()
                 }
             }}

@@ -16,6 +16,7 @@ use super::{
 use super::{transfer, upload::Attached};
 use crate::{
     api,
+    i18n::td_string,
     protocol::ClientFrame,
     types::{limits::HISTORY_PAGE_DEFAULT, MessageId, RoomId},
 };
@@ -257,7 +258,8 @@ pub fn react(store: ChatStore, room: RoomId, message_id: MessageId, emoji: Strin
 fn sent_or_say(store: ChatStore, frame: ClientFrame) -> bool {
     let sent = socket::send(&frame);
     if !sent {
-        store.notice.set(Some("You are offline. Try again once connected.".to_string()));
+        let text = td_string!(store.locale.get_untracked(), common.chat.offline_try_again);
+        store.notice.set(Some(text.to_string()));
     }
     sent
 }
@@ -337,7 +339,8 @@ pub fn load_emoji(store: ChatStore) {
     store.emoji.set(EmojiCatalog::Loading);
     #[cfg(feature = "hydrate")]
     spawn_local(async move {
-        store.emoji.set(match fetch_emoji().await {
+        let locale = store.locale.get_untracked();
+        store.emoji.set(match fetch_emoji(locale).await {
             Ok(list) => EmojiCatalog::Loaded(std::sync::Arc::new(list)),
             Err(e) => EmojiCatalog::Failed(e),
         });
@@ -346,11 +349,11 @@ pub fn load_emoji(store: ChatStore) {
 
 /// `GET /api/emoji`: a static list the server serves (and the browser caches).
 #[cfg(feature = "hydrate")]
-async fn fetch_emoji() -> Result<Vec<super::store::Emoji>, String> {
-    let failed = |e: gloo_net::Error| format!("The emoji could not be loaded: {e}");
+async fn fetch_emoji(locale: crate::i18n::Locale) -> Result<Vec<super::store::Emoji>, String> {
+    let failed = |e: gloo_net::Error| td_string!(locale, common.chat.emoji_failed, error = e.to_string());
     let response = gloo_net::http::Request::get("/api/emoji").send().await.map_err(failed)?;
     if !response.ok() {
-        return Err(format!("The emoji could not be loaded (HTTP {}).", response.status()));
+        return Err(td_string!(locale, common.chat.emoji_failed_http, status = response.status()));
     }
     response.json().await.map_err(failed)
 }

@@ -12,6 +12,7 @@
 use leptos::prelude::*;
 
 use super::store::{Alert, ChatStore, Toast};
+use crate::i18n::{td_string, Locale};
 
 /// How long a toast stays on screen.
 pub const TOAST_MS: u32 = 6_000;
@@ -92,12 +93,17 @@ pub fn dismiss(store: ChatStore, id: u64) {
     store.toasts.try_update(|t| t.retain(|t| t.id != id));
 }
 
-/// The title of an alert: who wrote, and where (a group's name).
-pub fn heading(alert: &Alert) -> String {
+/// The title of an alert, in `locale`: who wrote, and where (a group's name).
+pub fn heading(locale: Locale, alert: &Alert) -> String {
     if alert.private {
         alert.message.sender_name.clone()
     } else {
-        format!("{} in {}", alert.message.sender_name, alert.room_title)
+        td_string!(
+            locale,
+            common.alerts.in_room,
+            sender = alert.message.sender_name.clone(),
+            room = alert.room_title.clone()
+        )
     }
 }
 
@@ -240,11 +246,13 @@ mod imp {
             return;
         }
         let options = NotificationOptions::new();
-        options.set_body(&alert.message.preview());
+        let locale = store.locale.get_untracked();
+        options.set_body(&alert.message.preview(locale));
         // The same tag replaces the room's earlier notification.
         options.set_tag(&format!("confab-room-{}", alert.room.0));
         options.set_icon("/favicon.svg");
-        let Ok(notification) = Notification::new_with_options(&heading(alert), &options) else { return };
+        let title = heading(locale, alert);
+        let Ok(notification) = Notification::new_with_options(&title, &options) else { return };
         let room = alert.room;
         let clicked = notification.clone();
         let on_click = Closure::once_into_js(move || {

@@ -15,6 +15,7 @@ use super::{
     upload::{Attached, Upload},
 };
 use crate::{
+    i18n::Locale,
     protocol::ServerFrame,
     types::{
         Message, MessageId, MessagePage, Millis, NotifyLevel, Quote, RoomDetails, RoomId, RoomKind, RoomSummary, Seq,
@@ -138,6 +139,8 @@ pub enum FollowUp {
 #[derive(Clone, Copy)]
 pub struct ChatStore {
     pub me: StoredValue<User>,
+    /// The UI's language, for the text that state code builds (notices, notifications).
+    pub locale: Signal<Locale>,
     pub rooms: RwSignal<Vec<RoomSummary>>,
     /// Bumped when the room list or a room's details must be fetched again.
     pub rooms_version: RwSignal<u64>,
@@ -191,9 +194,16 @@ impl ChatStore {
     /// A store around signals the chat page already holds: `rooms_version`, which the page's
     /// resources follow, and `open_room`, the room in its URL. The page creates them (and its
     /// resources) once, outside the part that waits for the session; see `pages::chat`.
-    pub fn for_page(me: User, rooms_version: RwSignal<u64>, open_room: RwSignal<Option<RoomId>>) -> Self {
+    /// `locale` is the i18n context's, read where state code writes text.
+    pub fn for_page(
+        me: User,
+        locale: Signal<Locale>,
+        rooms_version: RwSignal<u64>,
+        open_room: RwSignal<Option<RoomId>>,
+    ) -> Self {
         Self {
             me: StoredValue::new(me),
+            locale,
             rooms: RwSignal::new(Vec::new()),
             rooms_version,
             timelines: RwSignal::new(HashMap::new()),
@@ -660,7 +670,7 @@ mod tests {
 
     fn store() -> ChatStore {
         let me = User { id: ME, username: "me".into(), display_name: "Me".into() };
-        let store = ChatStore::for_page(me, RwSignal::new(0), RwSignal::new(None));
+        let store = ChatStore::for_page(me, Signal::stored(Locale::en), RwSignal::new(0), RwSignal::new(None));
         store.rooms.set(vec![summary(2, 2)]);
         store
     }
@@ -695,7 +705,7 @@ mod tests {
         assert!(note_change(&mut s, Seq(2), &Message { sender_id: ME, ..msg(2) }, ME, false, None).created);
         assert!(note_change(&mut s, Seq(3), &msg(3), ME, true, None).created);
         assert_eq!(s.unread, 0);
-        assert_eq!(s.last_message.as_ref().map(Message::preview), Some("m3".into()));
+        assert_eq!(s.last_message.as_ref().map(|m| m.preview(Locale::en)), Some("m3".into()));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use web_sys::{Event, File, ProgressEvent, Url, XmlHttpRequest};
 
 use super::{
     store::ChatStore,
-    upload::{outcome, thumbnailed, upload_url, Upload},
+    upload::{outcome, thumbnailed, upload_url, Upload, UploadFailure},
 };
 
 /// A file and, while it is being sent, its request.
@@ -62,7 +62,7 @@ pub fn release(key: &str) {
 pub fn send(store: ChatStore, upload: &Upload) {
     let key = upload.client_id.clone();
     let Some(file) = HELD.with(|h| h.borrow().get(&key).map(|held| held.file.clone())) else {
-        store.update_upload(&key, |u| u.fail("The file is no longer here. Please attach it again.".into()));
+        store.update_upload(&key, |u| u.fail_with(UploadFailure::FileGone));
         return;
     };
     let url = upload_url(upload.room, &key, &upload.name, &upload.caption);
@@ -83,7 +83,7 @@ pub fn send(store: ChatStore, upload: &Upload) {
                     held.request = Some(request);
                 }
             }),
-            Err(_) => store.update_upload(&key, |u| u.fail("The browser could not send the file.".into())),
+            Err(_) => store.update_upload(&key, |u| u.fail_with(UploadFailure::NotSent)),
         }
     });
 }
@@ -118,6 +118,6 @@ fn finished(store: ChatStore, key: &str, xhr: &XmlHttpRequest) {
             store.uploaded(key, message);
             release(key);
         }
-        Err(why) => store.update_upload(key, |u| u.fail(why)),
+        Err(why) => store.update_upload(key, |u| u.fail_with(why)),
     }
 }

@@ -26,8 +26,25 @@ pub struct Attached {
 pub enum UploadState {
     /// Bytes sent of the request body so far.
     Sending { sent: u64, total: u64 },
-    /// Refused or lost, with what to tell the reader; the file is kept for a retry.
-    Failed(String),
+    /// Refused or lost, with why; the file is kept for a retry.
+    Failed(UploadFailure),
+}
+
+/// Why a file was not sent. The UI words it in the reader's language (see `upload_row`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UploadFailure {
+    /// The server's own message (e.g. "Files can be at most 25 MB."), as it came.
+    Said(String),
+    /// An answer that was not the message it should have been.
+    Unreadable,
+    /// No answer at all: offline, or the server closed the connection.
+    Unreachable,
+    /// Refused without a message of the server's, with the HTTP status.
+    Status(u16),
+    /// The file is no longer held by the page.
+    FileGone,
+    /// The browser would not start the request.
+    NotSent,
 }
 
 /// A file being sent (or that failed to be).
@@ -64,7 +81,12 @@ impl Upload {
         }
     }
 
+    /// Fails with a message already in words (the server's).
     pub fn fail(&mut self, why: String) {
+        self.fail_with(UploadFailure::Said(why));
+    }
+
+    pub fn fail_with(&mut self, why: UploadFailure) {
         self.state = UploadState::Failed(why);
     }
 
@@ -117,16 +139,16 @@ fn encode(text: &str) -> String {
     out
 }
 
-/// What an upload's answer means: the stored message, or what to tell the reader (the
-/// server's own message when it sent one, e.g. "Files can be at most 25 MB.").
-pub fn outcome(status: u16, body: &str) -> Result<Message, String> {
+/// What an upload's answer means: the stored message, or why not (the server's own message
+/// when it sent one, e.g. "Files can be at most 25 MB.").
+pub fn outcome(status: u16, body: &str) -> Result<Message, UploadFailure> {
     match status {
-        200..=299 => serde_json::from_str(body).map_err(|_| "The server's answer could not be read.".to_string()),
+        200..=299 => serde_json::from_str(body).map_err(|_| UploadFailure::Unreadable),
         // No answer at all: offline, or the server closed the connection.
-        0 => Err("Could not reach Confab. Check your connection.".to_string()),
+        0 => Err(UploadFailure::Unreachable),
         _ => Err(serde_json::from_str::<AppError>(body)
-            .map(|e| e.to_string())
-            .unwrap_or_else(|_| format!("The upload failed (HTTP {status})."))),
+            .map(|e| UploadFailure::Said(e.to_string()))
+            .unwrap_or(UploadFailure::Status(status))),
     }
 }
 
@@ -151,7 +173,7 @@ mod tests {
         assert_eq!(u.percent(), 100);
         u.fail("Files can be at most 2 MB.".into());
         u.progress(1000, 1000);
-        assert_eq!(u.state, UploadState::Failed("Files can be at most 2 MB.".into()));
+        assert_eq!(u.state, UploadState::Failed(UploadFailure::Said("Files can be at most 2 MB.".into())));
         u.retry();
         assert_eq!(u.state, UploadState::Sending { sent: 0, total: 1000 });
         assert_eq!(u.client_id, "u-1", "a retry is the same request");
@@ -180,9 +202,9 @@ mod tests {
         let body = serde_json::to_string(&stored).unwrap_or_default();
         assert_eq!(outcome(200, &body), Ok(stored));
         let refused = r#"{"code":"payload_too_large","message":"Files can be at most 2 MB."}"#;
-        assert_eq!(outcome(413, refused), Err("Files can be at most 2 MB.".into()));
-        assert_eq!(outcome(502, "<html>Bad gateway</html>"), Err("The upload failed (HTTP 502).".into()));
-        assert!(outcome(0, "").is_err_and(|e| e.contains("connection")));
-        assert!(outcome(200, "not json").is_err());
+        assert_eq!(outcome(413, refused), Err(UploadFailure::Said("Files can be at most 2 MB.".into())));
+        assert_eq!(outcome(502, "<html>Bad gateway</html>"), Err(UploadFailure::Status(502)));
+        assert_eq!(outcome(0, ""), Err(UploadFailure::Unreachable));
+        assert_eq!(outcome(200, "not json"), Err(UploadFailure::Unreadable));
     }
 }

@@ -1,0 +1,95 @@
+import { expect, Page } from "@playwright/test";
+import { hydrated, newUser, send, startPrivateChat, test } from "./helpers";
+
+/**
+ * The core flow by keyboard alone: from the chat list, open a room, send, reply, react and
+ * search, with Tab, Enter, Escape and the arrows only; dialogs take focus, keep it and give it
+ * back.
+ */
+
+/** Presses Tab (or Shift+Tab) until the focused element matches, or fails after `max` presses. */
+async function tabTo(page: Page, selector: string, { back = false, max = 80 } = {}) {
+  for (let i = 0; i < max; i++) {
+    if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
+    await page.keyboard.press(back ? "Shift+Tab" : "Tab");
+  }
+  throw new Error(`Tab never reached ${selector}`);
+}
+
+test("open a room, send, reply, react and search by keyboard alone", async ({ browser }) => {
+  test.setTimeout(60_000);
+  const alice = await newUser(browser, "kfa", "Kfa");
+  const bob = await newUser(browser, "kfb", "Kfb");
+  await startPrivateChat(bob.page, alice.username, "Kfa");
+  await send(bob.page, "Lunch at noon?");
+
+  const page = alice.page;
+  await page.goto("/chat");
+  await hydrated(page);
+  await expect(page.getByTestId("room-item").filter({ hasText: "Kfb" })).toBeVisible();
+
+  // Open the room from the sidebar.
+  await page.locator("body").focus();
+  await tabTo(page, '[data-testid="room-item"] a');
+  await page.keyboard.press("Enter");
+  await expect(page.getByTestId("room-title")).toHaveText("Kfb");
+
+  // Send.
+  await tabTo(page, '[data-testid="message-input"]');
+  await page.keyboard.type("Sounds good");
+  await page.keyboard.press("Enter");
+  const list = page.getByTestId("message-list");
+  await expect(list.getByTestId("message").filter({ hasText: "Sounds good" })).toBeVisible();
+
+  // Reply to Bob's message: back into the list, to its Reply button.
+  const bobs = list.getByTestId("message").filter({ hasText: "Lunch at noon?" });
+  const bobsId = await bobs.getAttribute("data-message-id");
+  await tabTo(page, `[data-message-id="${bobsId}"] [data-testid="reply"]`, { back: true });
+  await page.keyboard.press("Enter");
+  await expect(page.getByTestId("message-input")).toBeFocused();
+  await page.keyboard.type("See you there");
+  await page.keyboard.press("Enter");
+  const reply = list.getByTestId("message").filter({ hasText: "See you there" });
+  await expect(reply).toContainText("Lunch at noon?");
+
+  // React to it with 👍.
+  await tabTo(page, `[data-message-id="${bobsId}"] .toolbar > .reaction-tool:first-child`, { back: true });
+  await page.keyboard.press("Enter");
+  await expect(bobs.getByTestId("reaction").filter({ hasText: "👍" })).toBeVisible();
+
+  // Search, pick the result with the arrows.
+  await page.keyboard.press("Control+k");
+  await expect(page.getByTestId("search-input")).toBeFocused();
+  await page.keyboard.type("lunch");
+  await expect(page.getByTestId("search-result").first()).toBeVisible();
+  await page.keyboard.press("ArrowDown");
+  await page.keyboard.press("Enter");
+  await expect(page.getByTestId("search-panel")).toBeHidden();
+  await expect(list.locator(`[data-message-id="${bobsId}"]`)).toBeFocused();
+
+  await alice.context.close();
+  await bob.context.close();
+});
+
+test("a dialog puts focus on its first field, keeps it inside, and gives it back on Escape", async ({ browser }) => {
+  const alice = await newUser(browser, "kda", "Kda");
+  const page = alice.page;
+  await page.locator("body").focus();
+  await tabTo(page, '[data-testid="new-chat"]');
+  await page.keyboard.press("Enter");
+  const dialog = page.getByTestId("new-chat-dialog");
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByTestId("user-search")).toBeFocused();
+
+  // Tab around many times: focus never leaves the dialog.
+  for (let i = 0; i < 12; i++) {
+    await page.keyboard.press("Tab");
+    const inside = await page.evaluate(() => !!document.activeElement?.closest('[data-testid="new-chat-dialog"]'));
+    expect(inside, `Tab ${i + 1} stays inside the dialog`).toBe(true);
+  }
+
+  await page.keyboard.press("Escape");
+  await expect(dialog).toBeHidden();
+  await expect(page.getByTestId("new-chat")).toBeFocused();
+  await alice.context.close();
+});
