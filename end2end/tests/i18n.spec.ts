@@ -29,27 +29,27 @@ const englishOnly: { key: string; pattern: RegExp }[] = [...en.entries()]
   });
 
 /** What the page says: visible text nodes and the names given to controls. */
-async function screenStrings(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
+async function screenStrings(page: Page, lang = "th"): Promise<string[]> {
+  return page.evaluate((lang) => {
     const out: string[] = [];
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       const parent = node.parentElement;
       // User content, and words deliberately in another language ("English" in the language choice).
       if (!parent || parent.closest("script, style, template, .md, .text, [data-user-content]")) continue;
-      if (parent.closest("[lang]")?.getAttribute("lang") !== "th") continue;
+      if (parent.closest("[lang]")?.getAttribute("lang") !== lang) continue;
       const text = (node.textContent ?? "").trim();
       if (text) out.push(text);
     }
     for (const el of document.querySelectorAll("[aria-label], [placeholder], [title], [alt]")) {
-      if (el.closest("[lang]")?.getAttribute("lang") !== "th") continue;
+      if (el.closest("[lang]")?.getAttribute("lang") !== lang) continue;
       for (const attr of ["aria-label", "placeholder", "title", "alt"]) {
         const v = el.getAttribute(attr)?.trim();
         if (v) out.push(v);
       }
     }
     return out;
-  });
+  }, lang);
 }
 
 async function expectNoEnglish(page: Page, screen: string) {
@@ -90,6 +90,10 @@ test("a Thai screen shows no English UI string; dates and times are Thai and in 
   await send(alice.page, "ประชุม 10 โมง");
   const group = alice.page.url();
 
+  // The check finds English where there is English: the same room in English trips it often.
+  const onEnglishScreen = (await screenStrings(alice.page, "en")).filter((s) => englishOnly.some(({ pattern }) => pattern.test(s)));
+  expect(onEnglishScreen.length, "English strings on the English screen").toBeGreaterThan(10);
+
   const storage = await alice.context.storageState();
   const thai = await browser.newContext({ storageState: storage, locale: "th-TH", timezoneId: "Asia/Bangkok" });
   const url = test.info().project.use.baseURL ?? "http://127.0.0.1:3300";
@@ -124,6 +128,25 @@ test("a Thai screen shows no English UI string; dates and times are Thai and in 
     await hydrated(page);
     await expectNoEnglish(page, screen);
   }
+  // Search, open with its results.
+  await page.goto(group);
+  await hydrated(page);
+  await page.getByTestId("message-input").focus();
+  await page.keyboard.press("Control+k");
+  await page.getByTestId("search-input").pressSequentially("ประชุม");
+  await expect(page.getByTestId("search-result").first()).toBeVisible();
+  await expectNoEnglish(page, "search");
+
+  // And before logging in.
+  const visitor = await browser.newContext({ locale: "th-TH" });
+  const door = await visitor.newPage();
+  for (const screen of ["/login", "/register"]) {
+    await door.goto(screen);
+    await hydrated(door);
+    await expect(door.locator("html")).toHaveAttribute("lang", "th");
+    await expectNoEnglish(door, screen);
+  }
+  await visitor.close();
   await thai.close();
   await alice.context.close();
   await bob.context.close();
