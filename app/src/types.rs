@@ -512,14 +512,6 @@ impl NotifyLevel {
         Self::ALL.into_iter().find(|l| l.as_str() == s)
     }
 
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::All => "All messages",
-            Self::Mentions => "Mentions only",
-            Self::Nothing => "Nothing",
-        }
-    }
-
     /// Whether a message (mentioning me or not) should notify at this level.
     pub fn notifies(self, mentions_me: bool) -> bool {
         match self {
@@ -611,14 +603,6 @@ impl Theme {
 
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|t| t.as_str() == s)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::System => "System",
-            Self::Light => "Light",
-            Self::Dark => "Dark",
-        }
     }
 
     /// The `color-scheme` the page declares, so even the browser's first paint (before any
