@@ -70,6 +70,7 @@ test("the server renders the chosen language: the cookie, then Accept-Language",
   const byHeader = await (await request.get("/login", { headers: { "Accept-Language": "th-TH,th;q=0.9,en;q=0.5" } })).text();
   expect(byHeader).toMatch(/<html[^>]*lang="th"/);
   expect(byHeader).toContain(logIn.th);
+  expect(byHeader).toContain(`<meta name="description" content="${th.get("common.meta_description")}"`);
 
   const byCookie = await (
     await request.get("/login", { headers: { "Accept-Language": "en-US", Cookie: "confab_lang=th" } })
