@@ -193,18 +193,6 @@ impl Clock {
     }
 }
 
-/// Now, in Unix milliseconds.
-pub fn now_ms() -> i64 {
-    #[cfg(feature = "hydrate")]
-    {
-        js_sys::Date::now() as i64
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
-    }
-}
-
 /// Provides the [`Clock`] for the page: call once under the i18n context.
 pub fn provide_clock(i18n: I18nContext<Locale>) {
     #[cfg(feature = "ssr")]
@@ -233,7 +221,7 @@ mod browser {
         let cookies = web_sys::window()?.document()?.dyn_into::<web_sys::HtmlDocument>().ok()?.cookie().ok()?;
         cookies.split(';').find_map(|c| {
             let (name, value) = c.trim().split_once('=')?;
-            (name == TZ_COOKIE && !value.is_empty()).then(|| value.replace("%2F", "/"))
+            (name == TZ_COOKIE && !value.is_empty()).then(|| value.to_string())
         })
     }
 

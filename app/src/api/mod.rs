@@ -73,7 +73,7 @@ pub(crate) mod ssr {
     /// A cookie of this request, if it has a value.
     pub fn request_cookie(name: &str) -> Option<String> {
         let parts = parts().ok()?;
-        cookie(&parts.headers, name).filter(|v| !v.is_empty()).map(|v| v.replace("%2F", "/"))
+        cookie(&parts.headers, name).filter(|v| !v.is_empty()).map(str::to_string)
     }
 
     /// The theme this request's cookie names (the system's when none).

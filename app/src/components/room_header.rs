@@ -155,6 +155,7 @@ pub fn RoomHeader(details: RoomDetails) -> impl IntoView {
 fn NotifyChoices(room: RoomId, close_menu: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
     let store = use_chat();
     let i18n = use_i18n();
+    let clock = crate::time::use_clock();
     let current = move || store.rooms.with(|r| r.iter().find(|s| s.room.id == room).cloned());
     let level = move || current().and_then(|s| s.notify);
     let muted_until = move || current().and_then(|s| s.muted_until).filter(|&t| t > now_ms());
@@ -214,7 +215,7 @@ fn NotifyChoices(room: RoomId, close_menu: impl Fn() + Copy + Send + Sync + 'sta
                     let label = if until == MUTED_FOREVER {
                         t_string!(i18n, rooms.notify.muted).to_string()
                     } else {
-                        t_string!(i18n, rooms.notify.muted_until, time = crate::time::use_clock().short(until, crate::time::now_ms()))
+                        t_string!(i18n, rooms.notify.muted_until, time = clock.short(until, now_ms()))
                     };
                     view! {
                         <p class="menu-note" data-testid="muted-note">{label}</p>

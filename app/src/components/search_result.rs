@@ -50,7 +50,7 @@ pub fn SearchResult(
             <div class="search-result-meta">
                 <span class="search-result-room">{hit.room_title.clone()}</span>
                 <span class="search-result-sender">{m.sender_name.clone()}</span>
-                <span class="search-result-time" title=move || clock.date_time(sent_at)>{move || clock.short(sent_at, crate::time::now_ms())}</span>
+                <span class="search-result-time" title=move || clock.date_time(sent_at)>{move || clock.short(sent_at, crate::state::store::now_ms())}</span>
             </div>
             <div class="search-result-snippet" data-testid="search-snippet">
                 {snippet_icon}
