@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# The README's run command: bootstrap if needed, then serve Confab on http://127.0.0.1:3000
-# with an embedded SQLite database under ./data/. `--release` serves an optimized build;
-# the default is `cargo leptos watch`, which rebuilds and reloads on every change.
+# The README's run command: bootstrap if needed, build the optimized server (the site embedded
+# in it) and serve Confab on http://127.0.0.1:3000 with an embedded SQLite database under
+# ./data/. `--watch` runs the developers' loop instead: `cargo leptos watch`, which rebuilds
+# and reloads on every change.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 bash "$CONFAB_ROOT/.ci/bootstrap.sh"
 cd "$CONFAB_ROOT"
 mkdir -p data
-if [ "${1:-}" = "--release" ]; then
-  exec cargo leptos serve --release
-else
+if [ "${1:-}" = "--watch" ]; then
   exec cargo leptos watch
 fi
+cargo leptos build --release --precompress
+exec "$CARGO_TARGET_DIR/release/server"

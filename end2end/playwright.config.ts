@@ -40,7 +40,8 @@ export default defineConfig({
   webServer: [
     {
     command: path.join(targetDir, "release/server"),
-    cwd: root,
+    // From a directory holding nothing but its data: the site is embedded in the binary.
+    cwd: dataDir,
     url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,
@@ -50,7 +51,6 @@ export default defineConfig({
       CONFAB_ADDR: `127.0.0.1:${port}`,
       DATABASE_URL: `sqlite://${dataDir}/confab.db`,
       CONFAB_DATA_DIR: dataDir,
-      LEPTOS_SITE_ROOT: path.join(root, "target/site"),
       RUST_LOG: "warn",
       // Small, so tests/files.spec.ts provokes "too large" without sending 25 MiB.
       CONFAB_UPLOAD_MAX_MIB: "1",
@@ -61,11 +61,11 @@ export default defineConfig({
         "bash",
         path.join(__dirname, "scripts/two-nodes.sh"),
         path.join(targetDir, "release/server"),
-        path.join(root, "target/site"),
         String(port + 1),
         String(port + 2),
       ].join(" "),
-      cwd: root,
+      // Not the suite's data directory: the script runs PostgreSQL's tools as another user.
+      cwd: os.tmpdir(),
       url: `http://127.0.0.1:${port + 2}/healthz`,
       reuseExistingServer: false,
       timeout: 60_000,

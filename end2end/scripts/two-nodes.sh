@@ -2,9 +2,9 @@
 # Two Confab nodes on one throwaway PostgreSQL, for the cross-node Playwright test: initdb in a
 # temp dir (as the postgres user when run as root), PostgreSQL on a free port, node A in the
 # background, node B in the foreground. Everything stops when Playwright stops this script.
-#   two-nodes.sh SERVER_BINARY SITE_ROOT PORT_A PORT_B
+#   two-nodes.sh SERVER_BINARY PORT_A PORT_B
 set -euo pipefail
-server="$1" site="$2" port_a="$3" port_b="$4"
+server="$1" port_a="$2" port_b="$3"
 for d in /usr/lib/postgresql/*/bin; do PATH="$PATH:$d"; done
 dir="$(mktemp -d)"
 run() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
@@ -20,7 +20,7 @@ cleanup() {
   rm -rf "$dir"
 }
 trap cleanup EXIT INT TERM
-export DATABASE_URL="postgres://confab@127.0.0.1:$pg_port/postgres" LEPTOS_SITE_ROOT="$site" RUST_LOG=warn
+export DATABASE_URL="postgres://confab@127.0.0.1:$pg_port/postgres" RUST_LOG=warn
 CONFAB_ADDR="127.0.0.1:$port_a" CONFAB_NODE_ID=node-a CONFAB_DATA_DIR="$dir/a" "$server" &
 node_a=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port_a/healthz" >/dev/null && break; sleep 0.1; done

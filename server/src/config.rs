@@ -7,8 +7,19 @@ use clap::Parser;
 const MIB: u64 = 1024 * 1024;
 
 #[derive(Debug, Clone, Parser)]
-#[command(name = "confab", version, about = "Confab: self-hosted real-time team chat")]
+#[command(
+    name = "confab",
+    version,
+    about = "Confab: self-hosted real-time team chat",
+    long_about = "Confab: self-hosted real-time team chat.\n\nThe web client is embedded in this \
+                  binary: it runs from any directory, needing only its database and data \
+                  directory. Without a command it serves; `backup` and `restore` copy a SQLite \
+                  database and its files."
+)]
 pub struct Config {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Address to listen on [default: LEPTOS_SITE_ADDR, else 127.0.0.1:3000]
     #[arg(long, env = "CONFAB_ADDR")]
     pub addr: Option<SocketAddr>,
@@ -86,6 +97,27 @@ pub struct Config {
     /// is ignored
     #[arg(long, env = "CONFAB_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<crate::proxy::IpRange>,
+}
+
+/// What to do instead of serving.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Copy the SQLite database (a consistent snapshot, while the server runs) and the
+    /// uploaded files into a new directory
+    Backup {
+        /// The directory to create (it must not hold a backup already)
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Put a backup in place of the database and add its files (stop the server first)
+    Restore {
+        /// A directory made by `backup`
+        #[arg(long)]
+        from: PathBuf,
+        /// Replace an existing database (it is kept beside, renamed)
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 impl Config {

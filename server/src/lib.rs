@@ -23,6 +23,7 @@
 #![recursion_limit = "256"]
 
 pub mod auth;
+pub mod backup;
 pub mod blobs;
 pub mod bus;
 pub mod config;
@@ -36,6 +37,7 @@ pub mod outbox;
 pub mod proxy;
 pub mod relay;
 pub mod service;
+pub mod site;
 pub mod storage;
 pub mod uploads;
 pub mod ws;
@@ -64,8 +66,6 @@ use tower_http::{
         CompressionLayer,
     },
     limit::RequestBodyLimitLayer,
-    services::ServeDir,
-    set_header::SetResponseHeaderLayer,
     trace::TraceLayer,
 };
 
@@ -169,35 +169,35 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     let routes = generate_route_list(App);
     let backend: Arc<dyn ChatBackend> = state.service.clone();
-    let site_root = options.site_root.to_string();
-    let pkg_dir = format!("{site_root}/{}", options.site_pkg_dir);
-
-    // Build output keeps its name across builds: revalidate (304 when unchanged) every time.
-    let pkg = Router::new()
-        .fallback_service(ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip())
-        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")));
-    let assets =
-        ServeDir::new(site_root).precompressed_br().precompressed_gzip().not_found_service(not_found_page(&state));
+    let not_found = not_found_page(&state);
+    let files = tower::service_fn(move |req: Request<Body>| {
+        let mut not_found = not_found.clone();
+        async move {
+            match site::file(req.method(), req.uri().path(), req.headers()) {
+                Some(file) => Ok(file),
+                None => tower::Service::call(&mut not_found, req).await,
+            }
+        }
+    });
+    let mut pages =
+        Router::new().leptos_routes_with_context(&state, routes, move || provide_context(backend.clone()), {
+            let options = options.clone();
+            move || shell(options.clone())
+        });
+    // A debug build reads the site from disk as cargo-leptos writes it; a release binary
+    // without the client explains itself rather than serving pages whose script is missing.
+    if !cfg!(debug_assertions) && !site::has_client(&options) {
+        tracing::error!("this binary has no web client: build it with `cargo leptos build --release`");
+        pages = pages.layer(middleware::from_fn(site::without_client));
+    }
 
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::render))
         .route("/ws", get(ws::upgrade))
         .route("/api/emoji", get(emoji_catalog))
-        .leptos_routes_with_context(&state, routes, move || provide_context(backend.clone()), {
-            let options = options.clone();
-            move || shell(options.clone())
-        })
-        .nest("/pkg", pkg)
-        .fallback_service(
-            Router::new()
-                .fallback_service(assets)
-                .layer(SetResponseHeaderLayer::if_not_present(
-                    header::CACHE_CONTROL,
-                    HeaderValue::from_static("public, max-age=3600"),
-                ))
-                .with_state(()),
-        )
+        .merge(pages)
+        .fallback_service(files)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         // Uploads stream large bodies, bounded by the upload and quota limits instead.
         .route("/api/files", post(uploads::upload))
@@ -221,7 +221,7 @@ fn not_found_page(
     Request<Body>,
     Response = Response,
     Error = std::convert::Infallible,
-    Future = impl Send + 'static,
+    Future = impl Future<Output = Result<Response, std::convert::Infallible>> + Send + 'static,
 > + Clone
        + Send
        + Sync
@@ -235,13 +235,7 @@ fn not_found_page(
     tower::service_fn(move |req: Request<Body>| {
         let render = render.clone();
         async move {
-            let wants_page = req.method() == axum::http::Method::GET
-                && req
-                    .headers()
-                    .get(header::ACCEPT)
-                    .and_then(|v| v.to_str().ok())
-                    .is_some_and(|accept| accept.contains("text/html"));
-            if !wants_page {
+            if !site::wants_page(&req) {
                 return Ok(StatusCode::NOT_FOUND.into_response());
             }
             let mut page = render(req).await;

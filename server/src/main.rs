@@ -1,7 +1,11 @@
 //! `confab`: serves the chat. See `--help` for configuration.
 
 use clap::Parser;
-use server::{build_state, config::Config, leptos_options, run, shutdown_signal};
+use server::{
+    backup, build_state,
+    config::{Command, Config},
+    leptos_options, run, shutdown_signal,
+};
 use tracing_subscriber::EnvFilter;
 
 /// Worker threads' stacks: server-side rendering of the chat page nests deeply, more than
@@ -30,6 +34,19 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    match &config.command {
+        Some(Command::Backup { to }) => {
+            let summary = backup::backup(&config, to).await?;
+            println!("Backed up {summary} to {}", to.display());
+            return Ok(());
+        }
+        Some(Command::Restore { from, force }) => {
+            let summary = backup::restore(&config, from, *force).await?;
+            println!("Restored {summary} from {}", from.display());
+            return Ok(());
+        }
+        None => {}
+    }
     let options = leptos_options()?;
     let addr = config.addr.unwrap_or(options.site_addr);
     let state = build_state(config, options).await?;

@@ -3,7 +3,10 @@
 //! It behaves like a bounded `tokio::sync::mpsc` channel with one sender (the hub) and one
 //! receiver (the connection's task): `try_send` fails when full, and the receiver sees the end
 //! once the sender is dropped and the queue is drained. Unlike tokio's channel it preallocates
-//! nothing, so ten thousand idle connections do not carry ten thousand empty blocks.
+//! nothing, so ten thousand idle connections do not carry ten thousand empty blocks. With one
+//! receiver, waking is a single [`AtomicWaker`]: a send to a queue whose task is already woken
+//! costs an atomic swap, not a walk of a waiter list under a lock (as `tokio::sync::Notify`
+//! does: 2 % of the server's CPU in the fan-out benchmark).
 
 use std::{
     collections::VecDeque,
@@ -11,14 +14,15 @@ use std::{
         atomic::{AtomicBool, Ordering},
         Arc,
     },
+    task::{Context, Poll},
 };
 
+use futures_util::task::AtomicWaker;
 use parking_lot::Mutex;
-use tokio::sync::Notify;
 
 struct Shared<T> {
     queue: Mutex<VecDeque<T>>,
-    notify: Notify,
+    waker: AtomicWaker,
     closed: AtomicBool,
     capacity: usize,
 }
@@ -29,7 +33,7 @@ pub struct Receiver<T>(Arc<Shared<T>>);
 pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
     let shared = Arc::new(Shared {
         queue: Mutex::new(VecDeque::new()),
-        notify: Notify::new(),
+        waker: AtomicWaker::new(),
         closed: AtomicBool::new(false),
         capacity: capacity.max(1),
     });
@@ -46,7 +50,7 @@ impl<T> Sender<T> {
             }
             q.push_back(item);
         }
-        self.0.notify.notify_one();
+        self.0.waker.wake();
         Ok(())
     }
 }
@@ -55,31 +59,36 @@ impl<T> Sender<T> {
     /// Queues a last item even past capacity (a close frame): the caller drops the sender next.
     pub fn send_final(&self, item: T) {
         self.0.queue.lock().push_back(item);
-        self.0.notify.notify_one();
+        self.0.waker.wake();
     }
 }
 
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
         self.0.closed.store(true, Ordering::Release);
-        self.0.notify.notify_one();
+        self.0.waker.wake();
     }
 }
 
 impl<T> Receiver<T> {
     /// The next item, waiting for one; `None` once the sender is gone and the queue is empty.
     pub async fn recv(&mut self) -> Option<T> {
-        loop {
-            // Registered before checking, so a send in between still wakes us.
-            let notified = self.0.notify.notified();
-            if let Some(item) = self.0.pop() {
-                return Some(item);
-            }
-            if self.0.closed.load(Ordering::Acquire) {
-                return self.0.pop();
-            }
-            notified.await;
+        std::future::poll_fn(|cx| self.poll_recv(cx)).await
+    }
+
+    fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        if let Some(item) = self.0.pop() {
+            return Poll::Ready(Some(item));
         }
+        // Registered before looking again, so an item sent in between still wakes us.
+        self.0.waker.register(cx.waker());
+        if let Some(item) = self.0.pop() {
+            return Poll::Ready(Some(item));
+        }
+        if self.0.closed.load(Ordering::Acquire) {
+            return Poll::Ready(self.0.pop());
+        }
+        Poll::Pending
     }
 
     /// The next item if one is queued.

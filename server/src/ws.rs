@@ -131,34 +131,7 @@ async fn connection(mut socket: WebSocket, service: Arc<ChatService>, auth: Auth
             }
             queued = rx.recv() => {
                 alive = match queued {
-                    Some(first) => {
-                        // Everything already queued goes out with one flush: one system call
-                        // for many frames under load (a send through the kernel's TCP stack
-                        // costs far more than building the frame), at once when quiet.
-                        let mut batch = Vec::with_capacity(8);
-                        let mut bytes = 0;
-                        let mut closing = None;
-                        let mut next = Some(first);
-                        while let Some(frame) = next {
-                            if let Some((code, reason)) = frame.close {
-                                closing = Some(close(code, reason));
-                                break;
-                            }
-                            if !already_sent(&session, &frame) {
-                                bytes += frame.text.len();
-                                batch.push(text(frame.text));
-                            }
-                            next = if bytes < MAX_BATCH_BYTES { rx.try_recv() } else { None };
-                        }
-                        let sent = send_batch(&mut socket, batch.into_iter()).await;
-                        match closing {
-                            Some(frame) => {
-                                let _ = socket.send(frame).await;
-                                false
-                            }
-                            None => sent,
-                        }
-                    }
+                    Some(first) => write_queued(&mut socket, &session, first, &mut rx).await,
                     None => {
                         // The hub dropped us: we fell too far behind.
                         let _ = socket.send(close(CLOSE_TRY_AGAIN, "too slow; reconnect to catch up")).await;
@@ -174,6 +147,34 @@ async fn connection(mut socket: WebSocket, service: Arc<ChatService>, auth: Auth
     }
     service.hub.disconnect(session.conn);
     tracing::debug!(conn = session.conn, "websocket closed");
+}
+
+/// Writes `first` and everything already queued behind it with one flush: one system call for
+/// many frames under load (a send through the kernel's TCP stack costs far more than building
+/// the frame), at once when quiet. False when the connection is done.
+async fn write_queued(
+    socket: &mut WebSocket,
+    session: &Session,
+    first: Frame,
+    rx: &mut crate::outbox::Receiver<Frame>,
+) -> bool {
+    let mut bytes = 0;
+    let mut next = Some(first);
+    while let Some(frame) = next {
+        if let Some((code, reason)) = frame.close {
+            // Sent after what was fed before it, with one flush.
+            let _ = socket.send(close(code, reason)).await;
+            return false;
+        }
+        if !already_sent(session, &frame) {
+            bytes += frame.text.len();
+            if socket.feed(text(frame.text)).await.is_err() {
+                return false;
+            }
+        }
+        next = if bytes < MAX_BATCH_BYTES { rx.try_recv() } else { None };
+    }
+    socket.flush().await.is_ok()
 }
 
 fn already_sent(session: &Session, frame: &Frame) -> bool {

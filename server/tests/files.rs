@@ -6,7 +6,7 @@ mod common;
 
 use std::{io::Cursor, path::Path, time::Duration};
 
-use common::{pg::PgServer, Account, TestServer};
+use common::{pg::PgServer, upload, Account, TestServer};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -14,19 +14,6 @@ fn png(width: u32, height: u32) -> Vec<u8> {
     let mut out = Cursor::new(Vec::new());
     image::DynamicImage::new_rgb8(width, height).write_to(&mut out, image::ImageFormat::Png).unwrap();
     out.into_inner()
-}
-
-async fn upload(who: &Account, room: i64, client_id: &str, name: &str, bytes: Vec<u8>) -> (u16, Value) {
-    let res = reqwest::Client::new()
-        .post(format!("{}/api/files", who.base))
-        .query(&[("room_id", room.to_string().as_str()), ("client_id", client_id), ("name", name), ("caption", "look")])
-        .bearer_auth(&who.token)
-        .body(bytes)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
 }
 
 async fn download(who: &Account, path: &str) -> reqwest::Response {

@@ -21,7 +21,7 @@ pub mod reactions;
 pub mod rooms;
 pub mod search;
 
-use std::{path::Path, str::FromStr, time::Duration};
+use std::{path::PathBuf, str::FromStr, time::Duration};
 
 use app::types::{
     quote_text, Attachment, Message, MessageId, MessageKind, Quote, Room, RoomId, RoomKind, Seq, SystemEvent, User,
@@ -133,11 +133,19 @@ impl Storage {
         let mut pool = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
         pool = match (dialect, memory) {
             // One connection that never idles out, or the in-memory database vanishes.
-            (Dialect::Sqlite, true) => pool.max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None),
+            (Dialect::Sqlite, true) => pool
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .test_before_acquire(false),
             // One connection: SQLite has one writer anyway, and a connection's page cache is
             // dropped whenever another connection has written, so several connections taking
             // turns re-read pages all the time (measured: a third more CPU per message).
-            (Dialect::Sqlite, false) => pool.max_connections(1),
+            // No ping before each use either: sqlx's default costs every statement a second
+            // round trip to the connection's worker thread, and a file does not drop a
+            // connection the way a network does.
+            (Dialect::Sqlite, false) => pool.max_connections(1).test_before_acquire(false),
             (Dialect::Postgres, _) => pool.max_connections(16),
         };
         if dialect == Dialect::Sqlite {
@@ -346,10 +354,18 @@ pub fn dialect_of(url: &str) -> Option<Dialect> {
     }
 }
 
-fn prepare_sqlite_file(url: &str) -> Result<String> {
+/// The file of a `sqlite:` URL (`None` for another database or an in-memory one).
+pub fn sqlite_path(url: &str) -> Option<PathBuf> {
+    if dialect_of(url) != Some(Dialect::Sqlite) || url.contains(":memory:") || url.contains("mode=memory") {
+        return None;
+    }
     let rest = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
-    let path = rest.split('?').next().unwrap_or(rest);
-    if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+    Some(PathBuf::from(rest.split('?').next().unwrap_or(rest)))
+}
+
+fn prepare_sqlite_file(url: &str) -> Result<String> {
+    let path = sqlite_path(url).unwrap_or_default();
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .map_err(|e| StorageError::Setup(format!("cannot create {}: {e}", dir.display())))?;
     }

@@ -224,6 +224,20 @@ impl Account {
     }
 }
 
+/// Uploads `bytes` as file `name` into `room` (captioned "look"): the status and the message.
+pub async fn upload(who: &Account, room: i64, client_id: &str, name: &str, bytes: Vec<u8>) -> (u16, Value) {
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/files", who.base))
+        .query(&[("room_id", room.to_string().as_str()), ("client_id", client_id), ("name", name), ("caption", "look")])
+        .bearer_auth(&who.token)
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
 /// A real WebSocket client speaking Confab's JSON frames.
 pub struct Ws {
     pub stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
