@@ -9,7 +9,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let out = PathBuf::from(std::env::var_os("OUT_DIR").ok_or("cargo sets OUT_DIR")?).join("i18n");
     let config = Config::new("en")?
         .add_locale("th")?
-        .add_namespaces(["common", "auth", "chat", "rooms", "settings", "errors", "time"])?
+        .add_namespaces(["common", "auth", "chat", "rooms", "settings", "errors", "time", "admin"])?
         // Values in strings made outside views (`t_string!(i18n, key, name = …)`).
         .parse_options(ParseOptions::new().interpolate_display(true));
     let infos = TranslationsInfos::parse(config)?;

@@ -7,10 +7,14 @@ import * as fs from "node:fs";
 // its own port with a throwaway SQLite database, and as two nodes on one throwaway PostgreSQL
 // (ports +1 and +2, see tests/nodes.spec.ts), in Debian's Chromium (no browser downloads).
 const port = Number(process.env.CONFAB_E2E_PORT ?? 3300);
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "confab-e2e-"));
+// Made once, by the runner; its workers (which load this file again) inherit it, so tests can
+// reach the server's database (tests/admin.spec.ts runs the binary's `admin` command on it).
+process.env.CONFAB_E2E_DATA ??= fs.mkdtempSync(path.join(os.tmpdir(), "confab-e2e-"));
+const dataDir = process.env.CONFAB_E2E_DATA;
 const root = path.resolve(__dirname, "..");
 // .ci/env.sh keeps build output in a cache outside the clone.
 const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(root, "target");
+process.env.CONFAB_E2E_SERVER = path.join(targetDir, "release/server");
 
 export default defineConfig({
   testDir: "./tests",

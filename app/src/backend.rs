@@ -11,8 +11,8 @@ use http::{header, HeaderMap};
 
 use crate::{
     types::{
-        Changes, Message, MessageEdit, MessageId, MessagePage, Mute, NotifyLevel, RoomDetails, RoomId, RoomSummary,
-        SearchQuery, SearchResults, Seq, Settings, SettingsChange, User, UserId,
+        Changes, Message, MessageEdit, MessageId, MessagePage, MonitorView, Mute, NotifyLevel, RoomDetails, RoomId,
+        RoomSummary, SearchQuery, SearchResults, Seq, Settings, SettingsChange, User, UserId,
     },
     AppError,
 };
@@ -92,6 +92,10 @@ pub trait ChatBackend: Send + Sync + 'static {
     async fn search(&self, me: &User, query: SearchQuery) -> Result<SearchResults, AppError>;
     /// Whether `me` may upload `size` bytes to `room` now (the upload's own checks, early).
     async fn check_upload(&self, me: &User, room: RoomId, size: u64) -> Result<(), AppError>;
+    /// Sets a group's retention in days (0: forever; `None`: the server's); owners only.
+    async fn set_retention(&self, me: &User, room: RoomId, days: Option<u32>) -> Result<RoomDetails, AppError>;
+    /// Every live node's figures over the last minutes; for instance admins only.
+    async fn monitor(&self, me: &User) -> Result<MonitorView, AppError>;
 }
 
 /// The backend injected by the server.

@@ -142,6 +142,7 @@ fn Screens() -> impl IntoView {
                     <Route path=path!("/login") view=pages::login::Login ssr=SsrMode::Async />
                     <Route path=path!("/register") view=pages::register::Register ssr=SsrMode::Async />
                     <Route path=path!("/settings") view=pages::settings::SettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin") view=pages::admin::AdminPage ssr=SsrMode::Async />
                     // One route for `/chat` and every room: the chat screen stays while the room changes.
                     <Route path=path!("/chat/:room_id?") view=pages::chat::ChatPage ssr=SsrMode::Async />
                 </Routes>

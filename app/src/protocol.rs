@@ -127,6 +127,12 @@ pub enum ServerFrame {
     RoomRemoved {
         room_id: RoomId,
     },
+    /// The retention job removed the room's messages up to `up_to` (their seqs): drop them.
+    /// Sent live, and before `joined` to a client catching up from before it.
+    HistoryPurged {
+        room_id: RoomId,
+        up_to: Seq,
+    },
     /// Catch-up after `join_room` is complete: every change up to `seq` has been sent. With
     /// `reset`, the gap was too large to replay and nothing was sent: reload the room's latest
     /// page (its `seq` then continues the sequence).

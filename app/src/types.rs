@@ -562,6 +562,42 @@ pub struct Settings {
     pub theme: Theme,
     #[serde(default)]
     pub language: Language,
+    /// I administer this instance (the operations monitor is mine to see).
+    #[serde(default)]
+    pub admin: bool,
+}
+
+/// One node's figures over one sampling interval, for the operations monitor (`/admin`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeSample {
+    pub at: Millis,
+    pub connections: u64,
+    pub online: u64,
+    /// Messages this node stored per second over the interval.
+    pub messages_per_sec: u64,
+    /// Frames this node handed to sockets per second.
+    pub deliveries_per_sec: u64,
+    /// Delivery latency inside the server over the interval, in microseconds (absent when
+    /// nothing was delivered).
+    pub p50_us: Option<u64>,
+    pub p99_us: Option<u64>,
+    pub memory_bytes: u64,
+    pub database_bytes: u64,
+}
+
+/// A node's samples, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeSeries {
+    pub node: String,
+    pub samples: Vec<NodeSample>,
+}
+
+/// What the operations monitor shows: every live node's last minutes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonitorView {
+    pub interval_secs: u32,
+    pub window_secs: u32,
+    pub nodes: Vec<NodeSeries>,
 }
 
 /// A change to my settings: what is absent stays as it is.
@@ -664,6 +700,29 @@ pub struct RoomDetails {
     pub summary: RoomSummary,
     pub participants: Vec<Participant>,
     pub my_role: Role,
+    #[serde(default)]
+    pub retention: Retention,
+}
+
+/// How long a room keeps its messages.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Retention {
+    /// The room's own policy in days (0: forever); absent: the server's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub own: Option<u32>,
+    /// The server's `--retain-days` (0: forever).
+    pub server_days: u32,
+}
+
+impl Retention {
+    pub fn new(own: Option<u32>, server_days: u32) -> Self {
+        Self { own, server_days }
+    }
+
+    /// Days messages are kept; 0: forever.
+    pub fn days(&self) -> u32 {
+        self.own.unwrap_or(self.server_days)
+    }
 }
 
 /// A page of history; `has_more` says whether older (or newer) messages remain.
@@ -694,6 +753,9 @@ pub struct Changes {
     /// The gap was too large to replay (more than [`limits::CATCH_UP_MAX`] changes): reload the
     /// room's latest page instead. `changes` is empty then.
     pub reset: bool,
+    /// The retention job has removed every message up to this seq: drop them if still held.
+    #[serde(default)]
+    pub purged_up_to: Seq,
 }
 
 /// Input limits, enforced by the server and mirrored in the UI.
@@ -712,6 +774,8 @@ pub mod limits {
     pub const HISTORY_PAGE_DEFAULT: u32 = 50;
     /// A client further behind than this many changes reloads the room instead of replaying.
     pub const CATCH_UP_MAX: i64 = 1000;
+    /// The longest retention a room can set (a hundred years; beyond it, keep forever).
+    pub const RETAIN_DAYS_MAX: u32 = 36_500;
     /// Changes per page of catch-up.
     pub const CHANGES_PAGE: u32 = 200;
     pub const SEARCH_QUERY_MAX: usize = 64;

@@ -14,7 +14,7 @@ const MIB: u64 = 1024 * 1024;
     long_about = "Confab: self-hosted real-time team chat.\n\nThe web client is embedded in this \
                   binary: it runs from any directory, needing only its database and data \
                   directory. Without a command it serves; `backup` and `restore` copy a SQLite \
-                  database and its files."
+                  database and its files; `admin` grants the monitor at /admin."
 )]
 pub struct Config {
     #[command(subcommand)]
@@ -91,6 +91,12 @@ pub struct Config {
     #[arg(long, env = "CONFAB_MAX_CONNECTIONS", default_value_t = 100_000)]
     pub max_connections: usize,
 
+    /// Days messages are kept before a background job removes them, with their files,
+    /// reactions and search entries (0: forever). A group's owner may set the group's own
+    /// policy instead
+    #[arg(long, env = "CONFAB_RETAIN_DAYS", default_value_t = 0)]
+    pub retain_days: u32,
+
     /// Proxies (IPs or CIDR ranges, comma-separated) whose X-Forwarded-For is believed. A
     /// request from one of them is attributed to the right-most address in that header that is
     /// not itself a trusted proxy; every other request to its peer address. Unset: the header
@@ -117,6 +123,16 @@ pub enum Command {
         /// Replace an existing database (it is kept beside, renamed)
         #[arg(long)]
         force: bool,
+    },
+    /// Grant or revoke instance admin rights (the monitor at /admin); the first account has
+    /// them. Applies at once, running servers included
+    Admin {
+        /// The account to make an admin
+        #[arg(long, conflicts_with = "revoke", required_unless_present = "revoke")]
+        grant: Option<String>,
+        /// The account to take admin rights from
+        #[arg(long)]
+        revoke: Option<String>,
     },
 }
 

@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use app::types::{Message, RoomId, Seq, User, UserId};
+use app::types::{Message, NodeSample, RoomId, Seq, User, UserId};
 use serde::{Deserialize, Serialize};
 
 use crate::hub::ConnId;
@@ -60,6 +60,10 @@ pub enum Event {
     /// Sessions ended (logout; later, a password change): their sockets close on every node.
     /// `token_hash: None` ends all of the user's sessions.
     SessionsEnded { user: UserId, token_hash: Option<String> },
+    /// A node's figures for the operations monitor.
+    NodeStats { node: NodeId, sample: NodeSample },
+    /// The retention job removed the room's messages up to `up_to`.
+    HistoryPurged { room: RoomId, up_to: Seq },
 }
 
 impl Event {
@@ -89,6 +93,8 @@ impl Event {
             Self::SessionsEnded { user, token_hash } => {
                 NoticeBody::SessionsEnded { user: *user, token_hash: token_hash.clone() }
             }
+            Self::NodeStats { sample, .. } => NoticeBody::NodeStats { sample: sample.clone() },
+            Self::HistoryPurged { room, up_to } => NoticeBody::HistoryPurged { room: *room, up_to: *up_to },
         };
         Notice { node: node.to_string(), body }
     }
@@ -118,6 +124,8 @@ pub enum NoticeBody {
     Heartbeat,
     SessionsEnded { user: UserId, token_hash: Option<String> },
     ProfileChanged { user: UserId },
+    NodeStats { sample: NodeSample },
+    HistoryPurged { room: RoomId, up_to: Seq },
 }
 
 /// Users per [`Event::NodeUsers`] notice: about 12 bytes each keeps a notice near 6 KB.
@@ -147,6 +155,8 @@ impl Notice {
             NoticeBody::Heartbeat => Event::Heartbeat { node },
             NoticeBody::SessionsEnded { user, token_hash } => Event::SessionsEnded { user, token_hash },
             NoticeBody::ProfileChanged { user } => Event::ProfileChanged { user },
+            NoticeBody::NodeStats { sample } => Event::NodeStats { node, sample },
+            NoticeBody::HistoryPurged { room, up_to } => Event::HistoryPurged { room, up_to },
         }
     }
 }

@@ -44,6 +44,8 @@ pub struct Frame {
     pub room: Option<RoomId>,
     pub seq: Option<Seq>,
     pub close: Option<(u16, &'static str)>,
+    /// When the relay had the change this frame carries, for the delivery latency metric.
+    pub born: Option<std::time::Instant>,
 }
 
 impl Frame {
@@ -56,12 +58,12 @@ impl Frame {
         };
         // Serializing our own frame types cannot fail (no maps with non-string keys).
         let text = serde_json::to_vec(frame).unwrap_or_default();
-        Self { text: Bytes::from(text), room, seq, close: None }
+        Self { text: Bytes::from(text), room, seq, close: None, born: None }
     }
 
     /// Tells the transport to close the socket with `code`.
     pub fn close(code: u16, reason: &'static str) -> Self {
-        Self { text: Bytes::new(), room: None, seq: None, close: Some((code, reason)) }
+        Self { text: Bytes::new(), room: None, seq: None, close: Some((code, reason)), born: None }
     }
 }
 

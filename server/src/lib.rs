@@ -32,6 +32,7 @@ pub mod events;
 pub mod extract;
 pub mod hub;
 pub mod metrics;
+pub mod monitor;
 pub mod origin;
 pub mod outbox;
 pub mod proxy;
@@ -136,14 +137,6 @@ pub async fn build_state(config: Config, leptos_options: LeptosOptions) -> anyho
         Dialect::Sqlite => Arc::new(InProcessBus::new(to_relay)),
         Dialect::Postgres => PgBus::start(&config.database_url, storage.pool().clone(), node.clone(), to_relay),
     };
-    let parts = RelayParts {
-        node: node.clone(),
-        storage: storage.clone(),
-        hub: hub.clone(),
-        access: access.clone(),
-        bus: bus.clone(),
-    };
-    let relay = relay::spawn(parts, incoming, presence).abort_handle();
     let limiter = LoginLimiter::new(LoginLimits {
         per_user_burst: config.login_burst_per_user,
         per_ip_burst: config.login_burst_per_ip,
@@ -156,10 +149,21 @@ pub async fn build_state(config: Config, leptos_options: LeptosOptions) -> anyho
         edit_window: Duration::from_secs(config.edit_window_mins * 60),
         files: config.file_limits(),
         blobs_dir: config.data_dir.join("blobs"),
+        retain_days: config.retain_days,
     };
     let service = ChatService::new(node.clone(), storage, hub, bus, access, limiter, service_config)
         .await
         .map_err(|e| fail(&e))?;
+    // Started after the service: events published meanwhile wait in its channel.
+    let parts = RelayParts {
+        node: node.clone(),
+        storage: service.storage.clone(),
+        hub: service.hub.clone(),
+        access: service.access.clone(),
+        bus: service.bus.clone(),
+        monitor: service.monitor.clone(),
+    };
+    let relay = relay::spawn(parts, incoming, presence).abort_handle();
     tracing::info!(node = %node, "node ready");
     Ok(AppState { leptos_options, service, config: Arc::new(config), relay: Arc::new(relay) })
 }

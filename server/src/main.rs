@@ -16,6 +16,8 @@ fn main() -> std::process::ExitCode {
     keep_large_allocations_out_of_the_heap();
     let config = Config::parse();
     tracing_subscriber::fmt()
+        // Logs (and a command's error) on stderr; a command's result on stdout.
+        .with_writer(std::io::stderr)
         .with_env_filter(EnvFilter::try_new(&config.log).unwrap_or_else(|_| EnvFilter::new("info")))
         .init();
     let runtime =
@@ -43,6 +45,21 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         Some(Command::Restore { from, force }) => {
             let summary = backup::restore(&config, from, *force).await?;
             println!("Restored {summary} from {}", from.display());
+            return Ok(());
+        }
+        Some(Command::Admin { grant, revoke }) => {
+            let (username, admin) = match (grant, revoke) {
+                (Some(name), _) => (name, true),
+                (None, Some(name)) => (name, false),
+                (None, None) => return Err("name an account with --grant or --revoke".into()),
+            };
+            let storage = server::storage::Storage::connect(&config.database_url, "cli".into()).await?;
+            let found = storage.set_admin(username, admin).await?;
+            storage.close().await;
+            if !found {
+                return Err(format!("there is no account named {username:?}").into());
+            }
+            println!("{username} {} an instance admin", if admin { "is now" } else { "is no longer" });
             return Ok(());
         }
         None => {}

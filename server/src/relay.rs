@@ -71,6 +71,7 @@ pub struct RelayParts {
     pub hub: Arc<Hub>,
     pub access: Arc<Access>,
     pub bus: Arc<dyn Bus>,
+    pub monitor: Arc<crate::monitor::Monitor>,
 }
 
 /// Starts the relay on `incoming` (from the bus) and `presence` (this hub's local changes).
@@ -177,6 +178,13 @@ impl Relay {
                 let closed = hub.close_sessions(user, token_hash.as_deref(), CLOSE_SESSION_ENDED);
                 tracing::debug!(user = %user, closed, "sessions ended");
             }
+            Event::HistoryPurged { room, up_to } => {
+                hub.broadcast(room, &Frame::new(&ServerFrame::HistoryPurged { room_id: room, up_to }), None);
+            }
+            Event::NodeStats { node, sample } => {
+                self.heard(&node);
+                self.parts.monitor.record(&node, sample);
+            }
         }
     }
 
@@ -237,7 +245,9 @@ impl Relay {
         let storage = self.parts.storage.clone();
         let done = self.loaded_tx.clone();
         tokio::spawn(async move {
-            let result = storage.changes_since(room, since, limits::CATCH_UP_MAX as u32).await;
+            let result =
+                crate::metrics::timed("changes_since", storage.changes_since(room, since, limits::CATCH_UP_MAX as u32))
+                    .await;
             let _ = done.send(Loaded { room, target, result });
         });
     }
@@ -280,9 +290,10 @@ impl Relay {
     /// it, which has its acknowledgement); a new message ends its sender's typing.
     fn deliver(&self, room: RoomId, messages: &[Delivery]) {
         let hub = &self.parts.hub;
+        let now = std::time::Instant::now();
         for (message, origin) in messages {
-            let frame = ServerFrame::change(Message::clone(message));
-            hub.broadcast(room, &Frame::new(&frame), *origin);
+            let frame = Frame { born: Some(now), ..Frame::new(&ServerFrame::change(Message::clone(message))) };
+            hub.broadcast(room, &frame, *origin);
             if message.seq == message.change_seq && message.kind != MessageKind::System {
                 hub.stop_typing(room, message.sender_id);
             }

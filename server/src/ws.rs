@@ -159,8 +159,13 @@ async fn write_queued(
     rx: &mut crate::outbox::Receiver<Frame>,
 ) -> bool {
     let mut bytes = 0;
+    let mut now = None;
     let mut next = Some(first);
     while let Some(frame) = next {
+        if let Some(born) = frame.born {
+            let now = *now.get_or_insert_with(std::time::Instant::now);
+            crate::metrics::DELIVERY_LATENCY.observe_duration(now.saturating_duration_since(born));
+        }
         if let Some((code, reason)) = frame.close {
             // Sent after what was fed before it, with one flush.
             let _ = socket.send(close(code, reason)).await;
@@ -276,8 +281,12 @@ async fn join_room(
     };
     let caught = service.messages.catch_up(&session.user, room, since).await?;
     session.sent_up_to.insert(room, caught.seq);
-    let mut out: Vec<Frame> =
-        caught.changes.into_iter().map(|message| Frame::new(&ServerFrame::change(message))).collect();
+    let mut out = Vec::with_capacity(caught.changes.len() + 2);
+    // History removed since the client last looked goes before what replaced it.
+    if caught.purged_up_to > since {
+        out.push(Frame::new(&ServerFrame::HistoryPurged { room_id: room, up_to: caught.purged_up_to }));
+    }
+    out.extend(caught.changes.into_iter().map(|message| Frame::new(&ServerFrame::change(message))));
     out.push(Frame::new(&ServerFrame::Joined { room_id: room, seq: caught.seq, reset: caught.reset }));
     Ok(out)
 }

@@ -1,5 +1,5 @@
 //! The HTTP API: thin `#[server]` functions with fixed paths under `/api`, one module per
-//! domain ([`accounts`], [`files`], [`rooms`], [`messages`], [`search`]).
+//! domain ([`accounts`], [`admin`], [`files`], [`rooms`], [`messages`], [`search`]).
 //!
 //! Each one authenticates the caller ([`ssr::me`]), calls the
 //! [`ChatBackend`](crate::backend::ChatBackend) and returns its result; nothing else. The server turns an error's `code` into the HTTP
@@ -8,12 +8,14 @@
 //! endpoint with a curl example.
 
 pub mod accounts;
+pub mod admin;
 pub mod files;
 pub mod messages;
 pub mod rooms;
 pub mod search;
 
 pub use accounts::*;
+pub use admin::*;
 pub use files::*;
 pub use messages::*;
 pub use rooms::*;

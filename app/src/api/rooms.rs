@@ -62,6 +62,15 @@ pub async fn rename_room(room_id: RoomId, name: String) -> Result<RoomSummary, A
     crate::backend::backend()?.rename_room(&me, room_id, &name).await
 }
 
+/// `POST /api/rooms/retention` (JSON `{"room_id": 1, "days": 30}`): how many days the group
+/// keeps messages (0: forever; `days` absent or null: the server's `--retain-days`). The
+/// group's owner only; answers the room's details with the policy now in force.
+#[server(prefix = "/api", endpoint = "rooms/retention", input = Json)]
+pub async fn set_retention(room_id: RoomId, days: Option<u32>) -> Result<RoomDetails, AppError> {
+    let me = ssr::me().await?;
+    crate::backend::backend()?.set_retention(&me, room_id, days).await
+}
+
 /// `POST /api/rooms/notify` (JSON `{"room_id": 1, "level": "mentions", "mute": "8h"}`): how
 /// the room notifies me. `level` is `all`, `mentions` or `nothing` (absent: my default);
 /// `mute` is `off`, `1h`, `8h` or `forever` (until unmuted), or absent to keep it as it is.

@@ -5,12 +5,15 @@
 use leptos::{html, prelude::*, task::spawn_local};
 use leptos_router::{components::A, hooks::use_navigate};
 
-use super::modal::{close, Modal};
+use super::{
+    modal::{close, Modal},
+    retention_dialog::{days_label, RetentionDialog},
+};
 use crate::{
     api,
     i18n::{t, t_string, td_string, use_i18n, Locale},
     state::store::{now_ms, use_chat},
-    types::{Mute, NotifyLevel, RoomDetails, RoomId, RoomKind, MUTED_FOREVER},
+    types::{Mute, NotifyLevel, Role, RoomDetails, RoomId, RoomKind, MUTED_FOREVER},
 };
 
 #[component]
@@ -21,6 +24,9 @@ pub fn RoomHeader(details: RoomDetails) -> impl IntoView {
     let room = summary.room.id;
     let is_group = summary.room.kind == RoomKind::Group;
     let can_rename = is_group && details.my_role.can_manage();
+    let can_set_retention = is_group && details.my_role == Role::Owner;
+    let retention = details.retention;
+    let setting_retention = RwSignal::new(false);
     let renaming = RwSignal::new(false);
     let leaving = RwSignal::new(false);
     let name = RwSignal::new(summary.title.clone());
@@ -89,7 +95,17 @@ pub fn RoomHeader(details: RoomDetails) -> impl IntoView {
                         </button>
                     </form>
                 </Show>
-                <span class="muted room-subtitle" data-testid="room-subtitle">{subtitle}</span>
+                <span class="muted room-subtitle" data-testid="room-subtitle">
+                    {subtitle}
+                    {(retention.days() > 0)
+                        .then(|| {
+                            view! {
+                                <span class="room-retention" data-testid="room-retention">
+                                    {move || t_string!(i18n, rooms.header.retention, days = days_label(i18n, retention.days()))}
+                                </span>
+                            }
+                        })}
+                </span>
             </div>
             <button
                 class="icon-button members-toggle"
@@ -125,6 +141,21 @@ pub fn RoomHeader(details: RoomDetails) -> impl IntoView {
                                 </button>
                             }
                         })}
+                    {can_set_retention
+                        .then(|| {
+                            view! {
+                                <button
+                                    class="menu-item"
+                                    data-testid="room-retention-menu"
+                                    on:click=move |_| {
+                                        close_menu();
+                                        setting_retention.set(true);
+                                    }
+                                >
+                                    {t!(i18n, rooms.header.retention_menu)}
+                                </button>
+                            }
+                        })}
                     {is_group
                         .then(|| {
                             view! {
@@ -144,6 +175,9 @@ pub fn RoomHeader(details: RoomDetails) -> impl IntoView {
             </details>
             {move || error.get().map(|e| view! { <span class="form-error" role="alert">{crate::error::localize(&e, i18n.get_locale())}</span> })}
         </header>
+        <Show when=move || setting_retention.get()>
+            <RetentionDialog room retention on_close=move || { setting_retention.try_set(false); } />
+        </Show>
         <Show when=move || leaving.get()>
             <LeaveDialog room title=summary.title.clone() on_close=move || { leaving.try_set(false); } />
         </Show>

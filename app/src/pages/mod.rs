@@ -1,5 +1,6 @@
 //! Pages, one per route.
 
+pub mod admin;
 pub mod chat;
 pub mod home;
 pub mod login;

@@ -160,6 +160,9 @@ fn SettingsForms(settings: Settings) -> impl IntoView {
     view! {
         <div class="settings" data-testid="settings">
             <h1>{t!(i18n, settings.title)}</h1>
+            {settings.admin.then(|| view! {
+                <p><a href="/admin" data-testid="admin-link">{t!(i18n, settings.admin_link)}</a></p>
+            })}
             <section aria-labelledby="profile-heading">
                 <h2 id="profile-heading">{t!(i18n, settings.profile.heading)}</h2>
                 <form

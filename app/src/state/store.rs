@@ -277,6 +277,15 @@ impl ChatStore {
             ServerFrame::RoomUpdated { .. } => self.refresh_rooms(),
             ServerFrame::ReadMarker { room_id, user_id, seq } => self.read_marker(room_id, user_id, seq),
             ServerFrame::RoomRemoved { room_id } => self.room_removed(room_id),
+            ServerFrame::HistoryPurged { room_id, up_to } => {
+                self.timelines.update(|t| {
+                    if let Some(tl) = t.get_mut(&room_id) {
+                        tl.purge(up_to);
+                    }
+                });
+                // Previews and unread counts may have gone with the messages.
+                self.refresh_rooms();
+            }
             ServerFrame::Error { code, message, client_id } => {
                 let unsent =
                     client_id.filter(|id| self.pending.with_untracked(|p| p.iter().any(|m| m.client_id == *id)));
@@ -949,6 +958,7 @@ mod tests {
             summary: summary(3, 3),
             participants: vec![person(1, "me"), person(2, "Alice"), person(3, "Bob")],
             my_role: Role::Member,
+            retention: Default::default(),
         }));
         let mine = Message { sender_id: ME, ..msg(3) };
         assert!(store.seen_by(RoomId(1), &mine).is_empty());

@@ -107,6 +107,11 @@ impl Timeline {
         (!self.ahead.is_empty()).then(|| self.begin_catch_up())
     }
 
+    /// The retention job removed the room's messages up to seq `up_to`: they leave the view.
+    pub fn purge(&mut self, up_to: Seq) {
+        self.messages.retain(|m| m.seq > up_to);
+    }
+
     /// Merges a page of older history (current states, so the change-seq rule still applies).
     pub fn merge_older(&mut self, page: impl IntoIterator<Item = Message>, has_more: bool) {
         for message in page {
@@ -239,6 +244,16 @@ pub(crate) mod tests {
 
     fn ids(t: &Timeline) -> Vec<i64> {
         t.messages.iter().map(|m| m.id.0 / 10).collect()
+    }
+
+    #[test]
+    fn purged_history_leaves_and_later_changes_still_apply() {
+        let mut t = Timeline::from_page(page(&[1, 2, 3, 4], false, 4));
+        t.purge(Seq(2));
+        assert_eq!(ids(&t), vec![3, 4]);
+        assert_eq!(t.seq, Seq(4), "removing history is not a change to catch up on");
+        assert_eq!(t.apply(Seq(5), msg(5)), None);
+        assert_eq!(ids(&t), vec![3, 4, 5]);
     }
 
     #[test]

@@ -20,6 +20,7 @@ use crate::{
     bus::Bus,
     events::Event,
     hub::ConnId,
+    metrics,
     storage::{files::NewAttachment, Storage},
 };
 
@@ -50,6 +51,8 @@ pub struct CatchUp {
     pub seq: Seq,
     /// Too far behind to replay: reload instead (`changes` is empty).
     pub reset: bool,
+    /// The retention job removed the room's messages up to here.
+    pub purged_up_to: Seq,
 }
 
 impl Messages {
@@ -184,7 +187,7 @@ impl Messages {
         if let Some(around) = query.around {
             return Ok(self.storage.history_around(room, around, limit).await?);
         }
-        Ok(self.storage.history(room, query.before, query.after, limit).await?)
+        Ok(metrics::timed("history", self.storage.history(room, query.before, query.after, limit)).await?)
     }
 
     /// One page of changes after `since` (`GET /api/rooms/changes`).
@@ -196,16 +199,26 @@ impl Messages {
         }
         // Ahead of the room (a restored backup) or too far behind: start over from the top.
         if since > last || last.0 - since.0 > limits::CATCH_UP_MAX {
-            return Ok(Changes { room_id: room, changes: Vec::new(), seq: last, has_more: false, reset: true });
+            let purged_up_to = self.storage.retention_of(room).await?.1;
+            return Ok(Changes {
+                room_id: room,
+                changes: Vec::new(),
+                seq: last,
+                has_more: false,
+                reset: true,
+                purged_up_to,
+            });
         }
-        let changes = self.storage.changes_since(room, since, limits::CHANGES_PAGE).await?;
+        let changes =
+            metrics::timed("changes_since", self.storage.changes_since(room, since, limits::CHANGES_PAGE)).await?;
         let has_more = changes.len() == limits::CHANGES_PAGE as usize;
         let seq = match changes.last() {
             Some(m) if has_more => m.change_seq,
             Some(m) => m.change_seq.max(last),
             None => last,
         };
-        Ok(Changes { room_id: room, changes, seq, has_more, reset: false })
+        let purged_up_to = self.storage.retention_of(room).await?.1;
+        Ok(Changes { room_id: room, changes, seq, has_more, reset: false, purged_up_to })
     }
 
     /// Everything changed in `room` after `since`, page by page, for a client that is already
@@ -217,12 +230,17 @@ impl Messages {
         loop {
             let page = self.changes(me, room, cursor).await?;
             if page.reset {
-                return Ok(CatchUp { changes: Vec::new(), seq: page.seq, reset: true });
+                return Ok(CatchUp {
+                    changes: Vec::new(),
+                    seq: page.seq,
+                    reset: true,
+                    purged_up_to: page.purged_up_to,
+                });
             }
             cursor = page.seq;
             all.extend(page.changes);
             if !page.has_more {
-                return Ok(CatchUp { changes: all, seq: cursor, reset: false });
+                return Ok(CatchUp { changes: all, seq: cursor, reset: false, purged_up_to: page.purged_up_to });
             }
         }
     }

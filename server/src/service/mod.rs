@@ -16,6 +16,7 @@ pub mod files;
 pub mod markdown;
 pub mod messages;
 pub mod reactions;
+pub mod retention;
 pub mod rooms;
 pub mod search;
 pub mod writer;
@@ -25,8 +26,8 @@ use std::{net::IpAddr, path::PathBuf, sync::Arc, time::Duration};
 use app::{
     backend::{ChatBackend, HistoryQuery, NewSession},
     types::{
-        Changes, Message, MessageEdit, MessageId, MessagePage, Mute, NotifyLevel, RoomDetails, RoomId, RoomSummary,
-        SearchQuery, SearchResults, Seq, Settings, SettingsChange, User, UserId,
+        Changes, Message, MessageEdit, MessageId, MessagePage, MonitorView, Mute, NotifyLevel, RoomDetails, RoomId,
+        RoomSummary, SearchQuery, SearchResults, Seq, Settings, SettingsChange, User, UserId,
     },
     AppError,
 };
@@ -55,6 +56,8 @@ pub struct ServiceConfig {
     pub files: FileLimits,
     /// Where the local blob store keeps uploads.
     pub blobs_dir: PathBuf,
+    /// How many days messages are kept unless a group sets its own policy; 0: forever.
+    pub retain_days: u32,
 }
 
 impl Default for ServiceConfig {
@@ -69,6 +72,7 @@ impl Default for ServiceConfig {
                 quota_bytes: app::types::limits::QUOTA_BYTES_DEFAULT,
             },
             blobs_dir: PathBuf::from("data/blobs"),
+            retain_days: 0,
         }
     }
 }
@@ -88,6 +92,9 @@ pub struct ChatService {
     pub messages: Messages,
     pub files: Arc<Files>,
     pub search: search::Search,
+    /// Every live node's figures, for the admin page.
+    pub monitor: Arc<crate::monitor::Monitor>,
+    pub retention: Arc<retention::Retention>,
 }
 
 impl ChatService {
@@ -116,7 +123,31 @@ impl ChatService {
         }
         let search = search::Search::new(storage.clone(), access.clone());
         tokio::spawn(search::index_loop(Arc::downgrade(&storage)));
-        Ok(Arc::new(Self { node, storage, hub, bus, access, accounts, rooms, messages, files, search }))
+        let monitor = Arc::default();
+        let retention = Arc::new(retention::Retention::new(
+            storage.clone(),
+            bus.clone(),
+            access.clone(),
+            files.clone(),
+            config.retain_days,
+        ));
+        tokio::spawn(retention::retention_loop(Arc::downgrade(&retention)));
+        let service = Arc::new(Self {
+            node,
+            storage,
+            hub,
+            bus,
+            access,
+            accounts,
+            rooms,
+            messages,
+            files,
+            search,
+            monitor,
+            retention,
+        });
+        tokio::spawn(crate::monitor::sample_loop(Arc::downgrade(&service)));
+        Ok(service)
     }
 
     /// Who of the people `user` shares a room with is online anywhere (themselves included):
@@ -185,7 +216,14 @@ impl ChatBackend for ChatService {
     }
 
     async fn room_details(&self, me: &User, room: RoomId) -> Result<RoomDetails, AppError> {
-        self.rooms.details(me, room).await
+        let mut details = self.rooms.details(me, room).await?;
+        details.retention = self.retention.of(room).await?;
+        Ok(details)
+    }
+
+    async fn set_retention(&self, me: &User, room: RoomId, days: Option<u32>) -> Result<RoomDetails, AppError> {
+        self.retention.set(me, room, days).await?;
+        self.room_details(me, room).await
     }
 
     async fn add_participants(&self, me: &User, room: RoomId, users: &[UserId]) -> Result<RoomDetails, AppError> {
@@ -271,5 +309,12 @@ impl ChatBackend for ChatService {
 
     async fn check_upload(&self, me: &User, room: RoomId, size: u64) -> Result<(), AppError> {
         self.files.admit(me, room, Some(size)).await.map(|_| ())
+    }
+
+    async fn monitor(&self, me: &User) -> Result<MonitorView, AppError> {
+        if !self.storage.is_admin(me.id).await? {
+            return Err(AppError::forbidden("Only instance admins can see the monitor."));
+        }
+        Ok(self.monitor.view(now_ms()))
     }
 }

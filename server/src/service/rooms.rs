@@ -95,7 +95,7 @@ impl Rooms {
         let my_role = self.access.require_role(me, room).await?;
         let summary = self.summary(me, room).await?;
         let participants = self.storage.participants(room).await?;
-        Ok(RoomDetails { summary, participants, my_role })
+        Ok(RoomDetails { summary, participants, my_role, retention: Default::default() })
     }
 
     pub async fn add_participants(&self, me: &User, room: RoomId, users: &[UserId]) -> Result<RoomDetails, AppError> {

@@ -195,7 +195,7 @@ impl Search {
             }
         }
         let limit = limits::SEARCH_PAGE;
-        let found = self.storage.search(me.id, &filter, limit + 1).await?;
+        let found = crate::metrics::timed("search", self.storage.search(me.id, &filter, limit + 1)).await?;
         let more = found.len() > limit as usize;
         let hits: Vec<SearchHit> = found
             .into_iter()

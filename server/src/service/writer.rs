@@ -142,12 +142,14 @@ async fn write_loop(
                 },
             })
             .collect();
-        let result = storage.insert_messages(&news, now_ms()).await;
+        let result = crate::metrics::timed("insert_messages", storage.insert_messages(&news, now_ms())).await;
         drop(news);
         match result {
             Ok(stored) => {
                 stats.commits.fetch_add(1, Ordering::Relaxed);
-                stats.messages.fetch_add(stored.iter().filter(|s| s.created).count() as u64, Ordering::Relaxed);
+                let created = stored.iter().filter(|s| s.created).count() as u64;
+                stats.messages.fetch_add(created, Ordering::Relaxed);
+                crate::metrics::MESSAGES_PER_COMMIT.observe(created);
                 let mut changes: BTreeMap<RoomId, Vec<Delivery>> = BTreeMap::new();
                 let mut replies = Vec::with_capacity(batch.len());
                 for (sub, stored) in batch.drain(..).zip(stored) {

@@ -15,8 +15,9 @@ pub struct Credentials {
 impl Storage {
     pub async fn create_user(&self, username: &str, display_name: &str, password_hash: &str, now: i64) -> Result<User> {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (username, display_name, password_hash, created_at) VALUES ($1, $2, $3, $4) \
-             RETURNING id",
+            // The first account administers the instance.
+            "INSERT INTO users (username, display_name, password_hash, created_at, is_admin) \
+             VALUES ($1, $2, $3, $4, NOT EXISTS (SELECT 1 FROM users)) RETURNING id",
         )
         .bind(username)
         .bind(display_name)
@@ -106,8 +107,8 @@ impl Storage {
     pub async fn settings(&self, user: UserId) -> Result<Option<Settings>> {
         // The sound flag as an integer: SQLite stores booleans as integers, PostgreSQL does not.
         let row = sqlx::query(&format!(
-            "SELECT {USER_COLS}, u.notify, u.theme, u.language, CAST(CASE WHEN u.sound THEN 1 ELSE 0 END AS BIGINT) AS sound \
-             FROM users u WHERE u.id = $1"
+            "SELECT {USER_COLS}, u.notify, u.theme, u.language, CAST(CASE WHEN u.sound THEN 1 ELSE 0 END AS BIGINT) AS sound, \
+             CAST(CASE WHEN u.is_admin THEN 1 ELSE 0 END AS BIGINT) AS admin FROM users u WHERE u.id = $1"
         ))
         .bind(user.0)
         .fetch_optional(&self.pool)
@@ -122,7 +123,29 @@ impl Storage {
             sound: r.try_get::<i64, _>("sound")? != 0,
             theme: Theme::parse(&theme).ok_or_else(|| bad_column("theme", &theme))?,
             language: Language::parse(&language).ok_or_else(|| bad_column("language", &language))?,
+            admin: r.try_get::<i64, _>("admin")? != 0,
         }))
+    }
+
+    /// Whether `user` administers the instance (read on every admin request: a revocation
+    /// applies at once, on every node).
+    pub async fn is_admin(&self, user: UserId) -> Result<bool> {
+        let admin: Option<i64> =
+            sqlx::query_scalar("SELECT CAST(CASE WHEN is_admin THEN 1 ELSE 0 END AS BIGINT) FROM users WHERE id = $1")
+                .bind(user.0)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(admin == Some(1))
+    }
+
+    /// Grants or revokes admin rights by username; false when there is no such account.
+    pub async fn set_admin(&self, username: &str, admin: bool) -> Result<bool> {
+        let done = sqlx::query("UPDATE users SET is_admin = ($1 = 1) WHERE username = $2")
+            .bind(i64::from(admin))
+            .bind(username.to_lowercase())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     pub async fn update_settings(&self, settings: &Settings) -> Result<()> {

@@ -18,6 +18,7 @@ pub mod files;
 pub mod ids;
 pub mod messages;
 pub mod reactions;
+pub mod retention;
 pub mod rooms;
 pub mod search;
 
@@ -186,6 +187,16 @@ impl Storage {
             task.abort();
         }
         self.pool.close().await;
+    }
+
+    /// The database's size on disk (SQLite: its pages; PostgreSQL: `pg_database_size`).
+    pub async fn database_bytes(&self) -> Result<u64> {
+        let sql = match self.dialect {
+            Dialect::Sqlite => "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+            Dialect::Postgres => "SELECT pg_database_size(current_database())",
+        };
+        let bytes: i64 = sqlx::query_scalar(sql).fetch_one(&self.pool).await?;
+        Ok(bytes.max(0) as u64)
     }
 
     /// A trivial query, for health checks.

@@ -26,6 +26,8 @@ pub struct TestServer {
     pub dir: tempfile::TempDir,
     /// The database, for tests that look at what is stored.
     pub database_url: String,
+    /// The server's state, for tests that run its background jobs on demand.
+    pub state: server::AppState,
 }
 
 impl TestServer {
@@ -47,6 +49,7 @@ impl TestServer {
         config.addr = None;
         tweak(&mut config);
         let state = build_state(config, leptos_options().unwrap()).await.expect("server state");
+        let kept = state.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = oneshot::channel::<()>();
@@ -64,6 +67,7 @@ impl TestServer {
             handle: Some(handle),
             dir,
             database_url: url.to_string(),
+            state: kept,
         }
     }
 

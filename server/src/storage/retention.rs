@@ -1,0 +1,110 @@
+//! Retention's storage: each room's policy, and removing a room's oldest messages in small
+//! batches (with their reactions, mentions, edits, attachments and search entries).
+
+use app::types::{RoomId, Seq};
+
+use super::{Dialect, Result, Storage};
+
+/// A room whose history is trimmed, and from how many days back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Trimmed {
+    pub room: RoomId,
+    pub days: u32,
+}
+
+impl Storage {
+    /// A room's own policy (`None`: the server's) and how far its history has been removed.
+    pub async fn retention_of(&self, room: RoomId) -> Result<(Option<u32>, Seq)> {
+        let row: Option<(Option<i64>, i64)> = sqlx::query_as("SELECT retain_days, purged_seq FROM rooms WHERE id = $1")
+            .bind(room.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        let (days, purged) = row.unwrap_or((None, 0));
+        Ok((days.map(|d| d.clamp(0, i64::from(u32::MAX)) as u32), Seq(purged)))
+    }
+
+    /// Sets a room's own policy; other nodes hear of it as a change of the room (with the
+    /// commit, as for a rename).
+    pub async fn set_retention(&self, room: RoomId, days: Option<u32>) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE rooms SET retain_days = $1 WHERE id = $2")
+            .bind(days.map(i64::from))
+            .bind(room.0)
+            .execute(&mut *tx)
+            .await?;
+        self.notify_meta(&mut tx, room, &[], &[]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every room that keeps messages for a limited time, given the server's default
+    /// (0: forever).
+    pub async fn trimmed_rooms(&self, default_days: u32) -> Result<Vec<Trimmed>> {
+        let rows: Vec<(i64, i64)> =
+            sqlx::query_as("SELECT id, COALESCE(retain_days, $1) FROM rooms WHERE COALESCE(retain_days, $1) > 0")
+                .bind(i64::from(default_days))
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(room, days)| Trimmed { room: RoomId(room), days: days.clamp(1, i64::from(u32::MAX)) as u32 })
+            .collect())
+    }
+
+    /// Removes up to `batch` of the room's oldest messages created before `cutoff`, in one
+    /// short transaction; returns the seq the room's history is now removed up to, or `None`
+    /// when nothing was old enough. Messages go in seq order, stopping at the first one that
+    /// is too new, so what remains is always a suffix of the room's history.
+    pub async fn purge_batch(&self, room: RoomId, cutoff: i64, batch: u32) -> Result<Option<Seq>> {
+        let mut tx = self.begin().await?;
+        let oldest: Vec<(i64, i64, i64)> =
+            sqlx::query_as("SELECT id, seq, created_at FROM messages WHERE room_id = $1 ORDER BY seq LIMIT $2")
+                .bind(room.0)
+                .bind(i64::from(batch))
+                .fetch_all(&mut *tx)
+                .await?;
+        let expired: Vec<(i64, i64)> =
+            oldest.into_iter().take_while(|&(_, _, at)| at < cutoff).map(|(id, seq, _)| (id, seq)).collect();
+        let Some(&(last_id, up_to)) = expired.last() else {
+            return Ok(None);
+        };
+        let first_id = expired.iter().map(|&(id, _)| id).min().unwrap_or(last_id);
+        let last_id = expired.iter().map(|&(id, _)| id).max().unwrap_or(last_id);
+        // The rows removed are exactly the room's messages with a seq up to `up_to`.
+        if self.dialect == Dialect::Sqlite {
+            // The trigram index holds what the batch indexer has reached; PostgreSQL's index
+            // is on the column and goes with the rows.
+            sqlx::query(
+                "DELETE FROM message_search WHERE rowid IN (SELECT id FROM messages WHERE room_id = $1 AND seq <= $2 \
+                 AND id <= (SELECT indexed_up_to FROM search_state WHERE id = 1))",
+            )
+            .bind(room.0)
+            .bind(up_to)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query(
+            "DELETE FROM attachments WHERE room_id = $1 AND message_id BETWEEN $2 AND $3 \
+             AND message_id IN (SELECT id FROM messages WHERE room_id = $1 AND seq <= $4)",
+        )
+        .bind(room.0)
+        .bind(first_id)
+        .bind(last_id)
+        .bind(up_to)
+        .execute(&mut *tx)
+        .await?;
+        // Reactions, mentions and edit histories go with their message (foreign keys).
+        sqlx::query("DELETE FROM messages WHERE room_id = $1 AND seq <= $2")
+            .bind(room.0)
+            .bind(up_to)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE rooms SET purged_seq = $1 WHERE id = $2 AND purged_seq < $1")
+            .bind(up_to)
+            .bind(room.0)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(Seq(up_to)))
+    }
+}
