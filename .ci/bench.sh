@@ -9,6 +9,7 @@
 #   bash .ci/bench.sh pg fanout --members 10 --senders 10 --rate 5000   # one node on PostgreSQL
 #   bash .ci/bench.sh upload --mib 20      # upload throughput
 #   bash .ci/bench.sh thumbs --megapixels 12   # thumbnail time and peak memory
+#   bash .ci/bench.sh crowd --connections 100000 --rooms 100 --rate 100   # 100,000 sockets
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$CONFAB_ROOT"
@@ -16,6 +17,8 @@ cd "$CONFAB_ROOT"
 # the release binary that cargo-leptos built for the site (and the Playwright suite).
 export CARGO_TARGET_DIR="$CARGO_TARGET_DIR-bench"
 cargo build --release -p server --bins --features loadgen
+# 100,000 sockets need as many descriptors on each side (root may raise the hard limit).
+ulimit -Hn 1048576 2>/dev/null || true
 ulimit -n "$(ulimit -Hn)"
 port="${CONFAB_BENCH_PORT:-3400}"
 
@@ -23,7 +26,7 @@ scenario() {
   local dir pid
   dir="$(mktemp -d)"
   CONFAB_ADDR="127.0.0.1:$port" DATABASE_URL="sqlite://$dir/bench.db" CONFAB_DATA_DIR="$dir" RUST_LOG=warn \
-    CONFAB_LOGIN_BURST_PER_IP=100000 taskset -c 0 "$CARGO_TARGET_DIR/release/server" 2>/dev/null &
+    CONFAB_LOGIN_BURST_PER_IP=100000 CONFAB_MAX_CONNECTIONS=1000000 taskset -c 0 "$CARGO_TARGET_DIR/release/server" 2>/dev/null &
   pid=$!
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
   taskset -c 1 "$CARGO_TARGET_DIR/release/confab-loadgen" --url "http://127.0.0.1:$port" --server-pid "$pid" "$@" || true
@@ -126,6 +129,7 @@ else
   CONFAB_COMMIT_INTERVAL_MS=4 scenario fanout --members 100 --senders 10 --rate 1000 --seconds 10
   scenario fanout --members 2 --senders 1 --rate 1000 --seconds 10
   scenario idle --connections 10000
+  scenario crowd --connections 100000 --rooms 100 --users-per-room 10 --rate 100 --seconds 10
   floor --connections 100 --rate 1000 --frames-per-write 1
   floor --connections 100 --rate 1000 --frames-per-write 5
   nodes fanout --members 100 --senders 10 --rate 1000 --seconds 10

@@ -7,7 +7,8 @@
 //! server's pid, server CPU time per delivery. With `--url-b`, members alternate between two
 //! nodes on one PostgreSQL (the cross-node figures), each node's CPU reported against the
 //! deliveries its own members received. `idle`: opens C idle WebSockets and reports the
-//! server's resident memory per connection. `floor`: no Confab at all, the kernel's cost of
+//! server's resident memory per connection. `crowd`: 100,000 authenticated WebSockets at once
+//! (memory per socket, connect rate) carrying a load spread over 100 rooms. `floor`: no Confab at all, the kernel's cost of
 //! the fan-out's writes on this machine. See the README's performance section.
 
 use std::{
@@ -63,6 +64,25 @@ enum Scenario {
     Idle {
         #[arg(long, default_value_t = 10_000)]
         connections: usize,
+    },
+    /// C authenticated WebSockets held at once, from several loopback source addresses (one
+    /// address has fewer ports than that), as the tabs of R rooms' members (U users a room,
+    /// each with C / (R·U) tabs); then M msg/s spread over the rooms while all are connected
+    Crowd {
+        #[arg(long, default_value_t = 100_000)]
+        connections: usize,
+        #[arg(long, default_value_t = 100)]
+        rooms: usize,
+        #[arg(long, default_value_t = 10)]
+        users_per_room: usize,
+        /// Messages per second in all, spread evenly over the rooms
+        #[arg(long, default_value_t = 100)]
+        rate: u64,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Loopback source addresses to connect from (127.0.0.2, 127.0.0.3, …)
+        #[arg(long, default_value_t = 8)]
+        sources: u8,
     },
     /// No HTTP: a generated corpus (half Thai, a quarter English, the rest Chinese and emoji)
     /// stored through the server's storage layer with group-commit batches into a fresh
@@ -137,6 +157,10 @@ async fn main() -> Result<()> {
             fanout(&nodes, &run, members, senders.clamp(1, members), rate, seconds).await
         }
         Scenario::Idle { connections } => idle(&args.url, args.server_pid, &run, connections).await,
+        Scenario::Crowd { connections, rooms, users_per_room, rate, seconds, sources } => {
+            let shape = Crowd { connections, rooms, users_per_room: users_per_room.max(1), rate, seconds, sources };
+            crowd(&args.url, args.server_pid, &run, shape).await
+        }
         Scenario::Upload { mib, repeats } => upload(&args.url, args.server_pid, &run, mib, repeats).await,
         Scenario::Thumbs { megapixels, runs } => thumbs(megapixels, runs),
         Scenario::Search { database_url, messages, rooms, queries, no_index } => {
@@ -388,12 +412,7 @@ async fn fanout(nodes: &Nodes<'_>, run: &str, n: usize, senders: usize, rate: u6
                 if !ack && !text.starts_with(r#"{"type":"receive_message""#) {
                     continue;
                 }
-                // content: "<sent at, µs since start> <global sequence>"
-                let Some(start) = text.find(r#""content":""#).map(|i| i + 11) else { continue };
-                let content = &text[start..text[start..].find('"').map_or(text.len(), |e| start + e)];
-                let mut parts = content.split(' ');
-                let sent_us: u64 = parts.next().and_then(|p| p.parse().ok()).unwrap_or_default();
-                let seq: u64 = parts.next().and_then(|p| p.parse().ok()).unwrap_or_default();
+                let Some((sent_us, seq)) = load_content(text) else { continue };
                 let latency = (base.elapsed().as_micros() as u64).saturating_sub(sent_us).max(1);
                 if ack {
                     let _ = local_acks.record(latency);
@@ -531,6 +550,179 @@ async fn idle(url: &str, pid: Option<u32>, run: &str, connections: usize) -> Res
     if let (Some(b), Some(a)) = (before, after) {
         println!("server RSS             {b} KiB → {a} KiB");
         println!("per idle connection    {:.2} KiB", (a.saturating_sub(b)) as f64 / sockets.len() as f64);
+    }
+    Ok(())
+}
+
+struct Crowd {
+    connections: usize,
+    rooms: usize,
+    users_per_room: usize,
+    rate: u64,
+    seconds: u64,
+    sources: u8,
+}
+
+/// A WebSocket from a given loopback address, with a small read buffer (tungstenite's default
+/// 128 KiB for each of 100,000 sockets would be 12 GiB of the generator's memory).
+async fn connect_from(url: &str, token: &str, source: std::net::Ipv4Addr) -> Result<Socket> {
+    let mut req = format!("{}/ws", url.replacen("http", "ws", 1)).into_client_request()?;
+    req.headers_mut().insert("authorization", HeaderValue::from_str(&format!("Bearer {token}"))?);
+    let host = url.trim_start_matches("http://").trim_end_matches('/');
+    let addr: std::net::SocketAddr = host.parse()?;
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind((source, 0).into())?;
+    let stream = socket.connect(addr).await?;
+    stream.set_nodelay(true)?;
+    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default().read_buffer_size(4096);
+    let (ws, _) = tokio_tungstenite::client_async_with_config(
+        req,
+        tokio_tungstenite::MaybeTlsStream::Plain(stream),
+        Some(config),
+    )
+    .await?;
+    Ok(ws)
+}
+
+/// The send time and global number carried in a load message's content
+/// ("<µs since start> <n>"), found by a substring scan (a JSON parse per frame would make the
+/// generator's core the bottleneck).
+fn load_content(text: &str) -> Option<(u64, u64)> {
+    let start = text.find(r#""content":""#)? + 11;
+    let content = &text[start..text[start..].find('"').map_or(text.len(), |e| start + e)];
+    let mut parts = content.split(' ');
+    Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
+}
+
+async fn crowd(url: &str, pid: Option<u32>, run: &str, shape: Crowd) -> Result<()> {
+    let users = shape.rooms * shape.users_per_room;
+    println!("registering {users} users…");
+    let members = register_many(url, run, users).await?;
+    let http = reqwest::Client::new();
+    let mut rooms = Vec::with_capacity(shape.rooms);
+    for r in 0..shape.rooms {
+        let group = &members[r * shape.users_per_room..(r + 1) * shape.users_per_room];
+        let ids: Vec<i64> = group[1..].iter().map(|m| m.id).collect();
+        let room: Value = http
+            .post(format!("{url}/api/rooms/group"))
+            .bearer_auth(&group[0].token)
+            .json(&json!({"name": format!("crowd {run} {r}"), "members": ids}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        rooms.push(room["room"]["id"].as_i64().ok_or("group creation failed")?);
+    }
+
+    let base = Instant::now();
+    let histogram = Arc::new(Mutex::new(Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?));
+    let delivered = Arc::new(AtomicU64::new(0));
+    let before = pid.and_then(rss_kib);
+    println!("opening {} WebSockets from {} source addresses…", shape.connections, shape.sources);
+    let started = Instant::now();
+    let mut readers = Vec::with_capacity(shape.connections);
+    for chunk in (0..shape.connections).collect::<Vec<_>>().chunks(500) {
+        let batch = chunk.iter().map(|&k| {
+            let source = std::net::Ipv4Addr::new(127, 0, 0, 2 + (k % usize::from(shape.sources.max(1))) as u8);
+            connect_from(url, &members[k % users].token, source)
+        });
+        for ws in futures_util::future::join_all(batch).await {
+            let mut ws = ws?;
+            let _hello = ws.next().await;
+            let (histogram, delivered) = (histogram.clone(), delivered.clone());
+            readers.push(tokio::spawn(async move {
+                while let Some(Ok(msg)) = ws.next().await {
+                    let Message::Text(text) = msg else { continue };
+                    if !text.as_str().starts_with(r#"{"type":"receive_message""#) {
+                        continue;
+                    }
+                    if let Some((sent_us, _)) = load_content(text.as_str()) {
+                        let latency = (base.elapsed().as_micros() as u64).saturating_sub(sent_us).max(1);
+                        let _ = histogram.lock().record(latency);
+                        delivered.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }));
+        }
+    }
+    let connect_time = started.elapsed();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let after = pid.and_then(rss_kib);
+    println!("open connections       {}", readers.len());
+    println!("connect rate           {:.0} per second", readers.len() as f64 / connect_time.as_secs_f64());
+    if let (Some(b), Some(a)) = (before, after) {
+        println!("server RSS             {b} KiB → {a} KiB");
+        println!("per idle connection    {:.2} KiB", (a.saturating_sub(b)) as f64 / readers.len() as f64);
+    }
+
+    // One more connection per room sends (the owner's; its own tabs receive).
+    let per_room = shape.rate as f64 / shape.rooms as f64;
+    let count = (per_room * shape.seconds as f64) as u64;
+    println!("sending {} msg/s over {} rooms for {} s…", shape.rate, shape.rooms, shape.seconds);
+    let cpu_before = pid.and_then(cpu_seconds);
+    let own_before = cpu_seconds(std::process::id());
+    let load_started = Instant::now();
+    let sent = Arc::new(AtomicU64::new(0));
+    let mut senders = Vec::new();
+    for (r, &room) in rooms.iter().enumerate() {
+        let (mut sink, mut acks) = connect(url, &members[r * shape.users_per_room].token).await?.split();
+        let sent = sent.clone();
+        // Acknowledgements are read and dropped, so the sender's socket never backs up.
+        tokio::spawn(async move { while let Some(Ok(_)) = acks.next().await {} });
+        senders.push(tokio::spawn(async move {
+            let interval = Duration::from_secs_f64(1.0 / per_room.max(0.001));
+            let offset = interval.mul_f64(r as f64 / shape.rooms as f64);
+            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + offset, interval);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+            for i in 0..count {
+                tick.tick().await;
+                let n = sent.fetch_add(1, Ordering::Relaxed);
+                let content = format!("{} {n}", base.elapsed().as_micros());
+                let frame = json!({"type": "send_message", "room_id": room, "client_id": format!("c{r}-{i}"), "content": content});
+                if sink.send(Message::text(frame.to_string())).await.is_err() {
+                    break;
+                }
+            }
+            sink
+        }));
+    }
+    let mut kept = Vec::new();
+    for s in senders {
+        kept.push(s.await?);
+    }
+    let tabs_per_room = shape.connections / shape.rooms;
+    let expected = sent.load(Ordering::Relaxed) * tabs_per_room as u64;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while delivered.load(Ordering::Relaxed) < expected && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let elapsed = load_started.elapsed();
+    let cpu_after = pid.and_then(cpu_seconds);
+    let own_after = cpu_seconds(std::process::id());
+    let got = delivered.load(Ordering::Relaxed);
+    println!();
+    println!("messages sent          {}", sent.load(Ordering::Relaxed));
+    println!("deliveries expected    {expected} ({tabs_per_room} tabs a room)");
+    println!("deliveries received    {got}");
+    println!("delivered/s            {:.0}", got as f64 / elapsed.as_secs_f64());
+    let h = histogram.lock();
+    if !h.is_empty() {
+        println!(
+            "latency send→receive   p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            h.value_at_quantile(0.5) as f64 / 1000.0,
+            h.value_at_quantile(0.99) as f64 / 1000.0,
+            h.max() as f64 / 1000.0
+        );
+    }
+    if let (Some(a), Some(b)) = (cpu_before, cpu_after) {
+        println!("server CPU             {:.2} s, {:.2} µs per delivery", b - a, (b - a) * 1e6 / got.max(1) as f64);
+    }
+    if let (Some(a), Some(b)) = (own_before, own_after) {
+        println!("generator CPU          {:.0} % of a core", (b - a) * 100.0 / elapsed.as_secs_f64());
+    }
+    drop(kept);
+    for r in readers {
+        r.abort();
     }
     Ok(())
 }
