@@ -77,36 +77,15 @@ struct Session {
 }
 
 async fn connection(mut socket: WebSocket, service: Arc<ChatService>, auth: AuthUser) {
-    let user = auth.user;
-    let rooms = match Box::pin(service.storage.room_ids_for_user(user.id)).await {
-        Ok(rooms) => rooms,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot load rooms for a new connection");
-            let _ = socket.send(close(1011, "server error")).await;
-            return;
-        }
-    };
-    let (tx, mut rx) = crate::outbox::channel(service.hub.config().queue_capacity);
-    let conn = service.hub.connect(user.id, Arc::from(auth.token_hash.as_str()), &rooms, tx);
-    // The session was checked before the upgrade; a logout or password change that ended it
-    // since then published its event before this connection was registered to hear it.
-    // Checking again now that it is registered closes that window.
-    let now = crate::service::now_ms();
-    if !matches!(Box::pin(service.storage.session_user(&auth.token_hash, now)).await, Ok(Some(_))) {
-        service.hub.disconnect(conn);
-        let _ = socket.send(close(CLOSE_SESSION_ENDED, "session ended")).await;
+    // Setting up is boxed, and so is every await below but reading: an idle connection's task
+    // holds the space of the largest future it may await, and the locals of everything before
+    // the loop, for as long as it lives (measured: 4.75 KiB per idle connection with them
+    // inline, 4.05 KiB boxed). A box for the few hundred bytes of writing a batch costs one
+    // small allocation a wake-up (no change in the fan-out benchmark's CPU per delivery).
+    let Some((mut session, mut rx)) = Box::pin(open(&mut socket, &service, auth)).await else {
         return;
-    }
-    // Nothing held across the connection's lifetime but what it needs: locals still in scope
-    // live in the task for as long as it runs.
-    drop(rooms);
-    drop(auth.token_hash);
-    let mut session = Session { user, conn, sent_up_to: HashMap::new() };
-    tracing::debug!(conn, user = %session.user.id, "websocket connected");
-
-    let online = Box::pin(service.online_contacts(session.user.id)).await.unwrap_or_default();
-    let hello = Frame::new(&ServerFrame::Hello { user: session.user.clone(), online }).text;
-    let mut alive = socket.send(text(hello)).await.is_ok();
+    };
+    let mut alive = true;
     let mut heartbeat = tokio::time::interval_at(Instant::now() + HEARTBEAT, HEARTBEAT);
     let mut last_heard = Instant::now();
 
@@ -115,38 +94,87 @@ async fn connection(mut socket: WebSocket, service: Arc<ChatService>, auth: Auth
             incoming = socket.recv() => {
                 last_heard = Instant::now();
                 alive = match incoming {
-                    Some(Ok(WsMessage::Text(t))) => {
-                        // Boxed: the handler's futures (database calls) are large, and an idle
-                        // connection should not carry their space in its task.
-                        let replies = Box::pin(handle_frame(&service, &mut session, t.as_str())).await;
-                        send_batch(&mut socket, replies.into_iter().map(|f| text(f.text))).await
-                    }
-                    Some(Ok(WsMessage::Binary(_))) => {
-                        let err = ServerFrame::error(&AppError::bad_request("Send JSON text frames."), None);
-                        socket.send(text(Frame::new(&err).text)).await.is_ok()
-                    }
                     Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => true,
-                    Some(Ok(WsMessage::Close(_))) | Some(Err(_)) | None => false,
+                    Some(Ok(message)) => Box::pin(answer_client(&service, &mut session, &mut socket, message)).await,
+                    Some(Err(_)) | None => false,
                 };
             }
             queued = rx.recv() => {
                 alive = match queued {
-                    Some(first) => write_queued(&mut socket, &session, first, &mut rx).await,
+                    Some(first) => Box::pin(write_queued(&mut socket, &session, first, &mut rx)).await,
                     None => {
                         // The hub dropped us: we fell too far behind.
-                        let _ = socket.send(close(CLOSE_TRY_AGAIN, "too slow; reconnect to catch up")).await;
+                        let too_slow = close(CLOSE_TRY_AGAIN, "too slow; reconnect to catch up");
+                        let _ = Box::pin(socket.send(too_slow)).await;
                         false
                     }
                 };
             }
             _ = heartbeat.tick() => {
                 alive = last_heard.elapsed() < DEAD_AFTER
-                    && socket.send(WsMessage::Ping(Default::default())).await.is_ok();
+                    && Box::pin(socket.send(WsMessage::Ping(Default::default()))).await.is_ok();
             }
         }
     }
     service.hub.disconnect(session.conn);
     tracing::debug!(conn = session.conn, "websocket closed");
+}
+
+/// Registers the connection with the hub and greets it (`hello`); `None` when it must close.
+async fn open(
+    socket: &mut WebSocket,
+    service: &Arc<ChatService>,
+    auth: AuthUser,
+) -> Option<(Session, crate::outbox::Receiver<Frame>)> {
+    let AuthUser { user, token_hash } = auth;
+    let rooms = match service.storage.room_ids_for_user(user.id).await {
+        Ok(rooms) => rooms,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot load rooms for a new connection");
+            let _ = socket.send(close(1011, "server error")).await;
+            return None;
+        }
+    };
+    let (tx, rx) = crate::outbox::channel(service.hub.config().queue_capacity);
+    let conn = service.hub.connect(user.id, Arc::from(token_hash.as_str()), &rooms, tx);
+    // The session was checked before the upgrade; a logout or password change that ended it
+    // since then published its event before this connection was registered to hear it.
+    // Checking again now that it is registered closes that window.
+    let now = crate::service::now_ms();
+    if !matches!(service.storage.session_user(&token_hash, now).await, Ok(Some(_))) {
+        service.hub.disconnect(conn);
+        let _ = socket.send(close(CLOSE_SESSION_ENDED, "session ended")).await;
+        return None;
+    }
+    tracing::debug!(conn, user = %user.id, "websocket connected");
+    let online = service.online_contacts(user.id).await.unwrap_or_default();
+    let hello = Frame::new(&ServerFrame::Hello { user: user.clone(), online }).text;
+    if socket.send(text(hello)).await.is_err() {
+        service.hub.disconnect(conn);
+        return None;
+    }
+    Some((Session { user, conn, sent_up_to: HashMap::new() }, rx))
+}
+
+/// A client's frame handled and answered; false when the connection is done.
+async fn answer_client(
+    service: &ChatService,
+    session: &mut Session,
+    socket: &mut WebSocket,
+    message: WsMessage,
+) -> bool {
+    match message {
+        WsMessage::Text(t) => {
+            let replies = handle_frame(service, session, t.as_str()).await;
+            send_batch(socket, replies.into_iter().map(|f| text(f.text))).await
+        }
+        WsMessage::Binary(_) => {
+            let err = ServerFrame::error(&AppError::bad_request("Send JSON text frames."), None);
+            socket.send(text(Frame::new(&err).text)).await.is_ok()
+        }
+        WsMessage::Ping(_) | WsMessage::Pong(_) => true,
+        WsMessage::Close(_) => false,
+    }
 }
 
 /// Writes `first` and everything already queued behind it with one flush: one system call for
