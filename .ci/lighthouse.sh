@@ -1,23 +1,45 @@
 #!/usr/bin/env bash
-# Lighthouse (mobile, simulated throttling: its defaults) on the release binary's /login, over a
-# fresh SQLite database, in Debian's Chromium. A measurement, not a test: prints the scores
-# recorded in the README. Lighthouse itself (12.2.3; 13 needs Node 22) is installed on first
-# use into the build cache, outside the test command's path.
-#   bash .ci/lighthouse.sh [PATH]      # default /login
+# Lighthouse (mobile, simulated throttling: its defaults) on the release binary over a fresh
+# SQLite database, in Debian's Chromium. A measurement, not a test: prints the scores recorded
+# in the README. Lighthouse itself (12.2.3; 13 needs Node 22) is installed on first use into
+# the build cache, outside the test command's path.
+#   bash .ci/lighthouse.sh          # /login
+#   bash .ci/lighthouse.sh room     # a private room with 200 messages, logged in
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 tools="${XDG_CACHE_HOME:-$HOME/.cache}/confab/lighthouse"
 [ -x "$tools/node_modules/.bin/lighthouse" ] || npm i -E --prefix "$tools" lighthouse@12.2.3 >/dev/null
-page="${1:-/login}"
 port="${CONFAB_LIGHTHOUSE_PORT:-3610}"
+base="http://127.0.0.1:$port"
 dir="$(mktemp -d)"
 (cd "$dir" && CONFAB_ADDR="127.0.0.1:$port" DATABASE_URL="sqlite://$dir/confab.db" CONFAB_DATA_DIR="$dir/data" \
-  RUST_LOG=warn "$CARGO_TARGET_DIR/release/server" >/dev/null 2>&1) &
+  RUST_LOG=warn exec "$CARGO_TARGET_DIR/release/server" >/dev/null 2>&1) &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+for _ in $(seq 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
+
+if [ "${1:-}" = room ]; then
+  register() {
+    curl -s -D - -o /dev/null -X POST "$base/api/register" -d username="$1" -d password='correct horse battery' |
+      sed -n 's/^[Ss]et-[Cc]ookie: confab_session=\([^;]*\).*/\1/p'
+  }
+  alice="$(register lhalice)" bob="$(register lhbob)"
+  bob_id="$(curl -s -H "Authorization: Bearer $bob" "$base/api/me" | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')"
+  room="$(curl -s -H "Authorization: Bearer $alice" -H 'content-type: application/json' -d "{\"user_id\": $bob_id}" \
+    "$base/api/rooms/private" | python3 -c 'import json, sys; print(json.load(sys.stdin)["room"]["id"])')"
+  for i in $(seq 200); do
+    who="$alice"; [ $((i % 2)) = 0 ] && who="$bob"
+    curl -s -o /dev/null -H "Authorization: Bearer $who" -H 'content-type: application/json' "$base/api/messages/send" \
+      -d "{\"room_id\": $room, \"client_id\": \"lh-$i\", \"content\": \"Message $i: วันนี้ประชุมตอนบ่ายสามโมง, the **meeting** moved to 3pm\"}"
+  done
+  # Beside its node_modules: ES modules resolve imports from where the file is.
+  cp "$CONFAB_ROOT/.ci/lighthouse-room.mjs" "$tools/room.mjs"
+  node "$tools/room.mjs" "$base" lhalice "$room"
+  exit 0
+fi
+
 flags="--headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update --disable-sync --no-first-run"
-"$tools/node_modules/.bin/lighthouse" "http://127.0.0.1:$port$page" --chrome-path=/usr/bin/chromium \
+"$tools/node_modules/.bin/lighthouse" "$base${1:-/login}" --chrome-path=/usr/bin/chromium \
   --chrome-flags="$flags" --only-categories=performance,accessibility,best-practices,seo \
   --output=json --output-path="$dir/report.json" --quiet
 python3 - "$dir/report.json" <<'PY'
