@@ -119,6 +119,9 @@ struct State {
     online: HashMap<UserId, HashSet<NodeId>>,
     typing: HashMap<(RoomId, UserId), (u64, User)>,
     typing_generation: u64,
+    /// Each session's one shared copy and how many connections hold it: a browser's tabs
+    /// share a session, and a copy per connection is a tenth of an idle connection's memory.
+    sessions: HashMap<Arc<str>, usize>,
 }
 
 #[derive(Debug, Default)]
@@ -156,9 +159,14 @@ impl Hub {
     /// Registers a connection of `user` (authenticated by `session`), subscribed to `rooms`.
     /// The user's first connection on this node is announced, unless they were inside the
     /// grace period of a previous tab (a reload).
-    pub fn connect(&self, user: UserId, session: Arc<str>, rooms: &[RoomId], tx: outbox::Sender<Frame>) -> ConnId {
+    pub fn connect(&self, user: UserId, session: &str, rooms: &[RoomId], tx: outbox::Sender<Frame>) -> ConnId {
         let id = self.next_conn.fetch_add(1, Ordering::Relaxed);
         let mut st = self.state.lock();
+        let session = match st.sessions.get_key_value(session) {
+            Some((shared, _)) => shared.clone(),
+            None => Arc::from(session),
+        };
+        *st.sessions.entry(session.clone()).or_default() += 1;
         for &room in rooms {
             st.rooms.entry(room).or_default().insert(id);
         }
@@ -184,6 +192,12 @@ impl Hub {
         let Some(c) = st.conns.remove(&conn) else {
             return;
         };
+        if let Some(holders) = st.sessions.get_mut(&c.session) {
+            *holders -= 1;
+            if *holders == 0 {
+                st.sessions.remove(&c.session);
+            }
+        }
         for room in &c.rooms {
             if let Some(set) = st.rooms.get_mut(room) {
                 set.remove(&conn);
@@ -522,8 +536,8 @@ mod tests {
         Hub::new(HubConfig { queue_capacity: 4, ..HubConfig::default() }).0
     }
 
-    fn session(name: &str) -> Arc<str> {
-        Arc::from(name)
+    fn session(name: &str) -> String {
+        name.to_string()
     }
 
     #[tokio::test]
@@ -532,9 +546,9 @@ mod tests {
         let (tx1, mut rx1) = outbox::channel(8);
         let (tx2, mut rx2) = outbox::channel(8);
         let (tx3, mut rx3) = outbox::channel(8);
-        let c1 = hub.connect(UserId(1), session("s1"), &[RoomId(10)], tx1);
-        hub.connect(UserId(2), session("s2"), &[RoomId(10)], tx2);
-        hub.connect(UserId(3), session("s3"), &[RoomId(11)], tx3);
+        let c1 = hub.connect(UserId(1), &session("s1"), &[RoomId(10)], tx1);
+        hub.connect(UserId(2), &session("s2"), &[RoomId(10)], tx2);
+        hub.connect(UserId(3), &session("s3"), &[RoomId(11)], tx3);
         drain(&mut rx1);
         drain(&mut rx2);
         drain(&mut rx3);
@@ -552,7 +566,7 @@ mod tests {
     async fn subscribe_and_unsubscribe_users() {
         let hub = hub();
         let (tx, mut rx) = outbox::channel(8);
-        hub.connect(UserId(1), session("s1"), &[], tx);
+        hub.connect(UserId(1), &session("s1"), &[], tx);
         drain(&mut rx);
         hub.subscribe_user(UserId(1), RoomId(7));
         hub.broadcast(RoomId(7), &Frame::new(&message(7, 1)), None);
@@ -566,8 +580,8 @@ mod tests {
         let hub = hub();
         let (slow_tx, mut slow_rx) = outbox::channel(2);
         let (fast_tx, mut fast_rx) = outbox::channel(64);
-        hub.connect(UserId(1), session("s1"), &[RoomId(1)], slow_tx);
-        hub.connect(UserId(2), session("s2"), &[RoomId(1)], fast_tx);
+        hub.connect(UserId(1), &session("s1"), &[RoomId(1)], slow_tx);
+        hub.connect(UserId(2), &session("s2"), &[RoomId(1)], fast_tx);
         for i in 0..10 {
             hub.broadcast(RoomId(1), &Frame::new(&message(1, i)), None);
             // the fast client keeps draining
@@ -587,12 +601,12 @@ mod tests {
     async fn local_presence_survives_a_reload_and_ends_after_grace() {
         let (hub, mut changes) = Hub::new(HubConfig::default());
         let (tx, _rx) = outbox::channel(8);
-        let tab1 = hub.connect(UserId(1), session("s1"), &[], tx);
+        let tab1 = hub.connect(UserId(1), &session("s1"), &[], tx);
         assert_eq!(changes.try_recv().ok(), Some(LocalPresence { user: UserId(1), online: true }));
 
         // Two tabs: closing one keeps the user online.
         let (tx2, _rx2) = outbox::channel(8);
-        let tab2 = hub.connect(UserId(1), session("s1"), &[], tx2);
+        let tab2 = hub.connect(UserId(1), &session("s1"), &[], tx2);
         hub.disconnect(tab1);
         tokio::time::sleep(Duration::from_secs(10)).await;
         assert_eq!(hub.local_users(), vec![UserId(1)]);
@@ -601,7 +615,7 @@ mod tests {
         hub.disconnect(tab2);
         tokio::time::sleep(Duration::from_secs(1)).await;
         let (tx3, _rx3) = outbox::channel(8);
-        let tab3 = hub.connect(UserId(1), session("s1"), &[], tx3);
+        let tab3 = hub.connect(UserId(1), &session("s1"), &[], tx3);
         tokio::time::sleep(Duration::from_secs(10)).await;
         assert!(changes.try_recv().is_err(), "no flapping on reload");
 
@@ -628,12 +642,30 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn tabs_of_one_session_share_one_copy_of_it_until_the_last_goes() {
+        let hub = hub();
+        let (tx1, _rx1) = outbox::channel(1);
+        let (tx2, _rx2) = outbox::channel(1);
+        let a = hub.connect(UserId(1), "tabs", &[], tx1);
+        let b = hub.connect(UserId(1), "tabs", &[], tx2);
+        {
+            let st = hub.state.lock();
+            assert!(Arc::ptr_eq(&st.conns[&a].session, &st.conns[&b].session));
+            assert_eq!(st.sessions.len(), 1);
+        }
+        hub.disconnect(a);
+        assert_eq!(hub.state.lock().sessions.len(), 1);
+        hub.disconnect(b);
+        assert!(hub.state.lock().sessions.is_empty());
+    }
+
+    #[tokio::test]
     async fn ending_a_session_closes_only_its_sockets() {
         let hub = hub();
         let (tx1, mut rx1) = outbox::channel(1);
         let (tx2, mut rx2) = outbox::channel(8);
-        hub.connect(UserId(1), session("phone"), &[RoomId(1)], tx1);
-        hub.connect(UserId(1), session("laptop"), &[RoomId(1)], tx2);
+        hub.connect(UserId(1), &session("phone"), &[RoomId(1)], tx1);
+        hub.connect(UserId(1), &session("laptop"), &[RoomId(1)], tx2);
         hub.broadcast(RoomId(1), &Frame::new(&message(1, 1)), None);
         assert_eq!(hub.close_sessions(UserId(1), Some("phone"), 4401), 1);
         assert!(rx1.recv().await.is_some_and(|f| f.close.is_none()), "queued frames first");
@@ -648,7 +680,7 @@ mod tests {
     async fn typing_expires_five_seconds_after_the_last_refresh() {
         let hub = hub();
         let (tx, mut rx) = outbox::channel(64);
-        hub.connect(UserId(2), session("s2"), &[RoomId(1)], tx);
+        hub.connect(UserId(2), &session("s2"), &[RoomId(1)], tx);
         drain(&mut rx);
         let alice = user(1);
 

@@ -136,7 +136,7 @@ async fn open(
         }
     };
     let (tx, rx) = crate::outbox::channel(service.hub.config().queue_capacity);
-    let conn = service.hub.connect(user.id, Arc::from(token_hash.as_str()), &rooms, tx);
+    let conn = service.hub.connect(user.id, &token_hash, &rooms, tx);
     // The session was checked before the upgrade; a logout or password change that ended it
     // since then published its event before this connection was registered to hear it.
     // Checking again now that it is registered closes that window.
