@@ -9,7 +9,7 @@ use std::{
     time::Duration,
 };
 
-use common::{upload, TestServer};
+use common::{download, upload, TestServer};
 use server::{
     backup::{backup, restore, BackupError, DATABASE_FILE},
     config::Config,
@@ -49,7 +49,7 @@ async fn a_backup_during_a_burst_restores_every_message_acknowledged_before_it()
     let config = Config { data_dir: server.dir.path().join("data"), ..Config::for_database(&server.database_url) };
     let summary = backup(&config, &to).await.expect("backup while the server writes");
     sender.await.unwrap();
-    assert!(acked.lock().unwrap().len() == BURST);
+    assert_eq!(acked.lock().unwrap().len(), BURST);
     assert!(summary.messages as usize > before.len(), "{summary}: the file and the burst so far");
     assert!((summary.messages as usize) < BURST, "{summary}: the burst went on after the snapshot");
     assert_eq!(summary.blobs, 1, "{summary}");
@@ -96,12 +96,7 @@ async fn a_backup_during_a_burst_restores_every_message_acknowledged_before_it()
     assert_eq!(status, 200, "{page}");
     let shown = page["messages"].as_array().unwrap();
     assert!(shown.iter().any(|m| m["id"] == before[before.len() - 1]), "the last acknowledged message is shown");
-    let res = reqwest::Client::new()
-        .get(format!("{}/api/files/{file_id}", server.base))
-        .bearer_auth(&alice.token)
-        .send()
-        .await
-        .unwrap();
+    let res = download(&alice, &format!("/api/files/{file_id}")).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.bytes().await.unwrap().as_ref(), b"kept in the backup");
     let mut ws = alice.connect().await;

@@ -6,7 +6,7 @@ mod common;
 
 use std::{io::Cursor, path::Path, time::Duration};
 
-use common::{pg::PgServer, upload, Account, TestServer};
+use common::{download, pg::PgServer, upload, TestServer};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -14,10 +14,6 @@ fn png(width: u32, height: u32) -> Vec<u8> {
     let mut out = Cursor::new(Vec::new());
     image::DynamicImage::new_rgb8(width, height).write_to(&mut out, image::ImageFormat::Png).unwrap();
     out.into_inner()
-}
-
-async fn download(who: &Account, path: &str) -> reqwest::Response {
-    reqwest::Client::new().get(format!("{}{path}", who.base)).bearer_auth(&who.token).send().await.unwrap()
 }
 
 /// Files under the blob store (thumbnails included), temporary files excluded.

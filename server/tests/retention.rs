@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{pg::PgServer, upload, Account, TestServer};
+use common::{download, pg::PgServer, upload, Account, TestServer};
 use serde_json::{json, Value};
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
@@ -77,13 +77,7 @@ async fn policy_and_purge(server: &TestServer) {
     let hits: Vec<&str> =
         found["hits"].as_array().unwrap().iter().map(|r| r["message"]["content"].as_str().unwrap()).collect();
     assert_eq!(hits, vec!["needle kept"], "{found}");
-    let res = reqwest::Client::new()
-        .get(format!("{}/api/files/{file_id}", server.base))
-        .bearer_auth(&bob.token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
+    assert_eq!(download(&bob, &format!("/api/files/{file_id}")).await.status(), 404);
 
     // Bob, back, hears of it before his catch-up ends; new messages take the next seqs.
     let mut b = bob.connect().await;

@@ -75,14 +75,50 @@ fn NodeRow(node: NodeSeries, start: i64, end: i64) -> impl IntoView {
     let i18n = use_i18n();
     let heading = format!("node-{}", node.node.replace(|c: char| !c.is_ascii_alphanumeric(), "-"));
     let samples = node.samples;
-    let line = |pick: fn(&NodeSample) -> Option<f64>| Line {
-        name: "",
-        points: samples.iter().map(|s| (s.at, pick(s))).collect(),
+    // One chart per figure: its lines, each a name (for the legend) and how to read it.
+    let lines = |picks: &[(&'static str, Pick)]| -> Vec<Line> {
+        picks
+            .iter()
+            .map(|&(name, pick)| Line { name, points: samples.iter().map(|s| (s.at, pick(s))).collect() })
+            .collect()
     };
-    let ms = |us: Option<u64>| us.map(|us| us as f64 / 1000.0);
-    let latency = vec![
-        Line { name: "p50", points: samples.iter().map(|s| (s.at, ms(s.p50_us))).collect() },
-        Line { name: "p99", points: samples.iter().map(|s| (s.at, ms(s.p99_us))).collect() },
+    let charts: [Chart; 6] = [
+        (
+            "chart-connections",
+            t_string!(i18n, admin.connections).to_string(),
+            count,
+            lines(&[("", |s| Some(s.connections as f64))]),
+        ),
+        (
+            "chart-messages",
+            t_string!(i18n, admin.messages).to_string(),
+            per_second,
+            lines(&[("", |s| Some(s.messages_per_sec as f64))]),
+        ),
+        (
+            "chart-deliveries",
+            t_string!(i18n, admin.deliveries).to_string(),
+            per_second,
+            lines(&[("", |s| Some(s.deliveries_per_sec as f64))]),
+        ),
+        (
+            "chart-latency",
+            t_string!(i18n, admin.latency).to_string(),
+            millis,
+            lines(&[("p50", |s| ms(s.p50_us)), ("p99", |s| ms(s.p99_us))]),
+        ),
+        (
+            "chart-memory",
+            t_string!(i18n, admin.memory).to_string(),
+            bytes,
+            lines(&[("", |s| Some(s.memory_bytes as f64))]),
+        ),
+        (
+            "chart-database",
+            t_string!(i18n, admin.database).to_string(),
+            bytes,
+            lines(&[("", |s| Some(s.database_bytes as f64))]),
+        ),
     ];
     let name = node.node.clone();
     let labelled_by = heading.clone();
@@ -90,57 +126,23 @@ fn NodeRow(node: NodeSeries, start: i64, end: i64) -> impl IntoView {
         <section class="admin-node" data-testid="admin-node" data-node=node.node aria-labelledby=labelled_by>
             <h2 id=heading>{t!(i18n, admin.node, name = move || name.clone())}</h2>
             <div class="metric-grid">
-                <MetricChart
-                    title=t_string!(i18n, admin.connections).to_string()
-                    lines=vec![line(|s| Some(s.connections as f64))]
-                    start
-                    end
-                    format=count
-                    testid="chart-connections"
-                />
-                <MetricChart
-                    title=t_string!(i18n, admin.messages).to_string()
-                    lines=vec![line(|s| Some(s.messages_per_sec as f64))]
-                    start
-                    end
-                    format=per_second
-                    testid="chart-messages"
-                />
-                <MetricChart
-                    title=t_string!(i18n, admin.deliveries).to_string()
-                    lines=vec![line(|s| Some(s.deliveries_per_sec as f64))]
-                    start
-                    end
-                    format=per_second
-                    testid="chart-deliveries"
-                />
-                <MetricChart
-                    title=t_string!(i18n, admin.latency).to_string()
-                    lines=latency
-                    start
-                    end
-                    format=millis
-                    testid="chart-latency"
-                />
-                <MetricChart
-                    title=t_string!(i18n, admin.memory).to_string()
-                    lines=vec![line(|s| Some(s.memory_bytes as f64))]
-                    start
-                    end
-                    format=bytes
-                    testid="chart-memory"
-                />
-                <MetricChart
-                    title=t_string!(i18n, admin.database).to_string()
-                    lines=vec![line(|s| Some(s.database_bytes as f64))]
-                    start
-                    end
-                    format=bytes
-                    testid="chart-database"
-                />
+                {charts
+                    .into_iter()
+                    .map(|(testid, title, format, lines)| view! { <MetricChart title lines start end format testid /> })
+                    .collect_view()}
             </div>
         </section>
     }
+}
+
+/// Reads one figure of a sample (`None`: none measured then).
+type Pick = fn(&NodeSample) -> Option<f64>;
+
+/// A chart's test id, title, how its values read, and its lines.
+type Chart = (&'static str, String, fn(f64) -> String, Vec<Line>);
+
+fn ms(micros: Option<u64>) -> Option<f64> {
+    micros.map(|us| us as f64 / 1000.0)
 }
 
 fn count(v: f64) -> String {

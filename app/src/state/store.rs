@@ -740,6 +740,23 @@ mod tests {
     }
 
     #[test]
+    fn purged_history_leaves_the_room_and_the_list_is_asked_again() {
+        let owner = Owner::new();
+        owner.set();
+        let store = store();
+        store.replace_timeline(
+            RoomId(1),
+            MessagePage { messages: vec![msg(1), msg(2), msg(3)], has_more: false, has_more_after: false, seq: Seq(3) },
+        );
+        let version = store.rooms_version.get_untracked();
+        assert_eq!(store.apply(ServerFrame::HistoryPurged { room_id: RoomId(1), up_to: Seq(2) }), None);
+        let left: Vec<Seq> = store.messages(RoomId(1)).iter().map(|m| m.seq).collect();
+        assert_eq!(left, vec![Seq(3)]);
+        assert_eq!(store.rooms_version.get_untracked(), version + 1, "previews and counts may have changed");
+        assert_eq!(store.apply(receive(msg(4))), None, "no gap: removing history takes no seq");
+    }
+
+    #[test]
     fn a_reset_asks_for_a_reload_and_nothing_else_until_it_is_in() {
         let owner = Owner::new();
         owner.set();

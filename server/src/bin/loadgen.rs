@@ -354,6 +354,54 @@ impl Nodes<'_> {
     }
 }
 
+/// How one sender paces its messages: `per_second`, offset by its `slot` (index, of how
+/// many) within the interval so that all senders together send at a steady rate rather than
+/// in bursts, `count` in all.
+#[derive(Clone, Copy)]
+struct Pace {
+    per_second: f64,
+    slot: (usize, usize),
+    count: u64,
+}
+
+/// Sends load messages into `room` (content: "<µs since `base`> <global number from
+/// `numbers`>", client ids `<tag>-<i>`); gives the sink back when done.
+async fn send_load(
+    mut sink: futures_util::stream::SplitSink<Socket, Message>,
+    room: i64,
+    tag: String,
+    pace: Pace,
+    numbers: Arc<AtomicU64>,
+    base: Instant,
+) -> futures_util::stream::SplitSink<Socket, Message> {
+    let interval = Duration::from_secs_f64(1.0 / pace.per_second.max(0.001));
+    let offset = interval.mul_f64(pace.slot.0 as f64 / pace.slot.1.max(1) as f64);
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + offset, interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    for i in 0..pace.count {
+        tick.tick().await;
+        let n = numbers.fetch_add(1, Ordering::Relaxed);
+        let content = format!("{} {n}", base.elapsed().as_micros());
+        let frame =
+            json!({"type": "send_message", "room_id": room, "client_id": format!("{tag}-{i}"), "content": content});
+        if sink.send(Message::text(frame.to_string())).await.is_err() {
+            break;
+        }
+    }
+    sink
+}
+
+fn print_latency(h: &Histogram<u64>) {
+    if !h.is_empty() {
+        println!(
+            "latency send→receive   p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            h.value_at_quantile(0.5) as f64 / 1000.0,
+            h.value_at_quantile(0.99) as f64 / 1000.0,
+            h.max() as f64 / 1000.0
+        );
+    }
+}
+
 async fn fanout(nodes: &Nodes<'_>, run: &str, n: usize, senders: usize, rate: u64, seconds: u64) -> Result<()> {
     let url = nodes.a.0;
     println!("registering {n} users…");
@@ -443,26 +491,9 @@ async fn fanout(nodes: &Nodes<'_>, run: &str, n: usize, senders: usize, rate: u6
     let seq = Arc::new(AtomicU64::new(0));
     let mut send_tasks = Vec::new();
     let listeners_only = sinks.split_off(senders);
-    for (s, mut sink) in sinks.into_iter().enumerate() {
-        let seq = seq.clone();
-        send_tasks.push(tokio::spawn(async move {
-            let interval = Duration::from_secs_f64(1.0 / per_sender);
-            // Senders are spread over the interval: together they send at a steady rate rather
-            // than in bursts of one message each.
-            let offset = interval.mul_f64(s as f64 / senders as f64);
-            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + offset, interval);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-            for i in 0..total_per_sender {
-                tick.tick().await;
-                let n = seq.fetch_add(1, Ordering::Relaxed);
-                let content = format!("{} {n}", base.elapsed().as_micros());
-                let frame = json!({"type": "send_message", "room_id": room_id, "client_id": format!("s{s}-{i}"), "content": content});
-                if sink.send(Message::text(frame.to_string())).await.is_err() {
-                    break;
-                }
-            }
-            sink
-        }));
+    for (s, sink) in sinks.into_iter().enumerate() {
+        let pace = Pace { per_second: per_sender, slot: (s, senders), count: total_per_sender };
+        send_tasks.push(tokio::spawn(send_load(sink, room_id, format!("s{s}"), pace, seq.clone(), base)));
     }
     let mut kept = Vec::new();
     for t in send_tasks {
@@ -495,14 +526,7 @@ async fn fanout(nodes: &Nodes<'_>, run: &str, n: usize, senders: usize, rate: u6
     println!("deliveries received    {got} ({unique} unique)");
     println!("lost                   {}", expected.saturating_sub(unique));
     println!("delivered/s            {:.0}", got as f64 / elapsed.as_secs_f64().max(send_window.as_secs_f64()));
-    if !h.is_empty() {
-        println!(
-            "latency send→receive   p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-            h.value_at_quantile(0.5) as f64 / 1000.0,
-            h.value_at_quantile(0.99) as f64 / 1000.0,
-            h.max() as f64 / 1000.0
-        );
-    }
+    print_latency(&h);
     let a = acks.lock();
     if !a.is_empty() {
         println!(
@@ -665,26 +689,11 @@ async fn crowd(url: &str, pid: Option<u32>, run: &str, shape: Crowd) -> Result<(
     let sent = Arc::new(AtomicU64::new(0));
     let mut senders = Vec::new();
     for (r, &room) in rooms.iter().enumerate() {
-        let (mut sink, mut acks) = connect(url, &members[r * shape.users_per_room].token).await?.split();
-        let sent = sent.clone();
+        let (sink, mut acks) = connect(url, &members[r * shape.users_per_room].token).await?.split();
         // Acknowledgements are read and dropped, so the sender's socket never backs up.
         tokio::spawn(async move { while let Some(Ok(_)) = acks.next().await {} });
-        senders.push(tokio::spawn(async move {
-            let interval = Duration::from_secs_f64(1.0 / per_room.max(0.001));
-            let offset = interval.mul_f64(r as f64 / shape.rooms as f64);
-            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + offset, interval);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-            for i in 0..count {
-                tick.tick().await;
-                let n = sent.fetch_add(1, Ordering::Relaxed);
-                let content = format!("{} {n}", base.elapsed().as_micros());
-                let frame = json!({"type": "send_message", "room_id": room, "client_id": format!("c{r}-{i}"), "content": content});
-                if sink.send(Message::text(frame.to_string())).await.is_err() {
-                    break;
-                }
-            }
-            sink
-        }));
+        let pace = Pace { per_second: per_room, slot: (r, shape.rooms), count };
+        senders.push(tokio::spawn(send_load(sink, room, format!("c{r}"), pace, sent.clone(), base)));
     }
     let mut kept = Vec::new();
     for s in senders {
@@ -706,14 +715,7 @@ async fn crowd(url: &str, pid: Option<u32>, run: &str, shape: Crowd) -> Result<(
     println!("deliveries received    {got}");
     println!("delivered/s            {:.0}", got as f64 / elapsed.as_secs_f64());
     let h = histogram.lock();
-    if !h.is_empty() {
-        println!(
-            "latency send→receive   p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-            h.value_at_quantile(0.5) as f64 / 1000.0,
-            h.value_at_quantile(0.99) as f64 / 1000.0,
-            h.max() as f64 / 1000.0
-        );
-    }
+    print_latency(&h);
     if let (Some(a), Some(b)) = (cpu_before, cpu_after) {
         println!("server CPU             {:.2} s, {:.2} µs per delivery", b - a, (b - a) * 1e6 / got.max(1) as f64);
     }

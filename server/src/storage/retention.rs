@@ -57,20 +57,16 @@ impl Storage {
     /// is too new, so what remains is always a suffix of the room's history.
     pub async fn purge_batch(&self, room: RoomId, cutoff: i64, batch: u32) -> Result<Option<Seq>> {
         let mut tx = self.begin().await?;
-        let oldest: Vec<(i64, i64, i64)> =
-            sqlx::query_as("SELECT id, seq, created_at FROM messages WHERE room_id = $1 ORDER BY seq LIMIT $2")
+        let oldest: Vec<(i64, i64)> =
+            sqlx::query_as("SELECT seq, created_at FROM messages WHERE room_id = $1 ORDER BY seq LIMIT $2")
                 .bind(room.0)
                 .bind(i64::from(batch))
                 .fetch_all(&mut *tx)
                 .await?;
-        let expired: Vec<(i64, i64)> =
-            oldest.into_iter().take_while(|&(_, _, at)| at < cutoff).map(|(id, seq, _)| (id, seq)).collect();
-        let Some(&(last_id, up_to)) = expired.last() else {
+        // Only how far: the rows removed are exactly the room's messages up to that seq.
+        let Some(up_to) = oldest.into_iter().take_while(|&(_, at)| at < cutoff).map(|(seq, _)| seq).last() else {
             return Ok(None);
         };
-        let first_id = expired.iter().map(|&(id, _)| id).min().unwrap_or(last_id);
-        let last_id = expired.iter().map(|&(id, _)| id).max().unwrap_or(last_id);
-        // The rows removed are exactly the room's messages with a seq up to `up_to`.
         if self.dialect == Dialect::Sqlite {
             // The trigram index holds what the batch indexer has reached; PostgreSQL's index
             // is on the column and goes with the rows.
@@ -84,12 +80,9 @@ impl Storage {
             .await?;
         }
         sqlx::query(
-            "DELETE FROM attachments WHERE room_id = $1 AND message_id BETWEEN $2 AND $3 \
-             AND message_id IN (SELECT id FROM messages WHERE room_id = $1 AND seq <= $4)",
+            "DELETE FROM attachments WHERE message_id IN (SELECT id FROM messages WHERE room_id = $1 AND seq <= $2)",
         )
         .bind(room.0)
-        .bind(first_id)
-        .bind(last_id)
         .bind(up_to)
         .execute(&mut *tx)
         .await?;

@@ -242,6 +242,11 @@ pub async fn upload(who: &Account, room: i64, client_id: &str, name: &str, bytes
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
+/// A GET of `path` as `who` (a file download, say), the response as it came.
+pub async fn download(who: &Account, path: &str) -> reqwest::Response {
+    reqwest::Client::new().get(format!("{}{path}", who.base)).bearer_auth(&who.token).send().await.unwrap()
+}
+
 /// A real WebSocket client speaking Confab's JSON frames.
 pub struct Ws {
     pub stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
