@@ -34,13 +34,17 @@ export const test = base.extend<{ consoleGuard: void; expectConsoleError: (patte
       };
       watchContext(context);
       const newContext = browser.newContext.bind(browser);
+      const opened: BrowserContext[] = [];
       (browser as Browser).newContext = async (...args: Parameters<Browser["newContext"]>) => {
         const ctx = await newContext(...args);
+        opened.push(ctx);
         watchContext(ctx);
         return ctx;
       };
       await use();
       (browser as Browser).newContext = newContext;
+      // A page left open would go on polling and talking to the server during later tests.
+      await Promise.all(opened.map((ctx) => ctx.close()));
       expect(problems, "console errors and uncaught page errors").toEqual([]);
     },
     { auto: true },

@@ -292,10 +292,10 @@ fn LeaveDialog(room: RoomId, title: String, on_close: impl Fn() + Send + Sync + 
         spawn_local(async move {
             match api::leave_room(room).await {
                 // The room may be gone from the screen already (`room_removed` came first),
-                // and this dialog with it.
+                // and this dialog with it. The list is not fetched again: that would fetch
+                // this room's details too while its URL is still open, and answer 404.
                 Ok(()) => {
                     store.rooms.update(|r| r.retain(|s| s.room.id != room));
-                    store.refresh_rooms();
                     if let Some(Some(dialog)) = node.try_get_untracked() {
                         dialog.close();
                     }

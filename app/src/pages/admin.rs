@@ -13,16 +13,28 @@ use crate::{
     },
     i18n::{t, t_string, use_i18n},
     types::{MonitorView, NodeSample, NodeSeries},
+    AppError,
 };
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
     let monitor = Resource::new(|| (), |_| api::admin_monitor());
     let i18n = use_i18n();
-    // The server samples every few seconds: ask again as often (in the browser only).
+    // The server samples every few seconds: ask again as often (in the browser only), until
+    // the answer is a refusal, which another try would only repeat.
     Effect::new(move |_| {
         let every = std::time::Duration::from_secs(5);
-        if let Ok(handle) = set_interval_with_handle(move || monitor.refetch(), every) {
+        let refused = move || {
+            monitor.with_untracked(|m| {
+                matches!(m, Some(Err(AppError::Forbidden { .. } | AppError::Unauthorized { .. })))
+            })
+        };
+        let tick = move || {
+            if !refused() {
+                monitor.refetch();
+            }
+        };
+        if let Ok(handle) = set_interval_with_handle(tick, every) {
             on_cleanup(move || handle.clear());
         }
     });
