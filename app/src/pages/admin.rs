@@ -25,9 +25,8 @@ pub fn AdminPage() -> impl IntoView {
     Effect::new(move |_| {
         let every = std::time::Duration::from_secs(5);
         let refused = move || {
-            monitor.with_untracked(|m| {
-                matches!(m, Some(Err(AppError::Forbidden { .. } | AppError::Unauthorized { .. })))
-            })
+            monitor
+                .with_untracked(|m| matches!(m, Some(Err(AppError::Forbidden { .. } | AppError::Unauthorized { .. }))))
         };
         let tick = move || {
             if !refused() {
