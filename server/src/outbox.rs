@@ -95,6 +95,31 @@ impl<T> Receiver<T> {
     pub fn try_recv(&mut self) -> Option<T> {
         self.0.pop()
     }
+
+    /// Waits until an item is queued (true) or the sender is gone with nothing left (false),
+    /// taking nothing: the connection's task then writes straight from the queue, so it holds
+    /// no item across a wait for the socket.
+    pub async fn ready(&mut self) -> bool {
+        std::future::poll_fn(|cx| self.poll_ready(cx)).await
+    }
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<bool> {
+        if !self.is_empty() {
+            return Poll::Ready(true);
+        }
+        self.0.waker.register(cx.waker());
+        if !self.is_empty() {
+            return Poll::Ready(true);
+        }
+        if self.0.closed.load(Ordering::Acquire) {
+            return Poll::Ready(!self.is_empty());
+        }
+        Poll::Pending
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.queue.lock().is_empty()
+    }
 }
 
 impl<T> Shared<T> {
@@ -125,6 +150,23 @@ mod tests {
         assert_eq!(rx.recv().await, Some(2));
         assert_eq!(rx.recv().await, Some(3));
         assert_eq!(rx.recv().await, None);
+    }
+
+    #[tokio::test]
+    async fn ready_takes_nothing_and_ends_with_the_sender() {
+        let (tx, mut rx) = channel(2);
+        let waiter = tokio::spawn(async move {
+            let ready = rx.ready().await;
+            (ready, rx)
+        });
+        tokio::task::yield_now().await;
+        tx.try_send(5).unwrap();
+        let (ready, mut rx) = waiter.await.unwrap();
+        assert!(ready);
+        assert!(rx.ready().await, "still there: ready() took nothing");
+        assert_eq!(rx.try_recv(), Some(5));
+        drop(tx);
+        assert!(!rx.ready().await, "the sender is gone and the queue is empty");
     }
 
     #[tokio::test]
