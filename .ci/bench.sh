@@ -9,6 +9,7 @@
 #   bash .ci/bench.sh pg fanout --members 10 --senders 10 --rate 5000   # one node on PostgreSQL
 #   bash .ci/bench.sh upload --mib 20      # upload throughput
 #   bash .ci/bench.sh thumbs --megapixels 12   # thumbnail time and peak memory
+#   bash .ci/bench.sh retention 100000     # the fan-out while the retention job removes a backlog
 #   bash .ci/bench.sh crowd --connections 100000 --rooms 100 --rate 100   # where the limits allow
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -103,6 +104,43 @@ floor() {
   echo
 }
 
+# The fan-out while the retention job works through a backlog: a room's history written
+# through the server, aged three days in the file while it is stopped, then the server started
+# again with `--retain-days 1` (the job starts at once) under the fan-out's load. Prints how
+# many old messages were left when the load ended, so it shows the job was running throughout.
+retention() {
+  local dir pid backlog="${1:-100000}"
+  shift || true
+  dir="$(mktemp -d)"
+  serve() {
+    CONFAB_ADDR="127.0.0.1:$port" DATABASE_URL="sqlite://$dir/bench.db" CONFAB_DATA_DIR="$dir" RUST_LOG=warn \
+      CONFAB_LOGIN_BURST_PER_IP=100000 "$@" taskset -c 0 "$CARGO_TARGET_DIR/release/server" 2>/dev/null &
+    pid=$!
+    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+  }
+  serve env
+  echo "writing a backlog of $backlog messages…"
+  taskset -c 1 "$CARGO_TARGET_DIR/release/confab-loadgen" --url "http://127.0.0.1:$port" --server-pid "$pid" \
+    fanout --members 2 --senders 10 --rate 5000 --seconds "$((backlog / 5000))" | grep -E "messages sent"
+  # The search index catches up first, so what follows measures the retention job alone.
+  until [ "$(sqlite3 "$dir/bench.db" \
+    "SELECT (SELECT indexed_up_to FROM search_state) >= (SELECT MAX(id) FROM messages)")" = 1 ]; do
+    sleep 0.5
+  done
+  kill "$pid"
+  wait "$pid" 2>/dev/null || true
+  sqlite3 "$dir/bench.db" "UPDATE messages SET created_at = created_at - 3 * 86400000"
+  serve env CONFAB_RETAIN_DAYS="${CONFAB_BENCH_RETAIN_DAYS:-1}"
+  taskset -c 1 "$CARGO_TARGET_DIR/release/confab-loadgen" --url "http://127.0.0.1:$port" --server-pid "$pid" \
+    fanout --members 100 --senders 10 --rate 1000 --seconds 10 "$@" || true
+  echo "old messages left when the load ended: $(sqlite3 "$dir/bench.db" \
+    "SELECT COUNT(*) FROM messages WHERE created_at < (strftime('%s', 'now') - 86400) * 1000")"
+  kill "$pid"
+  wait "$pid" 2>/dev/null || true
+  rm -rf "$dir"
+  echo
+}
+
 # Thumbnailing a photo, in the generator's own process (time and peak memory).
 thumbs() {
   taskset -c 0 "$CARGO_TARGET_DIR/release/confab-loadgen" thumbs "$@"
@@ -112,6 +150,9 @@ thumbs() {
 if [ "${1:-}" = floor ]; then
   shift
   floor "$@"
+elif [ "${1:-}" = retention ]; then
+  shift
+  retention "$@"
 elif [ "${1:-}" = thumbs ]; then
   shift
   thumbs "$@"
@@ -134,6 +175,7 @@ else
   floor --connections 100 --rate 1000 --frames-per-write 1
   floor --connections 100 --rate 1000 --frames-per-write 5
   nodes fanout --members 100 --senders 10 --rate 1000 --seconds 10
+  retention 100000
   scenario upload --mib 20 --repeats 5
   thumbs --megapixels 12 --runs 5
   pg fanout --members 10 --senders 10 --rate 5000 --seconds 10

@@ -29,6 +29,9 @@ pub struct Search {
 /// How often new messages are added to SQLite's search index. Until then a search scans them.
 const INDEX_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
+/// Between two full steps of indexing a backlog.
+const INDEX_PAUSE: std::time::Duration = std::time::Duration::from_millis(5);
+
 /// Adds new messages to the search index in batches, off the message commits, for as long as
 /// the storage is in use (PostgreSQL indexes by itself: nothing to do there).
 pub async fn index_loop(storage: std::sync::Weak<Storage>) {
@@ -39,11 +42,20 @@ pub async fn index_loop(storage: std::sync::Weak<Storage>) {
         if storage.dialect() != crate::storage::Dialect::Sqlite {
             return;
         }
-        if let Err(e) = storage.index_pending().await {
-            if storage.pool().is_closed() {
-                return;
+        // A full step means more are waiting: the next follows after a pause that lets the
+        // writer commit in between.
+        loop {
+            match storage.index_pending().await {
+                Ok(n) if n as i64 == crate::storage::search::INDEX_BATCH => tokio::time::sleep(INDEX_PAUSE).await,
+                Ok(_) => break,
+                Err(e) => {
+                    if storage.pool().is_closed() {
+                        return;
+                    }
+                    tracing::warn!(error = %e, "search indexing failed; will retry");
+                    break;
+                }
             }
-            tracing::warn!(error = %e, "search indexing failed; will retry");
         }
     }
 }
