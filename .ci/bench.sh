@@ -10,6 +10,7 @@
 #   bash .ci/bench.sh upload --mib 20      # upload throughput
 #   bash .ci/bench.sh thumbs --megapixels 12   # thumbnail time and peak memory
 #   bash .ci/bench.sh retention 100000     # the fan-out while the retention job removes a backlog
+#     (CONFAB_BENCH_SERVER_CORES=0-1 gives its server both cores; CONFAB_BENCH_RETAIN_DAYS=0 is the control)
 #   bash .ci/bench.sh crowd --connections 100000 --rooms 100 --rate 100   # where the limits allow
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -114,7 +115,7 @@ retention() {
   dir="$(mktemp -d)"
   serve() {
     CONFAB_ADDR="127.0.0.1:$port" DATABASE_URL="sqlite://$dir/bench.db" CONFAB_DATA_DIR="$dir" RUST_LOG=warn \
-      CONFAB_LOGIN_BURST_PER_IP=100000 "$@" taskset -c 0 "$CARGO_TARGET_DIR/release/server" 2>/dev/null &
+      CONFAB_LOGIN_BURST_PER_IP=100000 "$@" taskset -c "${CONFAB_BENCH_SERVER_CORES:-0}" "$CARGO_TARGET_DIR/release/server" 2>/dev/null &
     pid=$!
     for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
   }
