@@ -1,5 +1,5 @@
 import AxeBuilder from "@axe-core/playwright";
-import { expect, Page } from "@playwright/test";
+import { expect, Page, Request } from "@playwright/test";
 import { execFileSync } from "node:child_process";
 import { hydrated, newUser, test } from "./helpers";
 
@@ -25,6 +25,15 @@ test("instance admins watch the live monitor; others are refused; rights apply a
   await page.goto("/admin");
   await hydrated(page);
   await expect(page.getByTestId("admin-error")).toHaveText("Only instance admins can see the monitor.");
+  // A refusal is not asked again every sampling interval (5 s).
+  let asked = 0;
+  const count = (request: Request) => {
+    if (request.url().includes("/api/admin/monitor")) asked += 1;
+  };
+  page.on("request", count);
+  await page.waitForTimeout(6_000);
+  page.off("request", count);
+  expect(asked, "requests for the monitor after a refusal").toBe(0);
   await page.goto("/settings");
   await expect(page.getByTestId("settings")).toBeVisible();
   await expect(page.getByTestId("admin-link")).toHaveCount(0);

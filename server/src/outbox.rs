@@ -77,18 +77,8 @@ impl<T> Receiver<T> {
     }
 
     fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        if let Some(item) = self.0.pop() {
-            return Poll::Ready(Some(item));
-        }
-        // Registered before looking again, so an item sent in between still wakes us.
-        self.0.waker.register(cx.waker());
-        if let Some(item) = self.0.pop() {
-            return Poll::Ready(Some(item));
-        }
-        if self.0.closed.load(Ordering::Acquire) {
-            return Poll::Ready(self.0.pop());
-        }
-        Poll::Pending
+        // With one receiver, an item that is ready stays there until taken here.
+        self.poll_ready(cx).map(|ready| if ready { self.0.pop() } else { None })
     }
 
     /// The next item if one is queued.
@@ -107,6 +97,7 @@ impl<T> Receiver<T> {
         if !self.is_empty() {
             return Poll::Ready(true);
         }
+        // Registered before looking again, so an item sent in between still wakes us.
         self.0.waker.register(cx.waker());
         if !self.is_empty() {
             return Poll::Ready(true);
