@@ -16,7 +16,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$CONFAB_ROOT"
 # A target directory of its own: a plain `cargo build` of the server would otherwise replace
-# the release binary that cargo-leptos built for the site (and the Playwright suite).
+# the release binary that .ci/build.sh built with the site (and the Playwright suite uses).
 export CARGO_TARGET_DIR="$CARGO_TARGET_DIR-bench"
 cargo build --release -p server --bins --features loadgen
 # 100,000 sockets need as many descriptors on each side (root may raise the hard limit).

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what Confab needs to build and test, and only what is missing (safe to re-run):
-# the wasm32 target, cargo-leptos, the wasm-bindgen CLI matching Cargo.lock, Debian's Chromium
-# and PostgreSQL, and the end2end npm packages (which bring wasm-opt) from package-lock.json.
+# the wasm32 target, the wasm-bindgen CLI matching Cargo.lock, Debian's Chromium and
+# PostgreSQL, and the end2end npm packages (which bring wasm-opt, terser and lightningcss) from
+# package-lock.json. cargo-leptos, which takes 12–20 minutes to build, only for the
+# developers' loop: `bootstrap.sh --watch` (what `serve.sh --watch` runs).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$CONFAB_ROOT"
@@ -19,7 +21,7 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
-if ! cargo leptos --version 2>/dev/null | grep -Eq '0\.3\.1[01]'; then
+if [ "${1:-}" = "--watch" ] && ! cargo leptos --version 2>/dev/null | grep -Eq '0\.3\.1[01]'; then
   say "installing cargo-leptos (about 12 minutes, once)"
   if rustup toolchain list | grep -q '^nightly'; then
     cargo +nightly install cargo-leptos --locked --version =0.3.11 --features no_downloads

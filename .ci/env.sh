@@ -3,7 +3,7 @@
 CONFAB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export CONFAB_ROOT
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/confab/target}"
-export PATH="$HOME/.cargo/bin:$CONFAB_ROOT/end2end/node_modules/.bin:$PATH"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$HOME/.cargo/bin:$CONFAB_ROOT/end2end/node_modules/.bin:$PATH"
 # Debian keeps PostgreSQL's server tools out of PATH.
 for d in /usr/lib/postgresql/*/bin; do
   [ -d "$d" ] && PATH="$PATH:$d"

@@ -5,11 +5,11 @@
 # and reloads on every change.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
-bash "$CONFAB_ROOT/.ci/bootstrap.sh"
+bash "$CONFAB_ROOT/.ci/bootstrap.sh" "$@"
 cd "$CONFAB_ROOT"
 mkdir -p data
 if [ "${1:-}" = "--watch" ]; then
   exec cargo leptos watch
 fi
-cargo leptos build --release --precompress
+bash "$CONFAB_ROOT/.ci/build.sh"
 exec "$CARGO_TARGET_DIR/release/server"

@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as fs from "node:fs";
 
-// The suite runs against the release build (`cargo leptos build --release`), started here on
+// The suite runs against the release build (`.ci/build.sh`), started here on
 // its own port with a throwaway SQLite database, and as two nodes on one throwaway PostgreSQL
 // (ports +1 and +2, see tests/nodes.spec.ts), in Debian's Chromium (no browser downloads).
 const port = Number(process.env.CONFAB_E2E_PORT ?? 3300);

@@ -1,8 +1,8 @@
-//! Points the embedded site ([`site`](src/site.rs)) at cargo-leptos' output directory.
+//! Points the embedded site ([`site`](src/site.rs)) at the site's output directory.
 //!
-//! Release builds embed whatever that directory holds when the server is compiled; cargo-leptos
-//! builds (and precompresses) the site before the server for `--release --precompress`, so its
-//! release binary carries the client it was built with. Debug builds read the directory at run
+//! Release builds embed whatever that directory holds when the server is compiled;
+//! `.ci/build.sh` (like `cargo leptos build --release --precompress`) builds and precompresses
+//! the site before the server, so its release binary carries the client it was built with. Debug builds read the directory at run
 //! time, so `cargo leptos watch` serves each rebuild without recompiling the server.
 
 use std::path::PathBuf;

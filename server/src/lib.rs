@@ -191,7 +191,7 @@ pub fn router(state: AppState) -> Router {
     // A debug build reads the site from disk as cargo-leptos writes it; a release binary
     // without the client explains itself rather than serving pages whose script is missing.
     if !cfg!(debug_assertions) && !site::has_client(&options) {
-        tracing::error!("this binary has no web client: build it with `cargo leptos build --release`");
+        tracing::error!("this binary has no web client: build it with `bash .ci/build.sh`");
         pages = pages.layer(middleware::from_fn(site::without_client));
     }
 

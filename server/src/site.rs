@@ -1,9 +1,10 @@
 //! The web client's files (WASM, JS, CSS, fonts, icons, sounds, and their precompressed
 //! variants), served from inside the binary.
 //!
-//! A release build embeds the directory cargo-leptos built (see `build.rs`), so the binary
-//! runs from any directory with nothing but its data directory. A debug build reads that
-//! directory at run time, so `cargo leptos watch` serves each rebuild as it lands.
+//! A release build embeds the directory `.ci/build.sh` (or cargo-leptos) built (see
+//! `build.rs`), so the binary runs from any directory with nothing but its data directory. A
+//! debug build reads that directory at run time, so `cargo leptos watch` serves each rebuild
+//! as it lands.
 
 use std::borrow::Cow;
 
@@ -23,7 +24,7 @@ use rust_embed::Embed;
 struct Site;
 
 /// Whether this binary holds the WASM its pages load. A plain `cargo build` of the server,
-/// without cargo-leptos having built the site first, does not.
+/// without the site having been built first, does not.
 pub fn has_client(options: &LeptosOptions) -> bool {
     Site::get(&format!("{}/{}.wasm", options.site_pkg_dir, options.output_name)).is_some()
 }
@@ -82,8 +83,8 @@ pub async fn without_client(req: Request<Body>, next: Next) -> Response {
     }
     let page = "<!DOCTYPE html><html lang=\"en\"><meta charset=\"utf-8\"><title>Confab</title>\
         <h1>This Confab binary was built without its web client</h1>\
-        <p>Build the server with <code>cargo leptos build --release</code>, which builds the \
-        client first and embeds it. The API and WebSocket work as usual.</p></html>";
+        <p>Build it with <code>bash .ci/build.sh</code> (or <code>cargo leptos build --release \
+        --precompress</code>), which builds the client first and embeds it. The API and WebSocket work as usual.</p></html>";
     (
         StatusCode::SERVICE_UNAVAILABLE,
         [(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"))],
