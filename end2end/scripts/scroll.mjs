@@ -147,7 +147,7 @@ const arrive = [];
 await page.evaluate(() => window.__probeStart());
 for (let i = 0; i < 20; i++) {
   const content = `live ${i} ${suffix}`;
-  const shown = page.getByText(content, { exact: true });
+  const shown = list.getByTestId("message-body").getByText(content, { exact: true });
   await api(bob, "/api/messages/send", { room_id: room, client_id: `live-${i}`, content });
   const t = Date.now();
   await shown.waitFor();
