@@ -9,14 +9,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 tools="${XDG_CACHE_HOME:-$HOME/.cache}/confab/lighthouse"
 [ -x "$tools/node_modules/.bin/lighthouse" ] || npm i -E --prefix "$tools" lighthouse@12.2.3 >/dev/null
-port="${CONFAB_LIGHTHOUSE_PORT:-3610}"
-base="http://127.0.0.1:$port"
-dir="$(mktemp -d)"
-(cd "$dir" && CONFAB_ADDR="127.0.0.1:$port" DATABASE_URL="sqlite://$dir/confab.db" CONFAB_DATA_DIR="$dir/data" \
-  RUST_LOG=warn exec "$CARGO_TARGET_DIR/release/server" >/dev/null 2>&1) &
-pid=$!
-trap 'kill $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
-for _ in $(seq 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
+serve_fresh "${CONFAB_LIGHTHOUSE_PORT:-3610}"
 
 if [ "${1:-}" = room ]; then
   register() {

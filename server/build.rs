@@ -2,8 +2,9 @@
 //!
 //! Release builds embed whatever that directory holds when the server is compiled;
 //! `.ci/build.sh` (like `cargo leptos build --release --precompress`) builds and precompresses
-//! the site before the server, so its release binary carries the client it was built with. Debug builds read the directory at run
-//! time, so `cargo leptos watch` serves each rebuild without recompiling the server.
+//! the site before the server, so its release binary carries the client it was built with.
+//! Debug builds read the directory at run time, so `cargo leptos watch` serves each rebuild
+//! without recompiling the server.
 
 use std::path::PathBuf;
 
