@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A long room in Chromium, on the release binary over a fresh SQLite database: how the page
-# behaves while the whole history loads by scrolling up, while it is read back top to bottom,
-# and when a message arrives with all of it in the page. A measurement, not a test: prints the
+# behaves while the reader scrolls up to the room's first message, while they read it all back
+# down to the live end, and when a message arrives after that. A measurement, not a test: prints the
 # figures recorded in the README.
 #   bash .ci/scroll.sh [MESSAGES]     # 5,000 by default
 set -euo pipefail

@@ -1,5 +1,5 @@
 import { expect } from "@playwright/test";
-import { newUser, openRoomFromSidebar, send, startPrivateChat, test } from "./helpers";
+import { newUser, openRoomFromSidebar, send, sendMany, startPrivateChat, test } from "./helpers";
 
 test("two people chat privately in real time, with typing and presence", async ({ browser }) => {
   const alice = await newUser(browser, "alice", "Alice");
@@ -137,22 +137,7 @@ test("history loads upwards on scroll, and new messages wait in a pill", async (
   await startPrivateChat(alice.page, bob.username, "Hbo");
   const roomId = Number(alice.page.url().split("/").pop());
 
-  // 120 messages over a second WebSocket of Alice's (same cookie), acknowledged one by one.
-  await alice.page.evaluate(async (room) => {
-    const ws = new WebSocket(`ws://${location.host}/ws`);
-    await new Promise((ok) => ws.addEventListener("open", ok));
-    let acked = 0;
-    const done = new Promise<void>((ok) =>
-      ws.addEventListener("message", (ev) => {
-        if (JSON.parse(ev.data).type === "message_ack" && ++acked === 120) ok();
-      }),
-    );
-    for (let i = 0; i < 120; i++) {
-      ws.send(JSON.stringify({ type: "send_message", room_id: room, client_id: `bulk-${i}`, content: `m${i}` }));
-    }
-    await done;
-    ws.close();
-  }, roomId);
+  await sendMany(alice.page, roomId, 120);
 
   await openRoomFromSidebar(bob.page, "Hal");
   const messages = bob.page.getByTestId("message");
@@ -185,6 +170,60 @@ test("history loads upwards on scroll, and new messages wait in a pill", async (
   await expect(messages.last()).toContainText("and more");
   await expect(messages.last()).toBeInViewport();
   await expect(pill).toHaveCount(0);
+  await alice.context.close();
+  await bob.context.close();
+});
+
+test("a long history holds a window of rows: reading far back detaches from the live end, and back down is live", async ({
+  browser,
+}) => {
+  const alice = await newUser(browser, "wal", "Wal");
+  const bob = await newUser(browser, "wbo", "Wbo");
+  await startPrivateChat(alice.page, bob.username, "Wbo");
+  const roomId = Number(alice.page.url().split("/").pop());
+  await sendMany(alice.page, roomId, 400);
+
+  await openRoomFromSidebar(bob.page, "Wal");
+  const list = bob.page.getByTestId("message-list");
+  const messages = list.getByTestId("message");
+  const jump = bob.page.getByTestId("jump-latest");
+  await expect(messages.last()).toContainText("m399");
+
+  // Up to the first message, a page at a time; the reader's place is kept at every step,
+  // also when the window drops the newest rows in the same step.
+  const beginning = list.getByText("This is the beginning of the conversation.");
+  while (!(await beginning.isVisible())) {
+    const first = await messages.first().getAttribute("data-message-id");
+    await list.evaluate((el) => el.scrollTo(0, 0));
+    await expect(messages.first()).not.toHaveAttribute("data-message-id", first ?? "");
+    await expect(list.locator(`[data-message-id="${first}"]`)).toBeInViewport();
+  }
+  await expect(messages).toHaveCount(300);
+  await expect(messages.first()).toContainText("m0");
+  await expect(messages.last()).toContainText("m299");
+  await expect(jump).toBeVisible();
+
+  // A message arriving meanwhile waits beyond the window (no hole opens).
+  await send(alice.page, "while far back");
+  await expect(messages.last()).toContainText("m299");
+
+  // Back down, a page at a time, until the list is live again and shows it.
+  while (await jump.isVisible()) {
+    await list.evaluate((el) => el.scrollTo(0, el.scrollHeight));
+    await bob.page.waitForTimeout(100);
+  }
+  await expect(messages.last()).toContainText("while far back");
+  await expect(messages).toHaveCount(300);
+  await expect(messages.first()).not.toContainText("m0");
+
+  // Far back once more, Bob writes: his list goes to the latest messages to show it.
+  await list.evaluate((el) => el.scrollTo(0, 0));
+  await expect(jump).toBeVisible();
+  await send(bob.page, "back to now");
+  await expect(jump).toHaveCount(0);
+  await expect(messages.last()).toContainText("back to now");
+  await expect(messages.last()).toBeInViewport();
+  await expect(alice.page.getByTestId("message-list")).toContainText("back to now");
   await alice.context.close();
   await bob.context.close();
 });

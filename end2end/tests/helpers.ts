@@ -123,6 +123,29 @@ export async function send(page: Page, text: string) {
   await expect(page.getByTestId("message-list").getByTestId("message").filter({ hasText: text })).toBeVisible();
 }
 
+/** Sends `count` messages `${prefix}0`, `${prefix}1`, … into a room over a second WebSocket of
+ * the page's user (same cookie), and waits until every one is acknowledged. */
+export async function sendMany(page: Page, room: number, count: number, prefix = "m") {
+  await page.evaluate(
+    async ({ room, count, prefix }) => {
+      const ws = new WebSocket(`ws://${location.host}/ws`);
+      await new Promise((ok) => ws.addEventListener("open", ok));
+      let acked = 0;
+      const done = new Promise<void>((ok) =>
+        ws.addEventListener("message", (ev) => {
+          if (JSON.parse(ev.data).type === "message_ack" && ++acked === count) ok();
+        }),
+      );
+      for (let i = 0; i < count; i++) {
+        ws.send(JSON.stringify({ type: "send_message", room_id: room, client_id: `bulk-${i}`, content: `${prefix}${i}` }));
+      }
+      await done;
+      ws.close();
+    },
+    { room, count, prefix },
+  );
+}
+
 /** Creates a group from the "New chat" dialog and waits until it is open. */
 export async function createGroup(page: Page, name: string, members: string[]) {
   const dialog = page.getByTestId("new-chat-dialog");

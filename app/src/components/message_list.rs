@@ -111,18 +111,10 @@ pub fn MessageList(room: Signal<RoomId>) -> impl IntoView {
             return;
         }
         if detached && below < 300 {
-            load_newer(store, r);
+            load_newer(store, r, move || hold_place(list, Edge::Last));
         }
         if el.scroll_top() < 120 {
-            let before = el.scroll_height();
-            load_older(store, room.get_untracked(), loading_older, move || {
-                // Keep the reader's place while older messages appear above.
-                request_animation_frame(move || {
-                    if let Some(el) = list.try_get_untracked().flatten() {
-                        el.set_scroll_top(el.scroll_top() + el.scroll_height() - before);
-                    }
-                });
-            });
+            load_older(store, r, loading_older, move || hold_place(list, Edge::First));
         }
     };
 
@@ -272,6 +264,51 @@ pub fn MessageList(room: Signal<RoomId>) -> impl IntoView {
 /// What of a message's row its quote decides: quotes change without the message changing.
 fn quote_key(m: &Message) -> Option<(bool, String, String)> {
     m.reply_to.as_ref().map(|q| (q.deleted, q.sender_name.clone(), q.content.clone()))
+}
+
+/// The row of the list that stays where it is on screen while a page comes in: the oldest
+/// held for a page above, the newest for one below. Either survives the window dropping rows
+/// at the far end.
+#[derive(Clone, Copy)]
+enum Edge {
+    First,
+    Last,
+}
+
+/// Notes where the `edge` row is on screen now; the closure returned moves the list, once the
+/// page is rendered, so that the row is there again. The change in height cannot say how far:
+/// the window may drop rows at the other end in the same step. Where the browser's own scroll
+/// anchoring already kept the row in place, it moves nothing.
+fn hold_place(list: NodeRef<html::Div>, edge: Edge) -> impl FnOnce() + 'static {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let rows = list.get_untracked().and_then(|l| l.query_selector_all(":scope > [data-message-id]").ok());
+        let row = rows
+            .and_then(|rows| match edge {
+                Edge::First => rows.item(0),
+                Edge::Last => rows.length().checked_sub(1).and_then(|last| rows.item(last)),
+            })
+            .and_then(|node| node.dyn_into::<web_sys::Element>().ok());
+        let mark =
+            row.and_then(|row| Some((row.get_attribute("data-message-id")?, row.get_bounding_client_rect().top())));
+        move || {
+            let Some((id, top)) = mark else { return };
+            request_animation_frame(move || {
+                let Some(el) = list.try_get_untracked().flatten() else { return };
+                let selector = format!(":scope > [data-message-id=\"{id}\"]");
+                if let Some(row) = el.query_selector(&selector).ok().flatten() {
+                    let moved = row.get_bounding_client_rect().top() - top;
+                    el.set_scroll_top(el.scroll_top() + moved.round() as i32);
+                }
+            });
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (list, edge);
+        || {}
+    }
 }
 
 /// Centres `target` in the list and highlights it, once it is rendered (a few frames at most

@@ -60,8 +60,14 @@ async fn load_latest(store: ChatStore, room: RoomId) {
     }
 }
 
-/// Loads the page before the oldest message held; `done` runs after the merge.
-pub fn load_older(store: ChatStore, room: RoomId, loading: RwSignal<bool>, done: impl FnOnce() + 'static) {
+/// Loads the page before the oldest message held. `hold` runs just before the merge and what it
+/// returns just after: the list keeps the reader's place with them.
+pub fn load_older<R: FnOnce() + 'static>(
+    store: ChatStore,
+    room: RoomId,
+    loading: RwSignal<bool>,
+    hold: impl FnOnce() -> R + 'static,
+) {
     let (more, first) = store
         .timelines
         .with_untracked(|t| t.get(&room).map_or((false, None), |tl| (tl.has_more_before, tl.first_id())));
@@ -72,6 +78,7 @@ pub fn load_older(store: ChatStore, room: RoomId, loading: RwSignal<bool>, done:
     spawn_local(async move {
         match api::room_messages(room, Some(first), None, None, Some(HISTORY_PAGE_DEFAULT)).await {
             Ok(page) => {
+                let restore = hold();
                 store.timelines.update(|t| {
                     // Unless the timeline was replaced meanwhile (a jump): the page would not
                     // adjoin it.
@@ -79,7 +86,7 @@ pub fn load_older(store: ChatStore, room: RoomId, loading: RwSignal<bool>, done:
                         tl.merge_older(page.messages, page.has_more);
                     }
                 });
-                done();
+                restore();
             }
             Err(e) => store.notice.set(Some(e.to_string())),
         }
@@ -88,8 +95,9 @@ pub fn load_older(store: ChatStore, room: RoomId, loading: RwSignal<bool>, done:
 }
 
 /// Loads the page after the newest message held, while the timeline is detached from the live
-/// end (the reader scrolled down after a jump).
-pub fn load_newer(store: ChatStore, room: RoomId) {
+/// end (the reader scrolled down after a jump, or back down from far up). `hold` as for
+/// [`load_older`].
+pub fn load_newer<R: FnOnce() + 'static>(store: ChatStore, room: RoomId, hold: impl FnOnce() -> R + 'static) {
     let (more, last) =
         store.timelines.with_untracked(|t| t.get(&room).map_or((false, None), |tl| (tl.has_more_after, tl.last_id())));
     let Some(last) = last.filter(|_| more && !store.loading_newer.get_untracked()) else {
@@ -100,11 +108,13 @@ pub fn load_newer(store: ChatStore, room: RoomId) {
         match api::room_messages(room, None, Some(last), None, Some(HISTORY_PAGE_DEFAULT)).await {
             Ok(page) => {
                 let mut rejoin = false;
+                let restore = hold();
                 store.timelines.update(|t| {
                     if let Some(tl) = t.get_mut(&room) {
                         rejoin = tl.merge_newer(last, page);
                     }
                 });
+                restore();
                 if rejoin {
                     socket::join(&store, room);
                 }
@@ -207,6 +217,7 @@ pub fn report_read(store: ChatStore, room: RoomId) {
 /// Puts a message in the outbox (shown as "sending…") and sends it if connected; offline, it
 /// goes out on reconnect.
 pub fn send_message(store: ChatStore, room: RoomId, content: String, reply_to: Option<MessageId>) {
+    follow_live(store, room);
     let client_id = new_client_id();
     store.pending.update(|p| {
         p.push(Pending {
@@ -218,6 +229,14 @@ pub fn send_message(store: ChatStore, room: RoomId, content: String, reply_to: O
         })
     });
     socket::send(&ClientFrame::SendMessage { room_id: room, client_id, content, reply_to });
+}
+
+/// Someone sending a message wants to see it arrive: a list reading far back (detached from the
+/// live end) goes to the latest page first.
+fn follow_live(store: ChatStore, room: RoomId) {
+    if store.timelines.with_untracked(|t| t.get(&room).is_some_and(|tl| tl.has_more_after)) {
+        jump_to_latest(store, room);
+    }
 }
 
 /// Sends a failed message again with its original key, so it is stored at most once.
@@ -290,6 +309,7 @@ pub fn detach(store: ChatStore, key: &str) {
 /// Sends the room's tray: each file is its own upload and message, with its own progress, and
 /// the caption goes with the first.
 pub fn send_attached(store: ChatStore, room: RoomId, caption: String) {
+    follow_live(store, room);
     let mut files = Vec::new();
     store.attached.update(|all| {
         let (chosen, others) = std::mem::take(all).into_iter().partition(|f| f.room == room);

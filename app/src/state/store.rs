@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use serde::Deserialize;
 
 use super::{
-    timeline::Timeline,
+    timeline::{Timeline, WINDOW},
     upload::{Attached, Upload},
 };
 use crate::{
@@ -325,9 +325,14 @@ impl ChatStore {
             }
         }
         let mut since = None;
+        // New messages push the oldest out of the window, unless the reader is up there.
+        let top_out_of_sight = self.open_room.get_untracked() != Some(room) || self.at_bottom.get_untracked();
         self.timelines.update(|t| {
             if let Some(tl) = t.get_mut(&room) {
                 since = tl.apply(seq, message.clone());
+                if top_out_of_sight {
+                    tl.keep_newest(WINDOW);
+                }
             }
         });
         // Someone who sent a message has stopped typing.

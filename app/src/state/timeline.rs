@@ -4,6 +4,12 @@
 
 use crate::types::{Message, MessageId, MessagePage, Quote, Seq};
 
+/// The most messages a timeline holds. Reading further back drops the newest ones (the window
+/// detaches from the live end, as after a jump) and paging down again drops the oldest, so a
+/// room with years of history costs the page what a few hundred rows cost: each change copies
+/// and compares the window, and the browser lays out every row in it.
+pub const WINDOW: usize = 300;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Timeline {
     /// Oldest first, unique ids, each in the newest state seen.
@@ -113,18 +119,33 @@ impl Timeline {
     }
 
     /// Merges a page of older history (current states, so the change-seq rule still applies).
+    /// Past the window, the newest messages leave and the window detaches from the live end.
     pub fn merge_older(&mut self, page: impl IntoIterator<Item = Message>, has_more: bool) {
         for message in page {
             self.upsert(message);
         }
         self.has_more_before = has_more;
+        if self.messages.len() > WINDOW {
+            self.messages.truncate(WINDOW);
+            self.has_more_after = true;
+        }
     }
 
-    /// Merges the page read `after` the newest message held, while detached. Returns true when
-    /// the room must be joined again (from the rewound `seq`): messages created between the
-    /// page's read and now were passed over as beyond the window, and only a catch-up from the
-    /// page's seq brings them. A page that no longer continues this window (the timeline was
-    /// replaced meanwhile) is dropped, as it would leave a hole.
+    /// Drops the oldest messages beyond the newest `keep`: they come back as a page when the
+    /// reader scrolls up to them.
+    pub fn keep_newest(&mut self, keep: usize) {
+        if let Some(excess) = self.messages.len().checked_sub(keep).filter(|n| *n > 0) {
+            self.messages.drain(..excess);
+            self.has_more_before = true;
+        }
+    }
+
+    /// Merges the page read `after` the newest message held, while detached (past the window,
+    /// the oldest leave). Returns true when the room must be joined again (from the rewound
+    /// `seq`): messages created between the page's read and now were passed over as beyond the
+    /// window, and only a catch-up from the page's seq brings them. A page that no longer
+    /// continues this window (the timeline was replaced meanwhile) is dropped, as it would
+    /// leave a hole.
     pub fn merge_newer(&mut self, after: MessageId, page: MessagePage) -> bool {
         if !self.has_more_after || self.last_id() != Some(after) {
             return false;
@@ -133,6 +154,7 @@ impl Timeline {
             self.upsert(message);
         }
         self.has_more_after = page.has_more;
+        self.keep_newest(WINDOW);
         if !self.has_more_after && page.seq < self.seq {
             self.seq = page.seq;
             return true;
@@ -415,6 +437,49 @@ pub(crate) mod tests {
         assert_eq!(ids(&t), [10, 11, 12, 13, 14, 20, 21, 22]);
         assert_eq!(t.apply(Seq(23), msg(23)), None, "live again");
         assert_eq!(ids(&t).last(), Some(&23));
+    }
+
+    #[test]
+    fn reading_back_past_the_window_detaches_and_paging_down_comes_back_live() {
+        let newest = 1_000;
+        let mut t = Timeline::from_page(page(&(951..=newest).collect::<Vec<_>>(), true, newest));
+        // Scrolling up, a page of 50 at a time, to the room's first message.
+        while t.has_more_before {
+            let first = t.first_id().map_or(0, |id| id.0 / 10);
+            let older: Vec<i64> = (first.saturating_sub(50).max(1)..first).collect();
+            t.merge_older(older.into_iter().map(msg), first > 51);
+            assert!(t.messages.len() <= WINDOW);
+        }
+        assert_eq!(ids(&t), (1..=WINDOW as i64).collect::<Vec<_>>(), "the oldest window, in order");
+        assert!(t.has_more_after, "detached: the newest messages left");
+        assert_eq!(t.apply(Seq(newest + 1), msg(newest + 1)), None);
+        assert_eq!(t.messages.len(), WINDOW, "a new message waits beyond the window");
+        assert_eq!(t.seq, Seq(newest + 1));
+        // Paging down again, to the live end.
+        let mut rejoin = false;
+        while t.has_more_after {
+            let last = t.last_id().map_or(0, |id| id.0 / 10);
+            let newer: Vec<i64> = (last + 1..=(last + 50).min(newest)).collect();
+            let more = last + 50 < newest;
+            rejoin = t.merge_newer(MessageId(last * 10), page(&newer, more, newest));
+            assert!(t.messages.len() <= WINDOW);
+        }
+        assert!(rejoin, "what came meanwhile is caught up from the last page's seq");
+        assert_eq!(t.seq, Seq(newest));
+        assert!(t.has_more_before, "the oldest left in turn");
+        assert_eq!(ids(&t), ((newest - WINDOW as i64 + 1)..=newest).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn keeping_the_newest_drops_the_oldest_and_marks_more_above() {
+        let mut t = Timeline::from_page(page(&[1, 2, 3, 4], false, 4));
+        t.keep_newest(4);
+        assert!(!t.has_more_before, "nothing beyond the window, nothing dropped");
+        t.keep_newest(2);
+        assert_eq!(ids(&t), [3, 4]);
+        assert!(t.has_more_before);
+        assert_eq!(t.apply(Seq(2), edited(1, 2)), None, "a change above the window waits for its page");
+        assert_eq!(ids(&t), [3, 4]);
     }
 
     #[test]
