@@ -1,5 +1,5 @@
 import { expect } from "@playwright/test";
-import { hydrated, register, test, uniqueName } from "./helpers";
+import { hydrated, newUser, register, sendMany, startPrivateChat, test, uniqueName } from "./helpers";
 
 // A room's URL opened directly (a reload, a shared link) must hydrate without a render
 // mismatch (issue #8, item 7): on a slow CPU too, every time. The console guard of `test`
@@ -77,4 +77,30 @@ test("a group room URL loads with a 4x CPU throttle without a hydration panic", 
   const adding = owner.getByTestId("member-list").getByTestId("new-chat-dialog");
   await adding.getByTestId("user-search").fill(memberName);
   await expect(adding.getByTestId("user-result").filter({ hasText: memberName })).toBeVisible();
+});
+
+// The room's newest page is in the server's HTML, scrolled to its newest message, so a reader
+// on a slow link sees the conversation before the WASM arrives (here it never does).
+test("a room's newest messages come in the server's HTML, scrolled to the newest", async ({
+  browser,
+  expectConsoleError,
+}) => {
+  expectConsoleError(/Failed to load resource|Failed to fetch dynamically imported module/);
+  const alice = await newUser(browser, "sal", "Sal");
+  const bob = await newUser(browser, "sbo", "Sbo");
+  await startPrivateChat(alice.page, bob.username, "Sbo");
+  const url = alice.page.url();
+  await sendMany(alice.page, Number(url.split("/").pop()), 60, "server side ");
+
+  const page = await alice.context.newPage();
+  await page.route(/\/pkg\/confab\.(js|wasm)$/, (route) => route.abort());
+  await page.goto(url);
+  const messages = page.getByTestId("message-list").getByTestId("message");
+  await expect(messages).toHaveCount(50);
+  await expect(messages.first()).toContainText("server side 10");
+  await expect(messages.last()).toContainText("server side 59");
+  await expect(messages.last()).toBeInViewport();
+  await expect(messages.first()).not.toBeInViewport();
+  await alice.context.close();
+  await bob.context.close();
 });

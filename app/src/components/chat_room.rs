@@ -12,7 +12,7 @@ use super::{
 use crate::{
     i18n::{t, t_string, use_i18n},
     state::{actions::open_room, store::use_chat},
-    types::{RoomDetails, RoomId},
+    types::{MessagePage, RoomDetails, RoomId},
     AppError,
 };
 
@@ -22,6 +22,8 @@ use crate::{
 pub fn ChatRoom(
     room_id: Memo<Option<RoomId>>,
     details: Resource<Result<Option<RoomDetails>, AppError>>,
+    /// The room's newest page as the server rendered it (see `pages::chat`).
+    first_page: Resource<Option<(RoomId, MessagePage)>>,
 ) -> impl IntoView {
     let store = use_chat();
     let i18n = use_i18n();
@@ -32,9 +34,12 @@ pub fn ChatRoom(
         let id = room_id.get()?;
         details.get().and_then(Result::ok).flatten().filter(|d| d.summary.room.id == id).map(|_| id)
     });
+    // The page the server rendered opens its room once, so the first load fetches nothing more.
+    let rendered = StoredValue::new(first_page.get_untracked().flatten());
     Effect::new(move || {
         if let Some(id) = ready.get() {
-            open_room(store, id);
+            let seed = rendered.try_update_value(|r| r.take_if(|(room, _)| *room == id)).flatten();
+            open_room(store, id, seed.map(|(_, page)| page));
         }
     });
     // Set by an effect, not read from the resource while rendering: a Transition re-runs its
@@ -127,7 +132,7 @@ pub fn ChatRoom(
                 }}
             </Transition>
             <Show when=move || !unavailable.get()>
-                <MessageList room />
+                <MessageList room first_page />
                 <TypingIndicator room />
                 <MessageInput room />
             </Show>
@@ -137,6 +142,12 @@ pub fn ChatRoom(
                 </div>
             </Show>
         </section>
+        // The server's HTML shows the newest messages at once, as the list will, before the
+        // WASM has loaded (once it runs, the list's own effect does it). Here, after the
+        // composer, which takes its height from the list.
+        <script>
+            "var l=document.querySelector('[data-testid=message-list]');if(l)l.scrollTop=l.scrollHeight"
+        </script>
         <Transition fallback=|| ()>
             {move || details.get().and_then(Result::ok).flatten().map(|d| view! { <UserList details=d /> })}
         </Transition>

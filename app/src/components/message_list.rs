@@ -23,7 +23,7 @@ use crate::{
         actions::{discard, jump_to_latest, load_newer, load_older, report_read, retry},
         store::{use_chat, ChatStore, MessageDialog, SendState},
     },
-    types::{Message, MessageId, RoomId, UserId},
+    types::{Message, MessageId, MessagePage, RoomId, UserId},
 };
 
 /// How long a message jumped to stays highlighted.
@@ -33,19 +33,39 @@ const HIGHLIGHT_MS: u64 = 2_000;
 const GROUP_WINDOW_MS: i64 = 5 * 60 * 1000;
 
 #[component]
-pub fn MessageList(room: Signal<RoomId>) -> impl IntoView {
+pub fn MessageList(
+    room: Signal<RoomId>,
+    /// The room's newest page as the server rendered it: shown until the store holds the
+    /// room's timeline, so the server's HTML and the hydrating page agree.
+    first_page: Resource<Option<(RoomId, MessagePage)>>,
+) -> impl IntoView {
     let store = use_chat();
     let i18n = use_i18n();
     let me = store.me_id();
     let list = NodeRef::<html::Div>::new();
     let loading_older = RwSignal::new(false);
     let unseen = RwSignal::new(0usize);
-    let messages = Memo::new(move |_| store.messages(room.get()));
+    let rendered = move |r: RoomId| first_page.get().flatten().filter(|(of, _)| *of == r).map(|(_, page)| page);
+    let messages = Memo::new(move |_| {
+        let r = room.get();
+        store
+            .timelines
+            .with(|t| t.get(&r).map(|tl| tl.messages.clone()))
+            .or_else(|| rendered(r).map(|page| page.messages))
+            .unwrap_or_default()
+    });
     let pending = Memo::new(move |_| store.pending_in(room.get()));
     let uploads = Memo::new(move |_| store.uploads_in(room.get()));
-    let loaded = Memo::new(move |_| store.timelines.with(|t| t.contains_key(&room.get())));
-    let has_more =
-        Memo::new(move |_| store.timelines.with(|t| t.get(&room.get()).is_some_and(|tl| tl.has_more_before)));
+    // Whether older history exists, once anything is loaded.
+    let older = Memo::new(move |_| {
+        let r = room.get();
+        store
+            .timelines
+            .with(|t| t.get(&r).map(|tl| tl.has_more_before))
+            .or_else(|| rendered(r).map(|page| page.has_more))
+    });
+    let loaded = Memo::new(move |_| older.get().is_some());
+    let has_more = Memo::new(move |_| older.get() == Some(true));
     let detached = Memo::new(move |_| store.detached(room.get()));
 
     // Next frame, the list may be gone (another screen, a room that is not there): `try_`.

@@ -26,7 +26,7 @@ use crate::{
         session::use_session,
         store::{use_chat, ChatStore, Connection, Prefs},
     },
-    types::{RoomDetails, RoomId, RoomSummary, User},
+    types::{MessagePage, RoomDetails, RoomId, RoomSummary, User},
     AppError,
 };
 
@@ -45,6 +45,10 @@ struct ChatRoute {
     rooms: Resource<Result<Vec<RoomSummary>, AppError>>,
     /// The open room's details; `Ok(None)` at `/chat`.
     details: Resource<Result<Option<RoomDetails>, AppError>>,
+    /// The newest page of the room in the URL, read once, while the server renders: the
+    /// history is in the HTML, shown before the WASM has loaded and hydrated as it is. The
+    /// browser loads every later page through the store's actions, with its socket.
+    first_page: Resource<Option<(RoomId, MessagePage)>>,
 }
 
 #[component]
@@ -67,8 +71,27 @@ pub fn ChatPage() -> impl IntoView {
             }
         },
     );
-    let route = ChatRoute { segment, room_id, open_room, rooms_version, rooms, details };
+    let first_page = Resource::new(|| (), move |_| server_page(room_id.get_untracked()));
+    let route = ChatRoute { segment, room_id, open_room, rooms_version, rooms, details, first_page };
     view! { <RequireUser children=move |user| view! { <ChatShell user route /> } /> }
+}
+
+/// The room's newest page, on the server; nothing in the browser, where it is only ever the
+/// value the server rendered with.
+async fn server_page(room: Option<RoomId>) -> Option<(RoomId, MessagePage)> {
+    #[cfg(feature = "ssr")]
+    {
+        let room = room?;
+        api::room_messages(room, None, None, None, Some(crate::types::limits::HISTORY_PAGE_DEFAULT))
+            .await
+            .ok()
+            .map(|page| (room, page))
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = room;
+        None
+    }
 }
 
 #[component]
@@ -148,7 +171,7 @@ fn ChatShell(user: User, route: ChatRoute) -> impl IntoView {
             <Toasts />
             <ChatSidebar rooms=route.rooms />
             <Show when=in_room fallback=|| view! { <NoRoom /> }>
-                <ChatRoom room_id=route.room_id details=route.details />
+                <ChatRoom room_id=route.room_id details=route.details first_page=route.first_page />
             </Show>
         </div>
     }

@@ -18,7 +18,7 @@ use crate::{
     api,
     i18n::td_string,
     protocol::ClientFrame,
-    types::{limits::HISTORY_PAGE_DEFAULT, MessageId, RoomId},
+    types::{limits::HISTORY_PAGE_DEFAULT, MessageId, MessagePage, RoomId},
 };
 
 /// Opens the connection for the chat screen; returns the token for [`disconnect`].
@@ -31,11 +31,14 @@ pub fn disconnect(token: u64) {
     socket::disconnect(token);
 }
 
-/// Opens a room: loads its newest page once, then joins it from the page's seq, so every
-/// change made meanwhile arrives as catch-up. A room already loaded catches up from the seq
-/// it has applied.
-pub fn open_room(store: ChatStore, room: RoomId) {
+/// Opens a room: loads its newest page once (unless the server's page came with the HTML),
+/// then joins it from the page's seq, so every change made meanwhile arrives as catch-up. A
+/// room already loaded catches up from the seq it has applied.
+pub fn open_room(store: ChatStore, room: RoomId, rendered: Option<MessagePage>) {
     if store.timelines.with_untracked(|t| t.contains_key(&room)) {
+        socket::join(&store, room);
+    } else if let Some(page) = rendered {
+        store.replace_timeline(room, page);
         socket::join(&store, room);
     } else {
         spawn_local(load_latest(store, room));
