@@ -50,6 +50,23 @@ fn skip_to_main(ev: leptos::ev::MouseEvent) {
     }
 }
 
+/// Loads the client (the JS, then the WASM it fetches alongside, then hydration) once the
+/// server's page has been painted. Leptos' `HydrationScripts` preloads both from the `<head>`,
+/// where on a slow link the WASM (several times the page) competes with the stylesheet for
+/// the first paint, and the history the server rendered (a room's largest paint) waits for
+/// both. A tab opened in the background, which paints nothing, starts at once.
+#[component]
+fn Hydrate(options: LeptosOptions) -> impl IntoView {
+    // `.cargo/config.toml` names the output, so the WASM is `<name>.wasm` (not `_bg`).
+    let pkg = format!("/{}/{}", options.site_pkg_dir, options.output_name);
+    let script = format!(
+        "const go=()=>{{const wasm=fetch(\"{pkg}.wasm\");\
+         import(\"{pkg}.js\").then(m=>m.default({{module_or_path:wasm}}).then(()=>m.hydrate()))}};\
+         if(document.visibilityState===\"hidden\")go();else requestAnimationFrame(()=>setTimeout(go))"
+    );
+    view! { <script type="module">{script}</script> }
+}
+
 /// The HTML document the server renders around [`App`].
 /// It is rendered in the theme the request's cookie names, so no page paints in the other one
 /// first.
@@ -71,7 +88,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="description" content=i18n::td_string!(locale, common.meta_description) />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <Hydrate options />
                 <MetaTags />
             </head>
             <body>
