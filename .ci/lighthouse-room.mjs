@@ -32,6 +32,14 @@ for (const id of ["first-contentful-paint", "largest-contentful-paint", "total-b
   console.log(`  ${result.audits[id].title}: ${result.audits[id].displayValue}`);
 }
 console.log(`  Largest paint, observed: ${largest}`);
+// What keeps a category below 100.
+for (const [name, category] of Object.entries(result.categories)) {
+  if (name === "performance") continue;
+  for (const ref of category.auditRefs) {
+    const audit = result.audits[ref.id];
+    if (ref.weight > 0 && audit.score !== null && audit.score < 1) console.log(`  ${name}: ${audit.title}`);
+  }
+}
 const errors = result.audits["errors-in-console"].details?.items ?? [];
 for (const e of errors) console.log(`  console: ${e.description}`);
 await browser.close();

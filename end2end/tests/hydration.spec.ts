@@ -85,7 +85,7 @@ test("a room's newest messages come in the server's HTML, scrolled to the newest
   browser,
   expectConsoleError,
 }) => {
-  expectConsoleError(/Failed to load resource|Failed to fetch dynamically imported module/);
+  expectConsoleError(/Failed to load resource|Failed to fetch/);
   const alice = await newUser(browser, "sal", "Sal");
   const bob = await newUser(browser, "sbo", "Sbo");
   await startPrivateChat(alice.page, bob.username, "Sbo");
