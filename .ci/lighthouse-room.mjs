@@ -37,7 +37,10 @@ for (const [name, category] of Object.entries(result.categories)) {
   if (name === "performance") continue;
   for (const ref of category.auditRefs) {
     const audit = result.audits[ref.id];
-    if (ref.weight > 0 && audit.score !== null && audit.score < 1) console.log(`  ${name}: ${audit.title}`);
+    if (ref.weight > 0 && audit.score !== null && audit.score < 1) {
+      const nodes = (audit.details?.items ?? []).map((i) => i.node?.snippet).filter(Boolean);
+      console.log(`  ${name}: ${audit.title}${nodes.length ? `: ${nodes.join(" ")}` : ""}`);
+    }
   }
 }
 const errors = result.audits["errors-in-console"].details?.items ?? [];

@@ -215,11 +215,12 @@ test("a mention is completed, highlighted for the person named, and badged in th
   await input.pressSequentially(`hey @${bob.username.slice(0, 5)}`);
   const menu = alice.page.getByRole("listbox", { name: "People to mention" });
   await expect(menu.getByRole("option")).toHaveCount(1);
-  await expect(input).toHaveAttribute("aria-expanded", "true");
+  await expect(input).toHaveAttribute("aria-controls", "mention-listbox");
   await expect(input).toHaveAttribute("aria-activedescendant", "mention-option-0");
   await input.press("Enter");
   await expect(input).toHaveValue(`hey @${bob.username} `);
   await expect(menu).toHaveCount(0);
+  await expect(input).not.toHaveAttribute("aria-controls");
   await input.pressSequentially("look at this");
   await input.press("Enter");
 

@@ -1,6 +1,6 @@
 //! The `@` autocomplete under the composer: the room's members whose username or display name
 //! starts with what follows the `@`, and `@room` for those allowed to use it. The composer keeps
-//! the focus and drives it (combobox with `aria-activedescendant`); here are the list and the
+//! the focus and drives it (a text box with `aria-activedescendant`); here are the list and the
 //! text rules, which are plain functions so they are tested without a browser.
 
 use leptos::prelude::*;

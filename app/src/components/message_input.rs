@@ -322,11 +322,11 @@ pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
                     }
                 }
                 aria-label=move || t_string!(i18n, chat.composer.label)
-                role="combobox"
+                // A text box that offers a list (a `textarea` takes no combobox role): the
+                // list it controls exists only while open, the option picked is the active one.
                 aria-autocomplete="list"
                 aria-haspopup="listbox"
-                aria-controls=mention_menu::LISTBOX_ID
-                aria-expanded=move || menu_open().to_string()
+                aria-controls=move || menu_open().then_some(mention_menu::LISTBOX_ID)
                 aria-activedescendant=move || menu_open().then(|| mention_menu::option_id(active.get()))
                 data-testid="message-input"
                 maxlength=limits::MESSAGE_MAX_CHARS
