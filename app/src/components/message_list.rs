@@ -303,7 +303,9 @@ fn hold_place(list: NodeRef<html::Div>, edge: Edge) -> impl FnOnce() + 'static {
     #[cfg(feature = "hydrate")]
     {
         use wasm_bindgen::JsCast;
-        let rows = list.get_untracked().and_then(|l| l.query_selector_all(":scope > [data-message-id]").ok());
+        // The page arrives after a wait: the list may be gone by then (another room).
+        let rows =
+            list.try_get_untracked().flatten().and_then(|l| l.query_selector_all(":scope > [data-message-id]").ok());
         let row = rows
             .and_then(|rows| match edge {
                 Edge::First => rows.item(0),
