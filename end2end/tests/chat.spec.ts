@@ -1,5 +1,5 @@
 import { expect } from "@playwright/test";
-import { newUser, openRoomFromSidebar, send, sendMany, startPrivateChat, test } from "./helpers";
+import { newUser, openRoomFromSidebar, openRoomId, send, sendMany, startPrivateChat, test } from "./helpers";
 
 test("two people chat privately in real time, with typing and presence", async ({ browser }) => {
   const alice = await newUser(browser, "alice", "Alice");
@@ -135,7 +135,7 @@ test("history loads upwards on scroll, and new messages wait in a pill", async (
   const alice = await newUser(browser, "hal", "Hal");
   const bob = await newUser(browser, "hbo", "Hbo");
   await startPrivateChat(alice.page, bob.username, "Hbo");
-  const roomId = Number(alice.page.url().split("/").pop());
+  const roomId = openRoomId(alice.page);
 
   await sendMany(alice.page, roomId, 120);
 
@@ -180,7 +180,7 @@ test("a long history holds a window of rows: reading far back detaches from the 
   const alice = await newUser(browser, "wal", "Wal");
   const bob = await newUser(browser, "wbo", "Wbo");
   await startPrivateChat(alice.page, bob.username, "Wbo");
-  const roomId = Number(alice.page.url().split("/").pop());
+  const roomId = openRoomId(alice.page);
   await sendMany(alice.page, roomId, 400);
 
   await openRoomFromSidebar(bob.page, "Wal");

@@ -102,6 +102,11 @@ export async function newUser(browser: Browser, prefix: string, display: string)
   return { context, page, username, display };
 }
 
+/** The room open in `page`, from its URL. */
+export function openRoomId(page: Page): number {
+  return Number(page.url().split("/").pop());
+}
+
 export async function openRoomFromSidebar(page: Page, title: string) {
   const item = page.getByTestId("room-item").filter({ hasText: title });
   await expect(item).toBeVisible();

@@ -1,5 +1,5 @@
 import { expect } from "@playwright/test";
-import { hydrated, newUser, register, sendMany, startPrivateChat, test, uniqueName } from "./helpers";
+import { hydrated, newUser, openRoomId, register, sendMany, startPrivateChat, test, uniqueName } from "./helpers";
 
 // A room's URL opened directly (a reload, a shared link) must hydrate without a render
 // mismatch (issue #8, item 7): on a slow CPU too, every time. The console guard of `test`
@@ -30,6 +30,11 @@ test("a room URL loads 20 times with a 4x CPU throttle without a hydration panic
     if (/panicked|unreachable/.test(msg.text())) panics.push(`load ${load}: ${msg.text()}`);
   });
   alice.on("pageerror", (err) => panics.push(`load ${load}: ${err.message}`));
+  // The history comes with the page: the browser opens the room from it, fetching none.
+  const historyFetches: string[] = [];
+  alice.on("request", (req) => {
+    if (req.url().includes("/api/rooms/messages")) historyFetches.push(`load ${load}: ${req.url()}`);
+  });
   const cdp = await alice.context().newCDPSession(alice);
   await cdp.send("Emulation.setCPUThrottlingRate", { rate: 4 });
   for (load = 1; load <= 20; load++) {
@@ -43,6 +48,7 @@ test("a room URL loads 20 times with a 4x CPU throttle without a hydration panic
   }
   await cdp.send("Emulation.setCPUThrottlingRate", { rate: 1 });
   expect(panics).toEqual([]);
+  expect(historyFetches).toEqual([]);
 });
 
 // A group its owner manages carries the "Add people" dialog in its member list: loaded
@@ -90,7 +96,7 @@ test("a room's newest messages come in the server's HTML, scrolled to the newest
   const bob = await newUser(browser, "sbo", "Sbo");
   await startPrivateChat(alice.page, bob.username, "Sbo");
   const url = alice.page.url();
-  await sendMany(alice.page, Number(url.split("/").pop()), 60, "server side ");
+  await sendMany(alice.page, openRoomId(alice.page), 60, "server side ");
 
   const page = await alice.context.newPage();
   await page.route(/\/pkg\/confab\.(js|wasm)$/, (route) => route.abort());

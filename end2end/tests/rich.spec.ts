@@ -1,10 +1,5 @@
 import { expect, Locator, Page } from "@playwright/test";
-import { createGroup, newUser, openRoomFromSidebar, send, startPrivateChat, test } from "./helpers";
-
-/** The room open in `page`, from its URL. */
-function openRoomId(page: Page): number {
-  return Number(page.url().split("/").pop());
-}
+import { createGroup, newUser, openRoomFromSidebar, openRoomId, send, startPrivateChat, test } from "./helpers";
 
 /** A message row by its text (its own body, not a quote of it). */
 function messageWithText(page: Page, text: string): Locator {

@@ -1,10 +1,5 @@
 import { expect, Page } from "@playwright/test";
-import { newUser, startPrivateChat, test } from "./helpers";
-
-/** The room open in `page`, from its URL. */
-function openRoomId(page: Page): number {
-  return Number(page.url().split("/").pop());
-}
+import { newUser, openRoomId, startPrivateChat, test } from "./helpers";
 
 /** Sends a message over the HTTP API with the page's session; returns the stored message. */
 async function apiSend(page: Page, room: number, content: string): Promise<{ id: number }> {

@@ -237,7 +237,7 @@ pub fn send_message(store: ChatStore, room: RoomId, content: String, reply_to: O
 /// Someone sending a message wants to see it arrive: a list reading far back (detached from the
 /// live end) goes to the latest page first.
 fn follow_live(store: ChatStore, room: RoomId) {
-    if store.timelines.with_untracked(|t| t.get(&room).is_some_and(|tl| tl.has_more_after)) {
+    if untrack(|| store.detached(room)) {
         jump_to_latest(store, room);
     }
 }

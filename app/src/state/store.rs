@@ -470,6 +470,7 @@ impl ChatStore {
     }
 
     /// Messages of a room on screen: confirmed ones in id order.
+    #[cfg(test)]
     pub fn messages(&self, room: RoomId) -> Vec<Message> {
         self.timelines.with(|t| t.get(&room).map(|tl| tl.messages.clone()).unwrap_or_default())
     }
@@ -742,6 +743,33 @@ mod tests {
         assert_eq!(total_unread(&store), 3);
         store.record_read(RoomId(1), Seq(6));
         assert_eq!((total_unread(&store), store.unreported_read(RoomId(1))), (0, None));
+    }
+
+    #[test]
+    fn new_messages_push_the_oldest_out_of_the_window_unless_the_reader_is_up_there() {
+        let owner = Owner::new();
+        owner.set();
+        let store = store();
+        let full: Vec<Message> = (1..=WINDOW as i64).map(msg).collect();
+        store.replace_timeline(
+            RoomId(1),
+            MessagePage { messages: full, has_more: false, has_more_after: false, seq: Seq(WINDOW as i64) },
+        );
+        store.open_room.set(Some(RoomId(1)));
+        store.at_bottom.set(false);
+        let next = WINDOW as i64 + 1;
+        store.apply(receive(msg(next)));
+        assert_eq!(store.messages(RoomId(1)).len(), WINDOW + 1, "reading up there: nothing leaves");
+        store.at_bottom.set(true);
+        store.apply(receive(msg(next + 1)));
+        let held = store.messages(RoomId(1));
+        assert_eq!(held.len(), WINDOW);
+        assert_eq!(held.first().map(|m| m.seq), Some(Seq(3)));
+        assert!(store.timelines.with_untracked(|t| t[&RoomId(1)].has_more_before), "the oldest come back as a page");
+        store.open_room.set(Some(RoomId(2)));
+        store.at_bottom.set(false);
+        store.apply(receive(msg(next + 2)));
+        assert_eq!(store.messages(RoomId(1)).len(), WINDOW, "a room not open keeps its window too");
     }
 
     #[test]
