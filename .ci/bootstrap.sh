@@ -36,6 +36,11 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $wbg\$"; then
   cargo install wasm-bindgen-cli --version "=$wbg" --force
 fi
 
+if ! cargo install --list | grep -q '^wasm_split_cli_support v0.2.3:'; then
+  say "installing wasm-split-cli 0.2.3 (splits the WASM into lazily loaded chunks; about a minute)"
+  cargo install wasm_split_cli_support --locked --version =0.2.3 --features build-binary
+fi
+
 if ! command -v chromium >/dev/null; then
   say "installing Debian's chromium"
   apt_install chromium

@@ -16,10 +16,20 @@ echo "[build] the client (wasm32, wasm-release profile)"
 cargo build -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release
 rm -rf "$site"
 mkdir -p "$pkg"
-wasm-bindgen --target=web --out-name="$name" --out-dir="$pkg" \
-  "$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/frontend.wasm"
+# Rarely used screens (`#[lazy]` and `#[lazy_route]` in `app`) go to chunks of their own, loaded
+# on first use through `__wasm_split.js` (what `cargo leptos build --split` does); the rest,
+# `$name.wasm`, is what a page loads.
+wasm-split-cli --target web --out-name "$name" \
+  "$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/frontend.wasm" "$pkg"
+wasm-bindgen --target=web --keep-lld-exports --out-name="$name" --out-dir="$pkg" "$pkg/$name.wasm"
 mv "$pkg/${name}_bg.wasm" "$pkg/$name.wasm"
-wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int "$pkg/$name.wasm" -o "$pkg/$name.wasm"
+for wasm in "$pkg"/*.wasm; do
+  # (The split modules' name sections have a subsection wasm-opt does not know; it says so for
+  # each and drops it with the other names.)
+  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int "$wasm" -o "$wasm" \
+    2> >(grep -v "unknown name subsection" >&2)
+done
+terser "$pkg/__wasm_split.js" --module --compress --mangle --output "$pkg/__wasm_split.js"
 terser "$pkg/$name.js" --module --compress --mangle --output "$pkg/$name.js"
 
 echo "[build] the style and the assets"

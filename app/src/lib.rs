@@ -18,6 +18,7 @@ pub mod api;
 pub mod backend;
 pub mod components;
 pub mod error;
+pub mod lazy;
 pub mod nav;
 pub mod pages;
 pub mod protocol;

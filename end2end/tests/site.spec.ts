@@ -1,5 +1,5 @@
 import { expect } from "@playwright/test";
-import { hydrated, test } from "./helpers";
+import { hydrated, newUser, test } from "./helpers";
 
 // The server under test runs from a directory holding nothing but its data (see
 // playwright.config.ts): every file the browser loads comes from inside the binary.
@@ -38,4 +38,63 @@ test("the site is served from the binary, precompressed, revalidated and confine
     expect((await request.get(outside)).status(), outside).toBe(404);
   }
   expect((await request.post("/favicon.svg")).status()).toBe(404);
+});
+
+// Rarely used screens are chunks of their own (see `app/src/lazy.rs`): a room page loads
+// only the main WASM; the first opening of a dialog or of the settings page fetches its chunk.
+test("rarely used screens load their own WASM chunks on first use", async ({ browser }) => {
+  const { context, page } = await newUser(browser, "chunks", "Chunks");
+  const wasm: string[] = [];
+  page.on("request", (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.endsWith(".wasm")) wasm.push(path);
+  });
+  await page.reload();
+  await hydrated(page);
+  expect(wasm).toEqual(["/pkg/confab.wasm"]);
+
+  await page.getByTestId("new-chat").click();
+  await expect(page.getByTestId("new-chat-dialog").getByTestId("user-search")).toBeFocused();
+  expect(wasm.some((p) => /^\/pkg\/split_new_chat_dialog\.wasm$/.test(p))).toBe(true);
+  await page.keyboard.press("Escape");
+  await expect(page.getByTestId("new-chat-dialog")).toHaveCount(0);
+
+  await page.getByTestId("user-menu").click();
+  await page.getByTestId("settings-link").click();
+  await expect(page).toHaveURL(/\/settings$/);
+  await expect(page.getByTestId("profile-form")).toBeVisible();
+  expect(wasm.some((p) => /^\/pkg\/split_settings_page\.wasm$/.test(p))).toBe(true);
+
+  // A direct load: the server renders the page around a placeholder, and the forms arrive with
+  // their chunk once the page has hydrated.
+  wasm.length = 0;
+  await page.reload();
+  await hydrated(page);
+  await page.getByTestId("theme-choices").getByLabel("Dark").check();
+  await expect(page.locator("html")).toHaveAttribute("data-theme", "dark");
+  expect(wasm[0]).toBe("/pkg/confab.wasm");
+  expect(wasm.filter((p) => p.includes("/split_"))).toEqual(["/pkg/split_settings_page.wasm"]);
+  await context.close();
+});
+
+test("a screen whose chunk cannot be fetched says so and offers a reload; the next try loads it", async ({
+  browser,
+  expectConsoleError,
+}) => {
+  // The blocked request, and the loader's report of it.
+  expectConsoleError(/Failed to load resource|Failed to fetch/);
+  const { context, page } = await newUser(browser, "chunkfail", "Chunk Fail");
+  const chunk = /\/pkg\/split_new_chat_dialog\.wasm$/;
+  await page.route(chunk, (route) => route.abort());
+  await page.getByTestId("new-chat").click();
+  const error = page.getByTestId("chunk-error");
+  await expect(error.getByRole("alert")).toContainText("Reload the page to continue");
+  await expect(error.getByRole("button", { name: "Reload" })).toBeFocused();
+  await error.getByRole("button", { name: "Close" }).click();
+  await expect(error).toHaveCount(0);
+
+  await page.unroute(chunk);
+  await page.getByTestId("new-chat").click();
+  await expect(page.getByTestId("new-chat-dialog").getByTestId("user-search")).toBeFocused();
+  await context.close();
 });

@@ -7,6 +7,7 @@ use super::modal::{close, Modal};
 use crate::{
     api,
     i18n::{t, t_string, use_i18n},
+    lazy::{wasm_split, Loaded},
     state::store::use_chat,
     types::{MessageEdit, MessageId, RoomId},
     AppError,
@@ -82,4 +83,10 @@ pub fn EditHistoryDialog(room: RoomId, message: MessageId) -> impl IntoView {
             </div>
         </Modal>
     }
+}
+
+/// The dialog, from its own WASM chunk (see [`crate::lazy`]).
+#[wasm_split(edit_history_dialog, wasm_split_path = ::leptos::wasm_split, fallible)]
+pub fn edit_history_dialog(room: RoomId, message: MessageId) -> Loaded {
+    Ok(view! { <EditHistoryDialog room message /> }.into_any())
 }

@@ -8,6 +8,7 @@ use leptos::{ev::KeyboardEvent, html, prelude::*, reactive::computed::Selector};
 use super::modal::{close, Modal};
 use crate::{
     i18n::{t, t_string, td_string, use_i18n, Locale},
+    lazy::{wasm_split, Loaded},
     state::{
         actions::{load_emoji, react},
         store::{use_chat, EmojiCatalog},
@@ -266,6 +267,12 @@ pub fn grid_move(sizes: &[usize], at: usize, step: Step) -> usize {
         }
         Step::Up => at,
     }
+}
+
+/// The picker, from its own WASM chunk (see [`crate::lazy`]).
+#[wasm_split(emoji_picker, wasm_split_path = ::leptos::wasm_split, fallible)]
+pub fn emoji_picker(room: RoomId, message: MessageId) -> Loaded {
+    Ok(view! { <EmojiPicker room message /> }.into_any())
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use leptos::{
 use super::modal::{close, Modal};
 use crate::{
     i18n::{t, t_string, use_i18n},
+    lazy::{wasm_split, Loaded},
     state::store::use_chat,
     types::{human_size, Attachment, MessageId, RoomId},
 };
@@ -157,4 +158,10 @@ fn box_style(image: &Attachment, id: MessageId) -> String {
         }
         _ => format!("{preview}; max-height: calc(100vh - 7.5rem); width: auto"),
     }
+}
+
+/// The lightbox, from its own WASM chunk (see [`crate::lazy`]).
+#[wasm_split(lightbox, wasm_split_path = ::leptos::wasm_split, fallible)]
+pub fn lightbox(room: RoomId, start: MessageId) -> Loaded {
+    Ok(view! { <Lightbox room start /> }.into_any())
 }

@@ -14,11 +14,13 @@ use std::time::Duration;
 use leptos::{html, prelude::*};
 
 use super::{
-    delete_dialog::DeleteDialog, edit_history_dialog::EditHistoryDialog, emoji_picker::EmojiPicker, lightbox::Lightbox,
-    message_item::MessageItem, read_receipt::ReadReceipt, system_line::SystemLine, upload_row::UploadRow,
+    delete_dialog::DeleteDialog, edit_history_dialog::edit_history_dialog, emoji_picker::emoji_picker,
+    lightbox::lightbox, message_item::MessageItem, read_receipt::ReadReceipt, system_line::SystemLine,
+    upload_row::UploadRow,
 };
 use crate::{
     i18n::{t, t_string, use_i18n},
+    lazy::view_or_error,
     state::{
         actions::{discard, jump_to_latest, load_newer, load_older, report_read, retry},
         store::{use_chat, ChatStore, MessageDialog, SendState},
@@ -251,14 +253,18 @@ pub fn MessageList(
             )}
         </style>
         {move || {
+            // The dialogs other than "delete?" come from chunks of their own (see `crate::lazy`).
+            let closed = Callback::new(move |()| store.dialog.set(None));
             store
                 .dialog
                 .get()
                 .map(|d| match d {
-                    MessageDialog::Picker(room, message) => view! { <EmojiPicker room message /> }.into_any(),
+                    MessageDialog::Picker(room, message) => Suspend::new(view_or_error(emoji_picker(room, message), closed)).into_any(),
                     MessageDialog::ConfirmDelete(room, message) => view! { <DeleteDialog room message /> }.into_any(),
-                    MessageDialog::History(room, message) => view! { <EditHistoryDialog room message /> }.into_any(),
-                    MessageDialog::Lightbox(room, start) => view! { <Lightbox room start /> }.into_any(),
+                    MessageDialog::History(room, message) => {
+                        Suspend::new(view_or_error(edit_history_dialog(room, message), closed)).into_any()
+                    }
+                    MessageDialog::Lightbox(room, start) => Suspend::new(view_or_error(lightbox(room, start), closed)).into_any(),
                 })
         }}
         <Show when=move || { unseen.get() > 0 }>

@@ -3,6 +3,7 @@
 pub mod attach_tray;
 pub mod chat_room;
 pub mod chat_sidebar;
+pub mod chunk_error;
 pub mod delete_dialog;
 pub mod edit_history_dialog;
 pub mod emoji_picker;

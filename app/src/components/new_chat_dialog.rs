@@ -7,6 +7,7 @@ use super::navbar::initial;
 use crate::{
     api,
     i18n::{t, t_string, use_i18n},
+    lazy::{view_or_error, wasm_split, Loaded},
     state::store::use_chat,
     types::{RoomId, User},
     AppError,
@@ -19,8 +20,20 @@ enum Mode {
     Add(RoomId),
 }
 
+/// The dialog while `open`. Its code is a WASM chunk of its own (see [`crate::lazy`]), fetched
+/// the first time it opens; it is mounted afresh each time.
 #[component]
 pub fn NewChatDialog(open: RwSignal<bool>, add_to: Option<RoomId>) -> impl IntoView {
+    let closed = Callback::new(move |()| open.set(false));
+    view! { <Show when=move || open.get()>{move || Suspend::new(view_or_error(new_chat_dialog(open, add_to), closed))}</Show> }
+}
+
+#[wasm_split(new_chat_dialog, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn new_chat_dialog(open: RwSignal<bool>, add_to: Option<RoomId>) -> Loaded {
+    Ok(dialog_view(open, add_to).into_any())
+}
+
+fn dialog_view(open: RwSignal<bool>, add_to: Option<RoomId>) -> impl IntoView {
     let store = use_chat();
     let i18n = use_i18n();
     let navigate = use_navigate();

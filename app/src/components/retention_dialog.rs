@@ -7,6 +7,7 @@ use super::modal::{close, Modal};
 use crate::{
     api,
     i18n::{t, t_string, use_i18n},
+    lazy::{wasm_split, Loaded},
     state::store::use_chat,
     types::{Retention, RoomId},
 };
@@ -96,4 +97,10 @@ pub fn RetentionDialog(
             </div>
         </Modal>
     }
+}
+
+/// The dialog, from its own WASM chunk (see [`crate::lazy`]).
+#[wasm_split(retention_dialog, wasm_split_path = ::leptos::wasm_split, fallible)]
+pub fn retention_dialog(room: RoomId, retention: Retention, on_close: Callback<()>) -> Loaded {
+    Ok(view! { <RetentionDialog room retention on_close=move || on_close.run(()) /> }.into_any())
 }

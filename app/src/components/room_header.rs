@@ -7,11 +7,12 @@ use leptos_router::{components::A, hooks::use_navigate};
 
 use super::{
     modal::{close, Modal},
-    retention_dialog::{days_label, RetentionDialog},
+    retention_dialog::{days_label, retention_dialog},
 };
 use crate::{
     api,
     i18n::{t, t_string, td_string, use_i18n, Locale},
+    lazy::view_or_error,
     state::store::{now_ms, use_chat},
     types::{Mute, NotifyLevel, Role, RoomDetails, RoomId, RoomKind, MUTED_FOREVER},
 };
@@ -176,7 +177,12 @@ pub fn RoomHeader(details: RoomDetails) -> impl IntoView {
             {move || error.get().map(|e| view! { <span class="form-error" role="alert">{crate::error::localize(&e, i18n.get_locale())}</span> })}
         </header>
         <Show when=move || setting_retention.get()>
-            <RetentionDialog room retention on_close=move || { setting_retention.try_set(false); } />
+            {move || {
+                let on_close = Callback::new(move |()| {
+                    setting_retention.try_set(false);
+                });
+                Suspend::new(view_or_error(retention_dialog(room, retention, on_close), on_close))
+            }}
         </Show>
         <Show when=move || leaving.get()>
             <LeaveDialog room title=summary.title.clone() on_close=move || { leaving.try_set(false); } />

@@ -12,12 +12,24 @@ use crate::{
         require_user::RequireUser,
     },
     i18n::{t, t_string, use_i18n},
+    lazy::{wasm_split, LazyPage, Loaded},
     types::{MonitorView, NodeSample, NodeSeries},
     AppError,
 };
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <Title text=move || t_string!(i18n, admin.title).to_string() />
+        <RequireUser children=move |_| view! { <LazyPage load=admin_view /> } />
+    }
+}
+
+/// The monitor, from a WASM chunk of its own (see [`crate::lazy`]).
+#[wasm_split(admin_page, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn admin_view() -> Loaded {
+    // In the browser only (see `LazyPage`): asked for when the page is shown.
     let monitor = Resource::new(|| (), |_| api::admin_monitor());
     let i18n = use_i18n();
     // The server samples every few seconds: ask again as often (in the browser only), until
@@ -37,30 +49,26 @@ pub fn AdminPage() -> impl IntoView {
             on_cleanup(move || handle.clear());
         }
     });
-    view! {
-        <Title text=move || t_string!(i18n, admin.title).to_string() />
-        <RequireUser children=move |_| {
-            view! {
-                <Transition fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
-                    {move || {
-                        monitor
-                            .get()
-                            .map(|m| match m {
-                                Ok(view) => view! { <Monitor view /> }.into_any(),
-                                Err(e) => {
-                                    view! {
-                                        <p class="form-error admin-denied" role="alert" data-testid="admin-error">
-                                            {e.localized(i18n.get_locale())}
-                                        </p>
-                                    }
-                                        .into_any()
-                                }
-                            })
-                    }}
-                </Transition>
-            }
-        } />
+    Ok(view! {
+        <Transition fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
+            {move || {
+                monitor
+                    .get()
+                    .map(|m| match m {
+                        Ok(view) => view! { <Monitor view /> }.into_any(),
+                        Err(e) => {
+                            view! {
+                                <p class="form-error admin-denied" role="alert" data-testid="admin-error">
+                                    {e.localized(i18n.get_locale())}
+                                </p>
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+        </Transition>
     }
+    .into_any())
 }
 
 #[component]

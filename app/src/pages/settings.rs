@@ -9,6 +9,7 @@ use crate::{
     api,
     components::require_user::RequireUser,
     i18n::{t, t_string, td_string, use_i18n, Locale},
+    lazy::{wasm_split, LazyPage, Loaded},
     state::{
         alerts::{ask_permission, permission, Permission},
         session::use_session,
@@ -47,26 +48,32 @@ fn language_label(i18n: I18n, language: Language) -> &'static str {
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    // Created here, once on both sides, not under the guard's Transition (see `pages::chat`).
-    let settings = Resource::new(|| (), |_| api::get_settings());
     let i18n = use_i18n();
     view! {
         <Title text=move || t_string!(i18n, settings.title).to_string() />
-        <RequireUser children=move |_| {
-            view! {
-                <Transition fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
-                    {move || {
-                        settings
-                            .get()
-                            .map(|s| match s {
-                                Ok(settings) => view! { <SettingsForms settings /> }.into_any(),
-                                Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-                            })
-                    }}
-                </Transition>
-            }
-        } />
+        <RequireUser children=move |_| view! { <LazyPage load=settings_view /> } />
     }
+}
+
+/// The page's forms, from a WASM chunk of their own (see [`crate::lazy`]).
+#[wasm_split(settings_page, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn settings_view() -> Loaded {
+    // In the browser only (see `LazyPage`): asked for when the page is shown.
+    let settings = Resource::new(|| (), |_| api::get_settings());
+    let i18n = use_i18n();
+    Ok(view! {
+        <Transition fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
+            {move || {
+                settings
+                    .get()
+                    .map(|s| match s {
+                        Ok(settings) => view! { <SettingsForms settings /> }.into_any(),
+                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    })
+            }}
+        </Transition>
+    }
+    .into_any())
 }
 
 /// What a section did, said in the UI's language when shown.
