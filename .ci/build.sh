@@ -16,9 +16,9 @@ echo "[build] the client (wasm32, wasm-release profile)"
 cargo build -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release
 rm -rf "$site"
 mkdir -p "$pkg"
-# Rarely used screens (the `#[wasm_split]` functions in `app`, see app/src/lazy.rs) go to chunks of their own, loaded
-# on first use through `__wasm_split.js` (what `cargo leptos build --split` does); the rest,
-# `$name.wasm`, is what a page loads.
+# Rarely used screens (the `#[wasm_split]` functions in `app`, see app/src/lazy.rs) go to
+# chunks of their own, loaded on first use through `__wasm_split.js` (what `cargo leptos build
+# --split` does); the rest, `$name.wasm`, is what a page loads.
 wasm-split-cli --target web --out-name "$name" \
   "$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/frontend.wasm" "$pkg"
 wasm-bindgen --target=web --keep-lld-exports --out-name="$name" --out-dir="$pkg" "$pkg/$name.wasm"
