@@ -54,10 +54,18 @@ test("rarely used screens load their own WASM chunks on first use", async ({ bro
   expect(wasm).toEqual(["/pkg/confab.wasm"]);
 
   await page.getByTestId("new-chat").click();
-  await expect(page.getByTestId("new-chat-dialog").getByTestId("user-search")).toBeFocused();
+  const search = page.getByTestId("new-chat-dialog").getByTestId("user-search");
+  await expect(search).toBeFocused();
   expect(wasm.some((p) => /^\/pkg\/split_new_chat_dialog\.wasm$/.test(p))).toBe(true);
-  await page.keyboard.press("Escape");
+  await search.fill("someone");
+  await page.getByTestId("new-chat-dialog").getByRole("button", { name: "Cancel" }).click();
   await expect(page.getByTestId("new-chat-dialog")).toHaveCount(0);
+  // Closed means unmounted: it opens again afresh, and its chunk is not fetched twice.
+  await page.getByTestId("new-chat").click();
+  await expect(search).toBeFocused();
+  await expect(search).toHaveValue("");
+  expect(wasm.filter((p) => p.includes("split_new_chat_dialog"))).toHaveLength(1);
+  await page.keyboard.press("Escape");
 
   await page.getByTestId("user-menu").click();
   await page.getByTestId("settings-link").click();

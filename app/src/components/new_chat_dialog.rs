@@ -44,20 +44,14 @@ fn dialog_view(open: RwSignal<bool>, add_to: Option<RoomId>) -> impl IntoView {
     let group_name = RwSignal::new(String::new());
     let error = RwSignal::new(None::<AppError>);
     let busy = RwSignal::new(false);
-    // The search runs in the browser only, while the dialog is open; the newest answer wins. Not
-    // a resource: the dialog is rendered under Transitions that the server renders more than
-    // once, and a resource created there would not hydrate against its own data (see
-    // `pages::chat`). The server's page and the hydrating one both start with no results.
+    // Searches as the query changes (the dialog is only ever mounted in the browser, open); the
+    // newest answer wins.
     let results = RwSignal::new(Ok::<_, AppError>(Vec::<User>::new()));
     let searches = StoredValue::new(0u64);
     Effect::new(move || {
-        let (open, q) = (open.get(), query.get());
+        let q = query.get();
         searches.update_value(|n| *n += 1);
         let search = searches.get_value();
-        if !open {
-            results.set(Ok(Vec::new()));
-            return;
-        }
         spawn_local(async move {
             let found = api::search_users(q).await;
             if searches.try_get_value() == Some(search) {
@@ -67,23 +61,17 @@ fn dialog_view(open: RwSignal<bool>, add_to: Option<RoomId>) -> impl IntoView {
     });
 
     let focus = super::modal::FocusReturn::new();
+    // Shown as a modal once mounted; closing unmounts it, so each opening starts afresh.
     Effect::new(move || {
-        let Some(d) = dialog.get() else { return };
-        if open.get() {
+        if let Some(d) = dialog.get() {
             if !d.open() {
                 focus.open(&d);
             }
-        } else if d.open() {
-            d.close();
         }
     });
     let close = move || {
         focus.give_back();
         open.set(false);
-        query.set(String::new());
-        selected.set(Vec::new());
-        group_name.set(String::new());
-        error.set(None);
     };
 
     let go_to = move |room: RoomId| {
