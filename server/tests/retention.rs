@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use common::{download, pg::PgServer, upload, Account, TestServer};
 use serde_json::{json, Value};
+use server::storage::{Dialect, Storage};
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
@@ -19,6 +20,12 @@ async fn details(who: &Account, room: i64) -> Value {
     let (status, d) = who.get(&format!("/api/rooms/details?room_id={room}")).await;
     assert_eq!(status, 200, "{d}");
     d
+}
+
+/// How many entries of SQLite's search index hold "needle".
+async fn indexed_needles(storage: &Storage) -> i64 {
+    let sql = "SELECT COUNT(*) FROM message_search WHERE message_search MATCH 'needle'";
+    sqlx::query_scalar(sql).fetch_one(storage.pool()).await.unwrap()
 }
 
 async fn policy_and_purge(server: &TestServer) {
@@ -60,6 +67,14 @@ async fn policy_and_purge(server: &TestServer) {
     drop(b);
     let mut live = alice.connect().await;
     live.join(room, None).await;
+    let storage = &server.state.service.storage;
+    // SQLite's trigram index is filled and emptied by the indexer (PostgreSQL's is on the
+    // column and goes with the rows).
+    let sqlite = storage.dialect() == Dialect::Sqlite;
+    while storage.index_pending().await.unwrap() > 0 {}
+    if sqlite {
+        assert_eq!(indexed_needles(storage).await, 3, "all three are in the search index");
+    }
     let trimmed = server.state.service.retention.run(now_ms() + 2 * DAY_MS).await.unwrap();
     assert_eq!(trimmed, 1, "one room had expired messages");
     let purged = live.recv_type("history_purged").await;
@@ -78,6 +93,11 @@ async fn policy_and_purge(server: &TestServer) {
         found["hits"].as_array().unwrap().iter().map(|r| r["message"]["content"].as_str().unwrap()).collect();
     assert_eq!(hits, vec!["needle kept"], "{found}");
     assert_eq!(download(&bob, &format!("/api/files/{file_id}")).await.status(), 404);
+    // The index lets go of their entries in the indexer's next steps.
+    while storage.search_index_step().await.unwrap() {}
+    if sqlite {
+        assert_eq!(indexed_needles(storage).await, 1, "only the other group's is still indexed");
+    }
 
     // Bob, back, hears of it before his catch-up ends; new messages take the next seqs.
     let mut b = bob.connect().await;

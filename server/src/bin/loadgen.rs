@@ -869,11 +869,11 @@ mod search {
             done += n;
             // What the server's indexer does in the background, counted in the insert rate.
             if !no_index && done % 2048 == 0 {
-                storage.index_pending().await?;
+                storage.search_index_step().await?;
             }
         }
         if !no_index {
-            while storage.index_pending().await? > 0 {}
+            while storage.search_index_step().await? {}
         }
         let took = started.elapsed().as_secs_f64();
         println!(

@@ -29,11 +29,12 @@ pub struct Search {
 /// How often new messages are added to SQLite's search index. Until then a search scans them.
 const INDEX_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
-/// Between two full steps of indexing a backlog.
+/// Between two steps while a backlog is worked off.
 const INDEX_PAUSE: std::time::Duration = std::time::Duration::from_millis(5);
 
-/// Adds new messages to the search index in batches, off the message commits, for as long as
-/// the storage is in use (PostgreSQL indexes by itself: nothing to do there).
+/// Keeps SQLite's search index in batches, off the message commits, for as long as the storage
+/// is in use: new messages in, removed ones out, its segments merged a little at a time
+/// (PostgreSQL indexes by itself: nothing to do there).
 pub async fn index_loop(storage: std::sync::Weak<Storage>) {
     let mut tick = tokio::time::interval(INDEX_EVERY);
     loop {
@@ -45,9 +46,9 @@ pub async fn index_loop(storage: std::sync::Weak<Storage>) {
         // A full step means more are waiting: the next follows after a pause that lets the
         // writer commit in between.
         loop {
-            match storage.index_pending().await {
-                Ok(n) if n as i64 == crate::storage::search::INDEX_BATCH => tokio::time::sleep(INDEX_PAUSE).await,
-                Ok(_) => break,
+            match storage.search_index_step().await {
+                Ok(true) => tokio::time::sleep(INDEX_PAUSE).await,
+                Ok(false) => break,
                 Err(e) => {
                     if storage.pool().is_closed() {
                         return;

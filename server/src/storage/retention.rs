@@ -68,11 +68,12 @@ impl Storage {
             return Ok(None);
         };
         if self.dialect == Dialect::Sqlite {
-            // The trigram index holds what the batch indexer has reached; PostgreSQL's index
-            // is on the column and goes with the rows.
+            // SQLite's trigram index holds what the batch indexer has reached; it removes
+            // those entries later, in bulk (see `Storage::search_index_step`). PostgreSQL's
+            // index is on the column and goes with the rows.
             sqlx::query(
-                "DELETE FROM message_search WHERE rowid IN (SELECT id FROM messages WHERE room_id = $1 AND seq <= $2 \
-                 AND id <= (SELECT indexed_up_to FROM search_state WHERE id = 1))",
+                "INSERT INTO search_removed (id) SELECT id FROM messages WHERE room_id = $1 AND seq <= $2 \
+                 AND id <= (SELECT indexed_up_to FROM search_state WHERE id = 1)",
             )
             .bind(room.0)
             .bind(up_to)
