@@ -228,16 +228,16 @@ enum Bind {
 /// SQLite: most messages the indexer adds in one step. Each step holds SQLite's one write
 /// lock, so the writer waits for it: 2,000 at a time took 35 ms (the benchmark's p99 after a
 /// burst); 250 take about 4 ms, and a backlog is worked off in several steps.
-pub const INDEX_BATCH: i64 = 250;
+const INDEX_BATCH: i64 = 250;
 
-/// SQLite: most search entries of removed messages the indexer takes out in one step (about
-/// 2 ms; 1,000 took 5 ms, and the retention benchmark's p99 was 13-19 ms against 10-13).
-pub const UNINDEX_BATCH: i64 = 250;
+/// SQLite: most search entries of removed messages the indexer takes out in one step, about
+/// 2 ms (1,000 took 5 ms, and some 30-76 ms).
+const UNINDEX_BATCH: i64 = 250;
 
-/// SQLite: index pages (4 KB) merged per step, about 3 ms. 25 a step fell behind the
-/// retention benchmark's removals (FTS5 then merged inline, p99 31 ms); 100 held the
-/// connection longer (p99 13-19 ms against 10-13 at 50).
-pub const MERGE_PAGES: i64 = 50;
+/// SQLite: index pages merged per step, about 3 ms. Measured when a round merged only once:
+/// 25 a step fell behind the retention benchmark's removals (p99 31 ms, one run); 250 entries
+/// out and 50 pages a step against 1,000 and 100: p99 10-13 ms against 13-19 (4 runs each).
+const MERGE_PAGES: i64 = 50;
 
 impl Storage {
     /// SQLite: one step of keeping the search index, each part its own short transaction:
