@@ -90,7 +90,7 @@ const FINISH_AT_PAGES: i64 = 1_000;
 /// automatic checkpoint's 10,000 pages (40 MB), and the writer ran that one itself. So once
 /// the WAL is [`FINISH_AT_PAGES`] long, the writer's own connection (the pool's) copies the
 /// pages appended during this loop's pass, a few milliseconds, and its next commit starts the
-/// WAL over. Over 60 s of the fan-out benchmark: p99 4.8–5.0 ms, against 6.6–8.2 without.
+/// WAL over. Over 60 s of the fan-out benchmark: p99 4.8–5.0 ms, against 6.6–6.8 without it.
 async fn checkpoint_loop(options: AnyConnectOptions, pool: AnyPool) {
     use sqlx::Connection;
     let mut conn = match sqlx::AnyConnection::connect_with(&options).await {

@@ -239,6 +239,14 @@ const UNINDEX_BATCH: i64 = 250;
 /// out and 50 pages a step against 1,000 and 100: p99 10-13 ms against 13-19 (4 runs each).
 const MERGE_PAGES: i64 = 50;
 
+/// The last and the number of the first `limit` ids above `after` in `table` (one of the
+/// indexer's own): one step's batch, or `None` when nothing waits.
+async fn first_ids(tx: &mut super::Tx, table: &str, after: i64, limit: i64) -> Result<Option<(i64, i64)>> {
+    let sql = format!("SELECT MAX(id), COUNT(*) FROM (SELECT id FROM {table} WHERE id > $1 ORDER BY id LIMIT $2)");
+    let (last, n): (Option<i64>, i64) = sqlx::query_as(&sql).bind(after).bind(limit).fetch_one(&mut **tx).await?;
+    Ok(last.map(|last| (last, n)))
+}
+
 impl Storage {
     /// SQLite: one step of keeping the search index, each part its own short transaction:
     /// up to [`INDEX_BATCH`] new messages in, up to [`UNINDEX_BATCH`] removed ones out, about
@@ -262,14 +270,7 @@ impl Storage {
         let mut tx = self.begin().await?;
         let from: i64 =
             sqlx::query_scalar("SELECT indexed_up_to FROM search_state WHERE id = 1").fetch_one(&mut *tx).await?;
-        let batch: (Option<i64>, i64) = sqlx::query_as(
-            "SELECT MAX(id), COUNT(*) FROM (SELECT id FROM messages WHERE id > $1 ORDER BY id LIMIT $2)",
-        )
-        .bind(from)
-        .bind(INDEX_BATCH)
-        .fetch_one(&mut *tx)
-        .await?;
-        let (Some(to), n) = batch else {
+        let Some((to, n)) = first_ids(&mut tx, "messages", from, INDEX_BATCH).await? else {
             tx.rollback().await?;
             return Ok(0);
         };
@@ -289,16 +290,8 @@ impl Storage {
     /// SQLite: takes the search entries of messages the retention job removed out of the index,
     /// up to [`UNINDEX_BATCH`] in one transaction; returns how many.
     async fn unindex_removed(&self) -> Result<u64> {
-        if self.dialect != Dialect::Sqlite {
-            return Ok(0);
-        }
         let mut tx = self.begin().await?;
-        let batch: (Option<i64>, i64) =
-            sqlx::query_as("SELECT MAX(id), COUNT(*) FROM (SELECT id FROM search_removed ORDER BY id LIMIT $1)")
-                .bind(UNINDEX_BATCH)
-                .fetch_one(&mut *tx)
-                .await?;
-        let (Some(to), n) = batch else {
+        let Some((to, n)) = first_ids(&mut tx, "search_removed", 0, UNINDEX_BATCH).await? else {
             tx.rollback().await?;
             return Ok(0);
         };
