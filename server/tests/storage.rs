@@ -320,6 +320,38 @@ async fn search_plans(s: &Storage) {
     assert!(next[0].0.id < first[20].0.id && next.len() == 21);
 }
 
+/// A batch removes a room's oldest messages in seq order, at most `batch` of them, and stops at
+/// the first one too new even when older ones follow it (their clocks disagree across nodes).
+async fn retention_removes_a_prefix(s: &Storage) {
+    let a = user(s, "max").await;
+    let b = user(s, "ned").await;
+    let (room, _) = s.open_private_room(a.id, b.id, 1).await.unwrap();
+    let ids = [
+        post(s, room, &a, "r1", "one").await,
+        post(s, room, &b, "r2", "two").await,
+        post(s, room, &a, "r3", "three, stamped later").await,
+        post(s, room, &b, "r4", "four").await,
+    ];
+    let later = server::service::now_ms() + 60_000;
+    sqlx::query("UPDATE messages SET created_at = $1 WHERE id = $2")
+        .bind(later)
+        .bind(ids[2].0)
+        .execute(s.pool())
+        .await
+        .unwrap();
+    let seq_of = |page: &app::types::MessagePage, id: MessageId| page.messages.iter().find(|m| m.id == id).unwrap().seq;
+    let before = s.history(room, None, None, 10).await.unwrap();
+    let cutoff = later - 1;
+    assert_eq!(s.purge_batch(room, cutoff, 1).await.unwrap(), Some(seq_of(&before, ids[0])), "one at most");
+    assert_eq!(s.purge_batch(room, cutoff, 10).await.unwrap(), Some(seq_of(&before, ids[1])), "up to the one too new");
+    assert_eq!(s.purge_batch(room, cutoff, 10).await.unwrap(), None, "the one too new stops it");
+    assert_eq!(s.retention_of(room).await.unwrap().1, seq_of(&before, ids[1]), "the room's purged_seq moved");
+    let left: Vec<MessageId> = s.history(room, None, None, 10).await.unwrap().messages.iter().map(|m| m.id).collect();
+    assert_eq!(left, ids[2..]);
+    assert_eq!(s.purge_batch(room, later + 1, 10).await.unwrap(), Some(seq_of(&before, ids[3])));
+    assert_eq!(s.retention_of(room).await.unwrap().1, seq_of(&before, ids[3]));
+}
+
 async fn suite(url: &str) {
     let s = connect(url).await;
     accounts_and_sessions(&s).await;
@@ -327,6 +359,7 @@ async fn suite(url: &str) {
     messages_history_and_unread(&s).await;
     group_commit_keeps_order_and_idempotency(&s).await;
     search_plans(&s).await;
+    retention_removes_a_prefix(&s).await;
     s.close().await;
     reopen_keeps_ids_increasing(url).await;
     if url.starts_with("postgres") {

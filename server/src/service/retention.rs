@@ -1,10 +1,11 @@
 //! Message retention: the server keeps messages `--retain-days` (0: forever), a group's owner
 //! may set the group's own policy, and a background job removes older messages.
 //!
-//! The job removes a room's oldest messages a small batch per transaction and pauses between
+//! The job removes a room's oldest messages a small batch per statement and pauses between
 //! batches, so the message writer (which shares SQLite's one connection) waits for one short
-//! transaction at most. After each batch the room hears `history_purged` with the seq its
-//! history now starts after; a client away at the time hears it on its next `join_room`.
+//! statement at most, and the job takes a small share of the server's time. After each batch
+//! the room hears `history_purged` with the seq its history now starts after; a client away at
+//! the time hears it on its next `join_room`.
 
 use std::{sync::Arc, time::Duration};
 
@@ -16,10 +17,19 @@ use app::{
 use super::{access::Access, files::Files, now_ms};
 use crate::{bus::Bus, events::Event, storage::Storage};
 
-/// Messages removed per transaction.
+/// Messages removed per statement.
 const BATCH: u32 = 100;
-/// The pause between two batches, for the writer's sake.
-const PAUSE: Duration = Duration::from_millis(10);
+/// The shortest pause between two batches: at most 100 messages every 30 ms, about 3,300 a
+/// second, far more than any team writes in a day's average.
+///
+/// Measured under the benchmark's fan-out (100 members, 1,000 msg/s) while 100,000 expired
+/// messages wait: pausing 10 ms removed them all within the 10-s load, and p99 went from
+/// 2.7-3.4 ms (no retention) to 18-22 ms, for the job's share of the one core; 30 ms,
+/// 5.5-6.3 ms (3,100 a second). Batches of 25 at the same rate measured the same.
+const PAUSE: Duration = Duration::from_millis(30);
+/// A pause is at least this many times as long as the batch before it took, so the job backs
+/// off when the database is slow or busy (it holds the database at most a twentieth of the time).
+const BACK_OFF: u32 = 19;
 /// How often the job looks for expired messages.
 pub const EVERY: Duration = Duration::from_secs(60);
 const DAY_MS: i64 = 24 * 3600 * 1000;
@@ -76,10 +86,13 @@ impl Retention {
         for room in self.storage.trimmed_rooms(self.default_days).await? {
             let cutoff = now - i64::from(room.days) * DAY_MS;
             let mut removed_any = false;
-            while let Some(up_to) = self.storage.purge_batch(room.room, cutoff, BATCH).await? {
+            loop {
+                let started = tokio::time::Instant::now();
+                let Some(up_to) = self.storage.purge_batch(room.room, cutoff, BATCH).await? else { break };
+                let took = started.elapsed();
                 removed_any = true;
                 self.bus.publish(Event::HistoryPurged { room: room.room, up_to });
-                tokio::time::sleep(PAUSE).await;
+                tokio::time::sleep(PAUSE.max(took * BACK_OFF)).await;
             }
             trimmed += usize::from(removed_any);
         }

@@ -3,7 +3,7 @@
 
 use app::types::{RoomId, Seq};
 
-use super::{Dialect, Result, Storage};
+use super::{Result, Storage};
 
 /// A room whose history is trimmed, and from how many days back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,54 +51,25 @@ impl Storage {
             .collect())
     }
 
-    /// Removes up to `batch` of the room's oldest messages created before `cutoff`, in one
-    /// short transaction; returns the seq the room's history is now removed up to, or `None`
-    /// when nothing was old enough. Messages go in seq order, stopping at the first one that
-    /// is too new, so what remains is always a suffix of the room's history.
+    /// Removes up to `batch` of the room's oldest messages created before `cutoff` in one
+    /// statement; returns the seq the room's history is now removed up to, or `None` when
+    /// nothing was old enough. Messages go in seq order, stopping at the first one that is too
+    /// new, so what remains is always a suffix of the room's history. Triggers (migrations
+    /// sqlite/0014, postgres/0013) take the attachments and SQLite's search entries with them
+    /// and move the room's `purged_seq`: one statement never holds SQLite's one connection
+    /// while this task waits for the CPU between statements.
     pub async fn purge_batch(&self, room: RoomId, cutoff: i64, batch: u32) -> Result<Option<Seq>> {
-        let mut tx = self.begin().await?;
-        let oldest: Vec<(i64, i64)> =
-            sqlx::query_as("SELECT seq, created_at FROM messages WHERE room_id = $1 ORDER BY seq LIMIT $2")
-                .bind(room.0)
-                .bind(i64::from(batch))
-                .fetch_all(&mut *tx)
-                .await?;
-        // Only how far: the rows removed are exactly the room's messages up to that seq.
-        let Some(up_to) = oldest.into_iter().take_while(|&(_, at)| at < cutoff).map(|(seq, _)| seq).last() else {
-            return Ok(None);
-        };
-        if self.dialect == Dialect::Sqlite {
-            // SQLite's trigram index holds what the batch indexer has reached; it removes
-            // those entries later, in bulk (see `Storage::search_index_step`). PostgreSQL's
-            // index is on the column and goes with the rows.
-            sqlx::query(
-                "INSERT INTO search_removed (id) SELECT id FROM messages WHERE room_id = $1 AND seq <= $2 \
-                 AND id <= (SELECT indexed_up_to FROM search_state WHERE id = 1)",
-            )
-            .bind(room.0)
-            .bind(up_to)
-            .execute(&mut *tx)
-            .await?;
-        }
-        sqlx::query(
-            "DELETE FROM attachments WHERE message_id IN (SELECT id FROM messages WHERE room_id = $1 AND seq <= $2)",
+        let removed: Vec<i64> = sqlx::query_scalar(
+            "WITH head AS (SELECT seq, created_at FROM messages WHERE room_id = $1 ORDER BY seq LIMIT $2) \
+             DELETE FROM messages WHERE room_id = $1 AND seq <= (SELECT MAX(seq) FROM head \
+             WHERE seq < COALESCE((SELECT MIN(seq) FROM head WHERE created_at >= $3), $4)) RETURNING seq",
         )
         .bind(room.0)
-        .bind(up_to)
-        .execute(&mut *tx)
+        .bind(i64::from(batch))
+        .bind(cutoff)
+        .bind(i64::MAX)
+        .fetch_all(&self.pool)
         .await?;
-        // Reactions, mentions and edit histories go with their message (foreign keys).
-        sqlx::query("DELETE FROM messages WHERE room_id = $1 AND seq <= $2")
-            .bind(room.0)
-            .bind(up_to)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE rooms SET purged_seq = $1 WHERE id = $2 AND purged_seq < $1")
-            .bind(up_to)
-            .bind(room.0)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(Some(Seq(up_to)))
+        Ok(removed.into_iter().max().map(Seq))
     }
 }

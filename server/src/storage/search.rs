@@ -7,7 +7,7 @@
 use app::types::{Message, MessageId, MessageKind, RoomId, UserId};
 use sqlx::Row;
 
-use super::{escape_like, message_from, Dialect, Result, Storage, MESSAGE_COLS, MESSAGE_FROM};
+use super::{escape_like, message_from, Dialect, Result, Storage, StorageError, MESSAGE_COLS, MESSAGE_FROM};
 
 /// What to look for; `terms` are normalized already (see `service::search::normalize`).
 #[derive(Debug, Clone, Default)]
@@ -239,18 +239,15 @@ const UNINDEX_BATCH: i64 = 250;
 /// out and 50 pages a step against 1,000 and 100: p99 10-13 ms against 13-19 (4 runs each).
 const MERGE_PAGES: i64 = 50;
 
-/// The last and the number of the first `limit` ids above `after` in `table` (one of the
-/// indexer's own): one step's batch, or `None` when nothing waits.
-async fn first_ids(tx: &mut super::Tx, table: &str, after: i64, limit: i64) -> Result<Option<(i64, i64)>> {
-    let sql = format!("SELECT MAX(id), COUNT(*) FROM (SELECT id FROM {table} WHERE id > $1 ORDER BY id LIMIT $2)");
-    let (last, n): (Option<i64>, i64) = sqlx::query_as(&sql).bind(after).bind(limit).fetch_one(&mut **tx).await?;
-    Ok(last.map(|last| (last, n)))
-}
-
 impl Storage {
-    /// SQLite: one step of keeping the search index, each part its own short transaction:
-    /// up to [`INDEX_BATCH`] new messages in, up to [`UNINDEX_BATCH`] removed ones out, about
-    /// [`MERGE_PAGES`] pages of segments merged. Returns whether more is waiting.
+    /// SQLite: one step of keeping the search index: up to [`INDEX_BATCH`] new messages in, up
+    /// to [`UNINDEX_BATCH`] removed ones out, about [`MERGE_PAGES`] pages of segments merged.
+    /// Returns whether more is waiting.
+    ///
+    /// Each part is one statement (triggers of migration 0014 do the rest), never a
+    /// transaction of several: between two statements this task may wait for the busy core
+    /// (4 ms at a time), and a transaction would keep SQLite's one connection from the
+    /// message writer all that while.
     pub async fn search_index_step(&self) -> Result<bool> {
         if self.dialect != Dialect::Sqlite {
             return Ok(false);
@@ -261,62 +258,52 @@ impl Storage {
         Ok(added as i64 == INDEX_BATCH || removed as i64 == UNINDEX_BATCH || merged)
     }
 
-    /// SQLite: adds messages committed since the last call to the search index, in one
-    /// transaction; returns how many it looked at. (PostgreSQL maintains its index itself.)
+    /// SQLite: adds up to [`INDEX_BATCH`] messages committed since the last call to the search
+    /// index; returns how many it looked at. (PostgreSQL maintains its index itself.)
     pub async fn index_pending(&self) -> Result<u64> {
         if self.dialect != Dialect::Sqlite {
             return Ok(0);
         }
-        let mut tx = self.begin().await?;
-        let from: i64 =
-            sqlx::query_scalar("SELECT indexed_up_to FROM search_state WHERE id = 1").fetch_one(&mut *tx).await?;
-        let Some((to, n)) = first_ids(&mut tx, "messages", from, INDEX_BATCH).await? else {
-            tx.rollback().await?;
-            return Ok(0);
-        };
-        sqlx::query(
-            "INSERT INTO message_search (rowid, search_text) SELECT id, search_text FROM messages \
-             WHERE id > $1 AND id <= $2 AND search_text IS NOT NULL ORDER BY id",
+        let (to, n): (Option<i64>, i64) = sqlx::query_as(
+            "SELECT MAX(id), COUNT(*) FROM (SELECT id FROM messages \
+             WHERE id > (SELECT indexed_up_to FROM search_state WHERE id = 1) ORDER BY id LIMIT $1)",
         )
-        .bind(from)
-        .bind(to)
-        .execute(&mut *tx)
+        .bind(INDEX_BATCH)
+        .fetch_one(&self.pool)
         .await?;
-        sqlx::query("UPDATE search_state SET indexed_up_to = $1 WHERE id = 1").bind(to).execute(&mut *tx).await?;
-        tx.commit().await?;
+        if let Some(to) = to {
+            // The trigger indexes the messages the mark passes.
+            sqlx::query("UPDATE search_state SET indexed_up_to = $1 WHERE id = 1 AND indexed_up_to < $1")
+                .bind(to)
+                .execute(&self.pool)
+                .await?;
+        }
         Ok(n as u64)
     }
 
-    /// SQLite: takes the search entries of messages the retention job removed out of the index,
-    /// up to [`UNINDEX_BATCH`] in one transaction; returns how many.
+    /// SQLite: takes the search entries of up to [`UNINDEX_BATCH`] messages the retention job
+    /// removed out of the index (by trigger); returns how many.
     async fn unindex_removed(&self) -> Result<u64> {
-        let mut tx = self.begin().await?;
-        let Some((to, n)) = first_ids(&mut tx, "search_removed", 0, UNINDEX_BATCH).await? else {
-            tx.rollback().await?;
-            return Ok(0);
-        };
-        sqlx::query("DELETE FROM message_search WHERE rowid IN (SELECT id FROM search_removed WHERE id <= $1)")
-            .bind(to)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM search_removed WHERE id <= $1").bind(to).execute(&mut *tx).await?;
-        tx.commit().await?;
-        Ok(n as u64)
+        let done =
+            sqlx::query("DELETE FROM search_removed WHERE id IN (SELECT id FROM search_removed ORDER BY id LIMIT $1)")
+                .bind(UNINDEX_BATCH)
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected())
     }
 
     /// SQLite: one bounded step of merging the index's segments (FTS5 writes one per
     /// transaction; see migration 0013): about `pages` pages at most. Returns whether it found
-    /// work (FTS5's documented test: the connection's total changes grew by 2 or more).
+    /// work (FTS5's documented test: the connection's total changes grew by 2 or more). The
+    /// three statements go to SQLite as one script, so nothing runs between them.
     async fn merge_search_index(&self, pages: i64) -> Result<bool> {
-        let mut tx = self.begin().await?;
-        let before: i64 = sqlx::query_scalar("SELECT total_changes()").fetch_one(&mut *tx).await?;
-        sqlx::query("INSERT INTO message_search (message_search, rank) VALUES ('merge', $1)")
-            .bind(pages)
-            .execute(&mut *tx)
-            .await?;
-        let after: i64 = sqlx::query_scalar("SELECT total_changes()").fetch_one(&mut *tx).await?;
-        tx.commit().await?;
-        Ok(after - before >= 2)
+        let script = format!(
+            "SELECT total_changes(); INSERT INTO message_search (message_search, rank) VALUES ('merge', {pages}); \
+             SELECT total_changes();"
+        );
+        let rows = sqlx::raw_sql(&script).fetch_all(&self.pool).await?;
+        let changes = |i: usize| -> Result<i64> { Ok(rows.get(i).ok_or(StorageError::NotFound)?.try_get(0)?) };
+        Ok(changes(1)? - changes(0)? >= 2)
     }
 
     /// SQLite: the newest message id in the search index (later ones are scanned).
