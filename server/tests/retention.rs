@@ -28,6 +28,12 @@ async fn indexed_needles(storage: &Storage) -> i64 {
     sqlx::query_scalar(sql).fetch_one(storage.pool()).await.unwrap()
 }
 
+/// How many attachment rows name message `id`.
+async fn attachments_of(storage: &Storage, id: i64) -> i64 {
+    let sql = "SELECT COUNT(*) FROM attachments WHERE message_id = $1";
+    sqlx::query_scalar(sql).bind(id).fetch_one(storage.pool()).await.unwrap()
+}
+
 async fn policy_and_purge(server: &TestServer) {
     let alice = server.register("alice").await;
     let bob = server.register("bob").await;
@@ -72,6 +78,7 @@ async fn policy_and_purge(server: &TestServer) {
     // column and goes with the rows).
     let sqlite = storage.dialect() == Dialect::Sqlite;
     while storage.index_pending().await.unwrap() > 0 {}
+    assert_eq!(attachments_of(storage, file_id).await, 1);
     if sqlite {
         assert_eq!(indexed_needles(storage).await, 3, "all three are in the search index");
     }
@@ -93,6 +100,7 @@ async fn policy_and_purge(server: &TestServer) {
         found["hits"].as_array().unwrap().iter().map(|r| r["message"]["content"].as_str().unwrap()).collect();
     assert_eq!(hits, vec!["needle kept"], "{found}");
     assert_eq!(download(&bob, &format!("/api/files/{file_id}")).await.status(), 404);
+    assert_eq!(attachments_of(storage, file_id).await, 0, "the attachment row went with its message");
     // The index lets go of their entries in the indexer's next steps.
     while storage.search_index_step().await.unwrap() {}
     if sqlite {
