@@ -8,7 +8,8 @@
 //! nodes on one PostgreSQL (the cross-node figures), each node's CPU reported against the
 //! deliveries its own members received. `idle`: opens C idle WebSockets and reports the
 //! server's resident memory per connection. `crowd`: 100,000 authenticated WebSockets at once
-//! (memory per socket, connect rate) carrying a load spread over 100 rooms. `floor`: no Confab at all, the kernel's cost of
+//! (memory per socket, connect rate) carrying a load spread over 100 rooms, held by child
+//! processes of this one and spread over one node or several (`--nodes`). `floor`: no Confab at all, the kernel's cost of
 //! the fan-out's writes on this machine. See the README's performance section.
 
 use std::{
@@ -83,7 +84,22 @@ enum Scenario {
         /// Loopback source addresses to connect from (127.0.0.2, 127.0.0.3, …)
         #[arg(long, default_value_t = 8)]
         sources: u8,
+        /// More nodes on the same PostgreSQL (comma-separated URLs): the tabs are spread over
+        /// `--url` and these, so that each node holds its share (a process may have only so
+        /// many open files)
+        #[arg(long, value_delimiter = ',')]
+        nodes: Vec<String>,
+        /// Their pids, in the same order (memory and CPU are summed over all nodes)
+        #[arg(long, value_delimiter = ',')]
+        node_pids: Vec<u32>,
+        /// Tabs per generator process (each is a child process of this one, for the same
+        /// reason)
+        #[arg(long, default_value_t = 18_000)]
+        tabs_per_process: usize,
     },
+    /// (Internal) a process of `crowd`'s tabs: reads its job on stdin
+    #[command(hide = true)]
+    CrowdTabs,
     /// No HTTP: a generated corpus (half Thai, a quarter English, the rest Chinese and emoji)
     /// stored through the server's storage layer with group-commit batches into a fresh
     /// database, then searched as the API does: insert rate, latency of 3+ and 2-character
@@ -157,10 +173,24 @@ async fn main() -> Result<()> {
             fanout(&nodes, &run, members, senders.clamp(1, members), rate, seconds).await
         }
         Scenario::Idle { connections } => idle(&args.url, args.server_pid, &run, connections).await,
-        Scenario::Crowd { connections, rooms, users_per_room, rate, seconds, sources } => {
-            let shape = Crowd { connections, rooms, users_per_room: users_per_room.max(1), rate, seconds, sources };
-            crowd(&args.url, args.server_pid, &run, shape).await
+        Scenario::Crowd {
+            connections,
+            rooms,
+            users_per_room,
+            rate,
+            seconds,
+            sources,
+            nodes,
+            node_pids,
+            tabs_per_process,
+        } => {
+            let more = nodes.into_iter().enumerate().map(|(i, url)| (url, node_pids.get(i).copied()));
+            let nodes = std::iter::once((args.url.clone(), args.server_pid)).chain(more).collect();
+            let users_per_room = users_per_room.max(1);
+            let shape = Crowd { connections, rooms, users_per_room, rate, seconds, sources, nodes, tabs_per_process };
+            crowd(&run, shape).await
         }
+        Scenario::CrowdTabs => crowd_tabs().await,
         Scenario::Upload { mib, repeats } => upload(&args.url, args.server_pid, &run, mib, repeats).await,
         Scenario::Thumbs { megapixels, runs } => thumbs(megapixels, runs),
         Scenario::Search { database_url, messages, rooms, queries, no_index } => {
@@ -364,7 +394,7 @@ struct Pace {
     count: u64,
 }
 
-/// Sends load messages into `room` (content: "<µs since `base`> <global number from
+/// Sends load messages into `room` (content: "<[`clock_us`] when sent> <global number from
 /// `numbers`>", client ids `<tag>-<i>`); gives the sink back when done.
 async fn send_load(
     mut sink: futures_util::stream::SplitSink<Socket, Message>,
@@ -372,7 +402,6 @@ async fn send_load(
     tag: String,
     pace: Pace,
     numbers: Arc<AtomicU64>,
-    base: Instant,
 ) -> futures_util::stream::SplitSink<Socket, Message> {
     let interval = Duration::from_secs_f64(1.0 / pace.per_second.max(0.001));
     let offset = interval.mul_f64(pace.slot.0 as f64 / pace.slot.1.max(1) as f64);
@@ -381,7 +410,7 @@ async fn send_load(
     for i in 0..pace.count {
         tick.tick().await;
         let n = numbers.fetch_add(1, Ordering::Relaxed);
-        let content = format!("{} {n}", base.elapsed().as_micros());
+        let content = format!("{} {n}", clock_us());
         let frame =
             json!({"type": "send_message", "room_id": room, "client_id": format!("{tag}-{i}"), "content": content});
         if sink.send(Message::text(frame.to_string())).await.is_err() {
@@ -389,6 +418,18 @@ async fn send_load(
         }
     }
     sink
+}
+
+/// Microseconds on the machine's monotonic clock, which every process on it shares: the
+/// crowd's tabs live in processes of their own and measure latency against the sender's.
+fn clock_us() -> u64 {
+    // SAFETY: clock_gettime fills the struct it is given.
+    let now = unsafe {
+        let mut now: libc::timespec = std::mem::zeroed();
+        libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now);
+        now
+    };
+    now.tv_sec as u64 * 1_000_000 + now.tv_nsec as u64 / 1_000
 }
 
 fn print_latency(h: &Histogram<u64>) {
@@ -418,7 +459,6 @@ async fn fanout(nodes: &Nodes<'_>, run: &str, n: usize, senders: usize, rate: u6
         .await?;
     let room_id = room["room"]["id"].as_i64().ok_or("group creation failed")?;
 
-    let base = Instant::now();
     let histogram = Arc::new(Mutex::new(Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?));
     let acks = Arc::new(Mutex::new(Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?));
     let delivered = Arc::new(AtomicU64::new(0));
@@ -465,7 +505,7 @@ async fn fanout(nodes: &Nodes<'_>, run: &str, n: usize, senders: usize, rate: u6
                     continue;
                 }
                 let Some((sent_us, seq)) = load_content(text) else { continue };
-                let latency = (base.elapsed().as_micros() as u64).saturating_sub(sent_us).max(1);
+                let latency = clock_us().saturating_sub(sent_us).max(1);
                 if ack {
                     let _ = local_acks.record(latency);
                     acked.fetch_add(1, Ordering::Relaxed);
@@ -497,7 +537,7 @@ async fn fanout(nodes: &Nodes<'_>, run: &str, n: usize, senders: usize, rate: u6
     let listeners_only = sinks.split_off(senders);
     for (s, sink) in sinks.into_iter().enumerate() {
         let pace = Pace { per_second: per_sender, slot: (s, senders), count: total_per_sender };
-        send_tasks.push(tokio::spawn(send_load(sink, room_id, format!("s{s}"), pace, seq.clone(), base)));
+        send_tasks.push(tokio::spawn(send_load(sink, room_id, format!("s{s}"), pace, seq.clone())));
     }
     let mut kept = Vec::new();
     for t in send_tasks {
@@ -589,6 +629,20 @@ struct Crowd {
     rate: u64,
     seconds: u64,
     sources: u8,
+    /// Every node's URL and pid (the first is `--url`); tab `k` connects to node `k % n`.
+    nodes: Vec<(String, Option<u32>)>,
+    tabs_per_process: usize,
+}
+
+/// What one tab process is given on its stdin (one JSON line): tab `k` of `from..to` connects
+/// to `urls[k % urls.len()]` as `tokens[k % tokens.len()]` from 127.0.0.(2 + k % `sources`).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct TabsJob {
+    urls: Vec<String>,
+    tokens: Vec<String>,
+    sources: u8,
+    from: usize,
+    to: usize,
 }
 
 /// A WebSocket from a given loopback address, with a small read buffer (tungstenite's default
@@ -613,7 +667,7 @@ async fn connect_from(url: &str, token: &str, source: std::net::Ipv4Addr) -> Res
 }
 
 /// The send time and global number carried in a load message's content
-/// ("<µs since start> <n>"), found by a substring scan (a JSON parse per frame would make the
+/// ("<[`clock_us`] when sent> <n>"), found by a substring scan (a JSON parse per frame would make the
 /// generator's core the bottleneck).
 fn load_content(text: &str) -> Option<(u64, u64)> {
     let start = text.find(r#""content":""#)? + 11;
@@ -622,10 +676,16 @@ fn load_content(text: &str) -> Option<(u64, u64)> {
     Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
 }
 
-async fn crowd(url: &str, pid: Option<u32>, run: &str, shape: Crowd) -> Result<()> {
+/// The crowd: users and rooms made here, the tabs held by child processes of this program
+/// (`crowd-tabs`, at most `tabs_per_process` each: a process may hold only so many open
+/// files), the load sent from here. With several nodes (one PostgreSQL), every room has tabs on
+/// every node, so each message also crosses between nodes.
+async fn crowd(run: &str, shape: Crowd) -> Result<()> {
+    let url = shape.nodes[0].0.clone();
+    let pids: Vec<u32> = shape.nodes.iter().filter_map(|n| n.1).collect();
     let users = shape.rooms * shape.users_per_room;
     println!("registering {users} users…");
-    let members = register_many(url, run, users).await?;
+    let members = register_many(&url, run, users).await?;
     let http = reqwest::Client::new();
     let mut rooms = Vec::with_capacity(shape.rooms);
     for r in 0..shape.rooms {
@@ -642,17 +702,150 @@ async fn crowd(url: &str, pid: Option<u32>, run: &str, shape: Crowd) -> Result<(
         rooms.push(room["room"]["id"].as_i64().ok_or("group creation failed")?);
     }
 
-    let base = Instant::now();
+    let rss = |pids: &[u32]| pids.iter().map(|&p| rss_kib(p)).sum::<Option<u64>>();
+    let cpu = |pids: &[u32]| pids.iter().map(|&p| cpu_seconds(p)).sum::<Option<f64>>();
+    let before = rss(&pids);
+    let processes = shape.connections.div_ceil(shape.tabs_per_process.max(1)).max(1);
+    println!(
+        "opening {} WebSockets to {} node(s) from {} source addresses, in {processes} process(es)…",
+        shape.connections,
+        shape.nodes.len(),
+        shape.sources
+    );
+    let started = Instant::now();
+    let urls: Vec<String> = shape.nodes.iter().map(|n| n.0.clone()).collect();
+    let tokens: Vec<String> = members.iter().map(|m| m.token.clone()).collect();
+    let mut tabs = Vec::with_capacity(processes);
+    for p in 0..processes {
+        let (from, to) = (shape.connections * p / processes, shape.connections * (p + 1) / processes);
+        let job = TabsJob { urls: urls.clone(), tokens: tokens.clone(), sources: shape.sources, from, to };
+        tabs.push(TabProcess::start(&job).await?);
+    }
+    let mut open = 0;
+    for t in &mut tabs {
+        open += t.connected().await?;
+    }
+    let connect_time = started.elapsed();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let after = rss(&pids);
+    println!("open connections       {open}");
+    println!("connect rate           {:.0} per second", open as f64 / connect_time.as_secs_f64());
+    if let (Some(b), Some(a)) = (before, after) {
+        println!("server RSS             {b} KiB → {a} KiB (all nodes)");
+        println!("per idle connection    {:.2} KiB", (a.saturating_sub(b)) as f64 / open.max(1) as f64);
+    }
+
+    // One more connection per room sends (the owner's, on the room's node; its tabs receive).
+    let per_room = shape.rate as f64 / shape.rooms as f64;
+    let count = (per_room * shape.seconds as f64) as u64;
+    println!("sending {} msg/s over {} rooms for {} s…", shape.rate, shape.rooms, shape.seconds);
+    let tab_pids: Vec<u32> = tabs.iter().filter_map(|t| t.child.id()).collect();
+    let cpu_before = cpu(&pids);
+    let own_before = cpu(&[&[std::process::id()][..], &tab_pids].concat());
+    let load_started = Instant::now();
+    let sent = Arc::new(AtomicU64::new(0));
+    let mut senders = Vec::new();
+    for (r, &room) in rooms.iter().enumerate() {
+        let node = &urls[r % urls.len()];
+        let (sink, mut acks) = connect(node, &members[r * shape.users_per_room].token).await?.split();
+        // Acknowledgements are read and dropped, so the sender's socket never backs up.
+        tokio::spawn(async move { while let Some(Ok(_)) = acks.next().await {} });
+        let pace = Pace { per_second: per_room, slot: (r, shape.rooms), count };
+        senders.push(tokio::spawn(send_load(sink, room, format!("c{r}"), pace, sent.clone())));
+    }
+    let mut kept = Vec::new();
+    for s in senders {
+        kept.push(s.await?);
+    }
+    let elapsed = load_started.elapsed();
+    // The last messages' deliveries are a few milliseconds behind their sending.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let cpu_after = cpu(&pids);
+    let own_after = cpu(&[&[std::process::id()][..], &tab_pids].concat());
+    let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    let mut got = 0;
+    for t in tabs {
+        got += t.finish(&mut histogram).await?;
+    }
+    let tabs_per_room = shape.connections / shape.rooms;
+    let expected = sent.load(Ordering::Relaxed) * tabs_per_room as u64;
+    println!();
+    println!("messages sent          {}", sent.load(Ordering::Relaxed));
+    println!("deliveries expected    {expected} ({tabs_per_room} tabs a room)");
+    println!("deliveries received    {got}");
+    println!("delivered/s            {:.0}", got as f64 / elapsed.as_secs_f64());
+    print_latency(&histogram);
+    if let (Some(a), Some(b)) = (cpu_before, cpu_after) {
+        println!("server CPU             {:.2} s, {:.2} µs per delivery", b - a, (b - a) * 1e6 / got.max(1) as f64);
+    }
+    if let (Some(a), Some(b)) = (own_before, own_after) {
+        println!("generator CPU          {:.0} % of a core", (b - a) * 100.0 / elapsed.as_secs_f64());
+    }
+    drop(kept);
+    Ok(())
+}
+
+/// A child process holding some of the crowd's tabs. It answers on its stdout:
+/// `connected N` once its tabs are open; after `stop` on its stdin, `delivered N`, then the
+/// latencies it recorded as `h VALUE COUNT` lines, then `done`.
+struct TabProcess {
+    child: tokio::process::Child,
+    stdin: tokio::process::ChildStdin,
+    lines: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+}
+
+impl TabProcess {
+    async fn start(job: &TabsJob) -> Result<Self> {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+        let mut child = tokio::process::Command::new(std::env::current_exe()?)
+            .arg("crowd-tabs")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()?;
+        let mut stdin = child.stdin.take().ok_or("no stdin")?;
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        stdin.write_all(format!("{}\n", serde_json::to_string(job)?).as_bytes()).await?;
+        Ok(Self { child, stdin, lines: tokio::io::BufReader::new(stdout).lines() })
+    }
+
+    async fn line(&mut self) -> Result<String> {
+        Ok(self.lines.next_line().await?.ok_or("a tab process ended early")?)
+    }
+
+    async fn connected(&mut self) -> Result<usize> {
+        let line = self.line().await?;
+        Ok(line.strip_prefix("connected ").ok_or_else(|| line.clone())?.parse()?)
+    }
+
+    async fn finish(mut self, into: &mut Histogram<u64>) -> Result<u64> {
+        use tokio::io::AsyncWriteExt;
+        self.stdin.write_all(b"stop\n").await?;
+        let line = self.line().await?;
+        let delivered = line.strip_prefix("delivered ").ok_or_else(|| line.clone())?.parse()?;
+        loop {
+            let line = self.line().await?;
+            let Some(entry) = line.strip_prefix("h ") else { break };
+            let (value, count) = entry.split_once(' ').ok_or("bad histogram line")?;
+            into.record_n(value.parse()?, count.parse()?)?;
+        }
+        self.child.wait().await?;
+        Ok(delivered)
+    }
+}
+
+/// The `crowd-tabs` child: opens its tabs, reports, counts load deliveries until told to stop.
+async fn crowd_tabs() -> Result<()> {
+    use tokio::io::AsyncBufReadExt;
+    let mut input = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    let job: TabsJob = serde_json::from_str(&input.next_line().await?.ok_or("no job on stdin")?)?;
     let histogram = Arc::new(Mutex::new(Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?));
     let delivered = Arc::new(AtomicU64::new(0));
-    let before = pid.and_then(rss_kib);
-    println!("opening {} WebSockets from {} source addresses…", shape.connections, shape.sources);
-    let started = Instant::now();
-    let mut readers = Vec::with_capacity(shape.connections);
-    for chunk in (0..shape.connections).collect::<Vec<_>>().chunks(500) {
+    let mut readers = Vec::with_capacity(job.to - job.from);
+    for chunk in (job.from..job.to).collect::<Vec<_>>().chunks(500) {
         let batch = chunk.iter().map(|&k| {
-            let source = std::net::Ipv4Addr::new(127, 0, 0, 2 + (k % usize::from(shape.sources.max(1))) as u8);
-            connect_from(url, &members[k % users].token, source)
+            let source = std::net::Ipv4Addr::new(127, 0, 0, 2 + (k % usize::from(job.sources.max(1))) as u8);
+            connect_from(&job.urls[k % job.urls.len()], &job.tokens[k % job.tokens.len()], source)
         });
         for ws in futures_util::future::join_all(batch).await {
             let mut ws = ws?;
@@ -665,68 +858,20 @@ async fn crowd(url: &str, pid: Option<u32>, run: &str, shape: Crowd) -> Result<(
                         continue;
                     }
                     if let Some((sent_us, _)) = load_content(text.as_str()) {
-                        let latency = (base.elapsed().as_micros() as u64).saturating_sub(sent_us).max(1);
-                        let _ = histogram.lock().record(latency);
+                        let _ = histogram.lock().record(clock_us().saturating_sub(sent_us).max(1));
                         delivered.fetch_add(1, Ordering::Relaxed);
                     }
                 }
             }));
         }
     }
-    let connect_time = started.elapsed();
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    let after = pid.and_then(rss_kib);
-    println!("open connections       {}", readers.len());
-    println!("connect rate           {:.0} per second", readers.len() as f64 / connect_time.as_secs_f64());
-    if let (Some(b), Some(a)) = (before, after) {
-        println!("server RSS             {b} KiB → {a} KiB");
-        println!("per idle connection    {:.2} KiB", (a.saturating_sub(b)) as f64 / readers.len() as f64);
+    println!("connected {}", readers.len());
+    while input.next_line().await?.is_some_and(|l| l != "stop") {}
+    println!("delivered {}", delivered.load(Ordering::Relaxed));
+    for v in histogram.lock().iter_recorded() {
+        println!("h {} {}", v.value_iterated_to(), v.count_at_value());
     }
-
-    // One more connection per room sends (the owner's; its own tabs receive).
-    let per_room = shape.rate as f64 / shape.rooms as f64;
-    let count = (per_room * shape.seconds as f64) as u64;
-    println!("sending {} msg/s over {} rooms for {} s…", shape.rate, shape.rooms, shape.seconds);
-    let cpu_before = pid.and_then(cpu_seconds);
-    let own_before = cpu_seconds(std::process::id());
-    let load_started = Instant::now();
-    let sent = Arc::new(AtomicU64::new(0));
-    let mut senders = Vec::new();
-    for (r, &room) in rooms.iter().enumerate() {
-        let (sink, mut acks) = connect(url, &members[r * shape.users_per_room].token).await?.split();
-        // Acknowledgements are read and dropped, so the sender's socket never backs up.
-        tokio::spawn(async move { while let Some(Ok(_)) = acks.next().await {} });
-        let pace = Pace { per_second: per_room, slot: (r, shape.rooms), count };
-        senders.push(tokio::spawn(send_load(sink, room, format!("c{r}"), pace, sent.clone(), base)));
-    }
-    let mut kept = Vec::new();
-    for s in senders {
-        kept.push(s.await?);
-    }
-    let tabs_per_room = shape.connections / shape.rooms;
-    let expected = sent.load(Ordering::Relaxed) * tabs_per_room as u64;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while delivered.load(Ordering::Relaxed) < expected && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let elapsed = load_started.elapsed();
-    let cpu_after = pid.and_then(cpu_seconds);
-    let own_after = cpu_seconds(std::process::id());
-    let got = delivered.load(Ordering::Relaxed);
-    println!();
-    println!("messages sent          {}", sent.load(Ordering::Relaxed));
-    println!("deliveries expected    {expected} ({tabs_per_room} tabs a room)");
-    println!("deliveries received    {got}");
-    println!("delivered/s            {:.0}", got as f64 / elapsed.as_secs_f64());
-    let h = histogram.lock();
-    print_latency(&h);
-    if let (Some(a), Some(b)) = (cpu_before, cpu_after) {
-        println!("server CPU             {:.2} s, {:.2} µs per delivery", b - a, (b - a) * 1e6 / got.max(1) as f64);
-    }
-    if let (Some(a), Some(b)) = (own_before, own_after) {
-        println!("generator CPU          {:.0} % of a core", (b - a) * 100.0 / elapsed.as_secs_f64());
-    }
-    drop(kept);
+    println!("done");
     for r in readers {
         r.abort();
     }
