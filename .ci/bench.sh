@@ -12,7 +12,7 @@
 #   bash .ci/bench.sh retention 100000     # the fan-out while the retention job removes a backlog
 #     (CONFAB_BENCH_SERVER_CORES=0-1 gives its server both cores; CONFAB_BENCH_RETAIN_DAYS=0 is the control)
 #   bash .ci/bench.sh crowd --connections 19000 --rooms 100 --rate 100   # one node on SQLite
-#   bash .ci/bench.sh crowd-nodes 6 --connections 100000 --rooms 100 --rate 20   # 6 nodes, PostgreSQL
+#   bash .ci/bench.sh crowd-nodes 6 --connections 100000 --rooms 100 --rate 10   # 6 nodes, PostgreSQL
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$CONFAB_ROOT"
@@ -202,7 +202,7 @@ else
   # 19,000: this VM allows each process 20,000 open files and no more (see the README).
   scenario crowd --connections 19000 --rooms 100 --users-per-room 10 --rate 100 --seconds 10
   # 100,000 over six nodes on one PostgreSQL, each holding a sixth.
-  crowd_nodes 6 --connections 100000 --rooms 100 --users-per-room 10 --rate 20 --seconds 10
+  crowd_nodes 6 --connections 100000 --rooms 100 --users-per-room 10 --rate 10 --seconds 10
   floor --connections 100 --rate 1000 --frames-per-write 1
   floor --connections 100 --rate 1000 --frames-per-write 5
   nodes fanout --members 100 --senders 10 --rate 1000 --seconds 10

@@ -48,6 +48,9 @@ struct Cursor {
     waiting: Vec<RoomChange>,
 }
 
+/// Presence changes told with one lookup of contacts.
+const PRESENCE_BATCH: usize = 1000;
+
 /// What people must hear about presence.
 enum PresenceNews {
     /// A user came or went: tell everyone who shares a room with them.
@@ -352,18 +355,42 @@ impl Relay {
 }
 
 /// Tells the people who share a room with a user that they came or went, in the order the
-/// changes happened (one at a time: an "online" never overtakes the "offline" before it).
+/// changes happened (an "online" never overtakes the "offline" before it). The changes waiting
+/// are taken together, up to the next `Joined`, with one lookup of their users' contacts.
 async fn tell_contacts(storage: Arc<Storage>, hub: Arc<Hub>, mut news: mpsc::UnboundedReceiver<PresenceNews>) {
     let online_frame = |user: UserId, online: bool| Frame::new(&ServerFrame::UserOnline { user_id: user, online });
-    while let Some(item) = news.recv().await {
+    let mut next = None;
+    while let Some(item) = match next.take() {
+        Some(item) => Some(item),
+        None => news.recv().await,
+    } {
         match item {
-            PresenceNews::Changed(user, online) => match storage.contacts(user).await {
-                Ok(mut contacts) => {
-                    contacts.retain(|&c| c != user);
-                    hub.send_to_users(&contacts, &online_frame(user, online));
+            PresenceNews::Changed(user, online) => {
+                let mut changes = vec![(user, online)];
+                while changes.len() < PRESENCE_BATCH {
+                    match news.try_recv() {
+                        Ok(PresenceNews::Changed(user, online)) => changes.push((user, online)),
+                        Ok(joined) => {
+                            next = Some(joined);
+                            break;
+                        }
+                        Err(_) => break,
+                    }
                 }
-                Err(e) => tracing::warn!(user = %user, error = %e, "cannot load contacts for presence"),
-            },
+                let mut users: Vec<UserId> = changes.iter().map(|&(user, _)| user).collect();
+                users.sort_unstable();
+                users.dedup();
+                match storage.contacts_of(&users).await {
+                    Ok(contacts) => {
+                        for (user, online) in changes {
+                            let others: Vec<UserId> =
+                                contacts.get(&user).into_iter().flatten().copied().filter(|&c| c != user).collect();
+                            hub.send_to_users(&others, &online_frame(user, online));
+                        }
+                    }
+                    Err(e) => tracing::warn!(users = users.len(), error = %e, "cannot load contacts for presence"),
+                }
+            }
             PresenceNews::Joined(room, added) => match storage.member_ids(room).await {
                 Ok(members) => {
                     for &member in members.iter().filter(|&&m| hub.is_online(m)) {

@@ -106,6 +106,21 @@ async fn rooms_and_membership(s: &Storage) {
     let private = rooms.iter().find(|r| r.room.id == p1).unwrap();
     assert_eq!(private.title, "ANN", "private rooms are named after the other person");
     assert_eq!(private.peer.as_ref().unwrap().id, a.id);
+
+    // Who hears of whose presence, several users in one lookup: ann left the group, so she
+    // shares only the private room with ben; someone in no room has no contacts.
+    let loner = user(s, "loner").await;
+    let mut contacts = s.contacts_of(&[a.id, b.id, c.id, loner.id]).await.unwrap();
+    for list in contacts.values_mut() {
+        list.sort_unstable();
+    }
+    assert_eq!(contacts.get(&a.id), Some(&vec![a.id, b.id]));
+    assert_eq!(contacts.get(&b.id), Some(&vec![a.id, b.id, c.id]));
+    assert_eq!(contacts.get(&c.id), Some(&vec![b.id, c.id]));
+    assert_eq!(contacts.get(&loner.id), None);
+    let mut one = s.contacts(c.id).await.unwrap();
+    one.sort_unstable();
+    assert_eq!(one, [b.id, c.id], "the single lookup agrees");
 }
 
 async fn messages_history_and_unread(s: &Storage) {

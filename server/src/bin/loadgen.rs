@@ -726,9 +726,13 @@ async fn crowd(run: &str, shape: Crowd) -> Result<()> {
         open += t.connected().await?;
     }
     let connect_time = started.elapsed();
+    let idle_cpu = cpu(&pids);
     tokio::time::sleep(Duration::from_secs(3)).await;
     let after = rss(&pids);
     println!("open connections       {open}");
+    if let (Some(a), Some(b)) = (idle_cpu, cpu(&pids)) {
+        println!("server CPU when idle   {:.0} % of a core (all nodes)", (b - a) * 100.0 / 3.0);
+    }
     println!("connect rate           {:.0} per second", open as f64 / connect_time.as_secs_f64());
     if let (Some(b), Some(a)) = (before, after) {
         println!("server RSS             {b} KiB → {a} KiB (all nodes)");

@@ -11,8 +11,12 @@ use app::types::{
     UserRef,
 };
 use sqlx::Row;
+use std::collections::HashMap;
 
 use super::{bad_column, is_foreign_key_violation, room_from, user_from, Result, Storage, StorageError, Tx, USER_COLS};
+
+/// Users whose contacts one query looks up (well within both databases' bound parameters).
+const CONTACTS_PER_QUERY: usize = 500;
 
 impl Storage {
     /// The private room of two users, created (with both as members) on first use. Returns the
@@ -228,14 +232,31 @@ impl Storage {
     /// Everyone who shares at least one room with `user` (themselves included): who hears of
     /// their presence.
     pub async fn contacts(&self, user: UserId) -> Result<Vec<UserId>> {
-        let ids: Vec<i64> = sqlx::query_scalar(
-            "SELECT DISTINCT other.user_id FROM participants mine \
-             JOIN participants other ON other.room_id = mine.room_id WHERE mine.user_id = $1",
-        )
-        .bind(user.0)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(ids.into_iter().map(UserId).collect())
+        Ok(self.contacts_of(&[user]).await?.remove(&user).unwrap_or_default())
+    }
+
+    /// [`Storage::contacts`] of several users in one query per [`CONTACTS_PER_QUERY`] users:
+    /// after a node starts, every user it serves comes online at once, and one round trip
+    /// each kept their contacts waiting (measured: tens of seconds at 100,000 sockets on six
+    /// nodes).
+    pub async fn contacts_of(&self, users: &[UserId]) -> Result<HashMap<UserId, Vec<UserId>>> {
+        let mut contacts: HashMap<UserId, Vec<UserId>> = HashMap::with_capacity(users.len());
+        for chunk in users.chunks(CONTACTS_PER_QUERY) {
+            let list: Vec<String> = (1..=chunk.len()).map(|k| format!("${k}")).collect();
+            let sql = format!(
+                "SELECT DISTINCT mine.user_id, other.user_id FROM participants mine \
+                 JOIN participants other ON other.room_id = mine.room_id WHERE mine.user_id IN ({})",
+                list.join(", ")
+            );
+            let mut query = sqlx::query_as::<_, (i64, i64)>(&sql);
+            for user in chunk {
+                query = query.bind(user.0);
+            }
+            for (user, other) in query.fetch_all(&self.pool).await? {
+                contacts.entry(UserId(user)).or_default().push(UserId(other));
+            }
+        }
+        Ok(contacts)
     }
 
     /// Which of `usernames` are members of `room`, with their ids (for mentions).
