@@ -356,27 +356,22 @@ impl Relay {
 
 /// Tells the people who share a room with a user that they came or went, in the order the
 /// changes happened (an "online" never overtakes the "offline" before it). The changes waiting
-/// are taken together, up to the next `Joined`, with one lookup of their users' contacts.
+/// are told together, with one lookup of their users' contacts.
 async fn tell_contacts(storage: Arc<Storage>, hub: Arc<Hub>, mut news: mpsc::UnboundedReceiver<PresenceNews>) {
     let online_frame = |user: UserId, online: bool| Frame::new(&ServerFrame::UserOnline { user_id: user, online });
-    let mut next = None;
-    while let Some(item) = match next.take() {
-        Some(item) => Some(item),
-        None => news.recv().await,
-    } {
+    let mut held = None;
+    loop {
+        let item = match held.take() {
+            Some(item) => item,
+            None => match news.recv().await {
+                Some(item) => item,
+                None => return,
+            },
+        };
         match item {
             PresenceNews::Changed(user, online) => {
-                let mut changes = vec![(user, online)];
-                while changes.len() < PRESENCE_BATCH {
-                    match news.try_recv() {
-                        Ok(PresenceNews::Changed(user, online)) => changes.push((user, online)),
-                        Ok(joined) => {
-                            next = Some(joined);
-                            break;
-                        }
-                        Err(_) => break,
-                    }
-                }
+                let changes;
+                (changes, held) = waiting_changes((user, online), &mut news);
                 let mut users: Vec<UserId> = changes.iter().map(|&(user, _)| user).collect();
                 users.sort_unstable();
                 users.dedup();
@@ -405,5 +400,58 @@ async fn tell_contacts(storage: Arc<Storage>, hub: Arc<Hub>, mut news: mpsc::Unb
                 Err(e) => tracing::warn!(room = %room, error = %e, "cannot load members for presence"),
             },
         }
+    }
+}
+
+/// `first` and the presence changes queued behind it, at most [`PRESENCE_BATCH`], stopping at
+/// a room join (returned, to be told after them: it must not overtake them, nor they it).
+fn waiting_changes(
+    first: (UserId, bool),
+    news: &mut mpsc::UnboundedReceiver<PresenceNews>,
+) -> (Vec<(UserId, bool)>, Option<PresenceNews>) {
+    let mut changes = vec![first];
+    while changes.len() < PRESENCE_BATCH {
+        match news.try_recv() {
+            Ok(PresenceNews::Changed(user, online)) => changes.push((user, online)),
+            Ok(joined) => return (changes, Some(joined)),
+            Err(_) => break,
+        }
+    }
+    (changes, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waiting_changes_stop_at_a_join_and_keep_their_order() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        for news in [
+            PresenceNews::Changed(UserId(2), false),
+            PresenceNews::Changed(UserId(1), true),
+            PresenceNews::Joined(RoomId(7), vec![UserId(3)]),
+            PresenceNews::Changed(UserId(2), true),
+        ] {
+            tx.send(news).ok();
+        }
+        let (changes, held) = waiting_changes((UserId(1), false), &mut rx);
+        assert_eq!(changes, [(UserId(1), false), (UserId(2), false), (UserId(1), true)]);
+        assert!(matches!(held, Some(PresenceNews::Joined(RoomId(7), ref added)) if added == &[UserId(3)]));
+        // What follows the join waits for the next round.
+        let (changes, held) = waiting_changes((UserId(9), true), &mut rx);
+        assert_eq!(changes, [(UserId(9), true), (UserId(2), true)]);
+        assert!(held.is_none());
+    }
+
+    #[test]
+    fn waiting_changes_take_at_most_a_batch() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        for n in 0..PRESENCE_BATCH as i64 + 5 {
+            tx.send(PresenceNews::Changed(UserId(n), true)).ok();
+        }
+        let (changes, _) = waiting_changes((UserId(-1), true), &mut rx);
+        assert_eq!(changes.len(), PRESENCE_BATCH);
+        assert_eq!(rx.len(), 6, "the rest stay queued, in order");
     }
 }
