@@ -87,7 +87,9 @@ pub struct Config {
     pub node_id: Option<String>,
 
     /// WebSockets this process accepts at once; more are refused with 503 (clients retry,
-    /// and a load balancer can send them to another node)
+    /// and a load balancer can send them to another node). Each is an open file: the server
+    /// raises its open-file limit to the most it is allowed, and lowers this to fit (with a
+    /// warning) if that is still too few
     #[arg(long, env = "CONFAB_MAX_CONNECTIONS", default_value_t = 100_000)]
     pub max_connections: usize,
 
@@ -165,5 +167,38 @@ impl Config {
 
     pub fn session_ttl(&self) -> Duration {
         Duration::from_secs(self.session_days.max(1) * 24 * 3600)
+    }
+
+    /// Lowers `max_connections` to what `open_files` (the process's limit) leaves after
+    /// [`FILES_KEPT_FREE`], so that a client past it gets the cap's clean 503 rather than a
+    /// failed `accept`. Returns the configured value when it had to be lowered.
+    pub fn fit_connections_to(&mut self, open_files: u64) -> Option<usize> {
+        let fits =
+            usize::try_from(open_files.saturating_sub(FILES_KEPT_FREE.min(open_files / 2))).unwrap_or(usize::MAX);
+        (self.max_connections > fits).then(|| std::mem::replace(&mut self.max_connections, fits))
+    }
+}
+
+/// Open files left for everything but WebSockets: the database's files and connections, plain
+/// HTTP connections, uploads and downloads in progress (half the limit when it is small).
+const FILES_KEPT_FREE: u64 = 512;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_connection_cap_fits_the_open_file_limit() {
+        let mut config = Config::for_database("sqlite::memory:");
+        assert_eq!(config.max_connections, 100_000);
+        assert_eq!(config.fit_connections_to(1_048_576), None, "room enough: unchanged");
+        assert_eq!(config.max_connections, 100_000);
+        assert_eq!(config.fit_connections_to(20_000), Some(100_000));
+        assert_eq!(config.max_connections, 19_488);
+        // A small limit keeps half for the rest.
+        assert_eq!(config.fit_connections_to(1_024), Some(19_488));
+        assert_eq!(config.max_connections, 512);
+        assert_eq!(config.fit_connections_to(100), Some(512));
+        assert_eq!(config.max_connections, 50);
     }
 }

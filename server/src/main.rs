@@ -14,12 +14,23 @@ const WORKER_STACK_BYTES: usize = 8 << 20;
 
 fn main() -> std::process::ExitCode {
     keep_large_allocations_out_of_the_heap();
-    let config = Config::parse();
+    let mut config = Config::parse();
     tracing_subscriber::fmt()
         // Logs (and a command's error) on stderr; a command's result on stdout.
         .with_writer(std::io::stderr)
         .with_env_filter(EnvFilter::try_new(&config.log).unwrap_or_else(|_| EnvFilter::new("info")))
         .init();
+    if let Some(open_files) = raise_open_files_limit() {
+        if let Some(configured) = config.fit_connections_to(open_files) {
+            tracing::warn!(
+                open_files,
+                configured,
+                max_connections = config.max_connections,
+                "this process may open too few files for --max-connections; it holds fewer WebSockets \
+                 (raise the open-file limit, e.g. LimitNOFILE in its systemd unit)"
+            );
+        }
+    }
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().thread_stack_size(WORKER_STACK_BYTES).build();
     let result = match runtime {
@@ -71,6 +82,32 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     tracing::info!("Confab listening on http://{}", listener.local_addr()?);
     run(listener, state, shutdown_signal()).await?;
     Ok(())
+}
+
+/// Every WebSocket is an open file. Shells and service managers often start a process with a
+/// soft limit of 1,024 open files while allowing far more (the hard limit), and past the soft
+/// limit `accept` fails, which stalls accepting for every client. Any process may raise its
+/// soft limit to the hard one, so this one does; returns the limit then in force.
+fn raise_open_files_limit() -> Option<u64> {
+    #[cfg(unix)]
+    {
+        // SAFETY: getrlimit and setrlimit read and write the struct they are given.
+        unsafe {
+            let mut limit: libc::rlimit = std::mem::zeroed();
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+                return None;
+            }
+            if limit.rlim_cur < limit.rlim_max {
+                let raised = libc::rlimit { rlim_cur: limit.rlim_max, rlim_max: limit.rlim_max };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                    limit = raised;
+                }
+            }
+            Some(limit.rlim_cur as u64)
+        }
+    }
+    #[cfg(not(unix))]
+    None
 }
 
 /// Each password hash takes 19 MiB. glibc raises its mmap threshold after the first such block
