@@ -761,9 +761,21 @@ async fn crowd(run: &str, shape: Crowd) -> Result<()> {
     for s in senders {
         kept.push(s.await?);
     }
+    // The last deliveries trail the last send: wait for them (or give up after 10 s).
+    let tabs_per_room = shape.connections / shape.rooms;
+    let expected = sent.load(Ordering::Relaxed) * tabs_per_room as u64;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        let mut got = 0;
+        for t in &mut tabs {
+            got += t.delivered().await?;
+        }
+        if got >= expected {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let elapsed = load_started.elapsed();
-    // The last messages' deliveries are a few milliseconds behind their sending.
-    tokio::time::sleep(Duration::from_secs(2)).await;
     let cpu_after = cpu(&pids);
     let own_after = cpu(&[&[std::process::id()][..], &tab_pids].concat());
     let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
@@ -771,8 +783,6 @@ async fn crowd(run: &str, shape: Crowd) -> Result<()> {
     for t in tabs {
         got += t.finish(&mut histogram).await?;
     }
-    let tabs_per_room = shape.connections / shape.rooms;
-    let expected = sent.load(Ordering::Relaxed) * tabs_per_room as u64;
     println!();
     println!("messages sent          {}", sent.load(Ordering::Relaxed));
     println!("deliveries expected    {expected} ({tabs_per_room} tabs a room)");
@@ -790,8 +800,8 @@ async fn crowd(run: &str, shape: Crowd) -> Result<()> {
 }
 
 /// A child process holding some of the crowd's tabs. It answers on its stdout:
-/// `connected N` once its tabs are open; after `stop` on its stdin, `delivered N`, then the
-/// latencies it recorded as `h VALUE COUNT` lines, then `done`.
+/// `connected N` once its tabs are open; `delivered N` to each `count` on its stdin; after
+/// `stop`, `delivered N`, then the latencies it recorded as `h VALUE COUNT` lines, then `done`.
 struct TabProcess {
     child: tokio::process::Child,
     stdin: tokio::process::ChildStdin,
@@ -822,11 +832,21 @@ impl TabProcess {
         Ok(line.strip_prefix("connected ").ok_or_else(|| line.clone())?.parse()?)
     }
 
-    async fn finish(mut self, into: &mut Histogram<u64>) -> Result<u64> {
+    /// Asks `command` and reads the `delivered N` answer.
+    async fn ask(&mut self, command: &[u8]) -> Result<u64> {
         use tokio::io::AsyncWriteExt;
-        self.stdin.write_all(b"stop\n").await?;
+        self.stdin.write_all(command).await?;
         let line = self.line().await?;
-        let delivered = line.strip_prefix("delivered ").ok_or_else(|| line.clone())?.parse()?;
+        Ok(line.strip_prefix("delivered ").ok_or_else(|| line.clone())?.parse()?)
+    }
+
+    /// Load deliveries so far.
+    async fn delivered(&mut self) -> Result<u64> {
+        self.ask(b"count\n").await
+    }
+
+    async fn finish(mut self, into: &mut Histogram<u64>) -> Result<u64> {
+        let delivered = self.ask(b"stop\n").await?;
         loop {
             let line = self.line().await?;
             let Some(entry) = line.strip_prefix("h ") else { break };
@@ -870,8 +890,12 @@ async fn crowd_tabs() -> Result<()> {
         }
     }
     println!("connected {}", readers.len());
-    while input.next_line().await?.is_some_and(|l| l != "stop") {}
-    println!("delivered {}", delivered.load(Ordering::Relaxed));
+    while let Some(command) = input.next_line().await? {
+        println!("delivered {}", delivered.load(Ordering::Relaxed));
+        if command == "stop" {
+            break;
+        }
+    }
     for v in histogram.lock().iter_recorded() {
         println!("h {} {}", v.value_iterated_to(), v.count_at_value());
     }
