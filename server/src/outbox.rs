@@ -93,7 +93,7 @@ impl<T> Receiver<T> {
         std::future::poll_fn(|cx| self.poll_ready(cx)).await
     }
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<bool> {
+    pub fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<bool> {
         if !self.is_empty() {
             return Poll::Ready(true);
         }
