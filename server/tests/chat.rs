@@ -266,6 +266,53 @@ async fn a_slow_consumer_is_cut_off_while_others_keep_receiving() {
     assert_eq!(slow.drain_until_close().await, Some(1013));
 }
 
+/// A connection flooded with deliveries still reads and answers its own client: its frames are
+/// taken between batches of queued ones, never only once the flood is over.
+#[tokio::test]
+async fn a_flooded_connection_still_answers_its_client() {
+    let server = TestServer::start().await;
+    let alice = server.register("alice").await;
+    let bob = server.register("bob").await;
+    let room = alice.private_room_with(&bob).await;
+    let mut a = alice.connect().await;
+    let mut b = bob.connect().await;
+
+    let total = 1_500;
+    let flood = tokio::spawn(async move {
+        for i in 0..total {
+            a.send(json!({"type": "send_message", "room_id": room, "client_id": format!("f{i}"), "content": "flood"}))
+                .await;
+        }
+        for _ in 0..total {
+            a.recv_type_within("message_ack", Duration::from_secs(30)).await;
+        }
+    });
+
+    // Bob answers mid-flood, three times: each reply is acknowledged while Alice's messages are
+    // still arriving.
+    let mut received = 0;
+    let mut pending: Option<usize> = None;
+    let mut answered = Vec::new();
+    while received < total {
+        let f = b.try_recv(Duration::from_secs(30)).await.expect("frames keep coming");
+        match f["type"].as_str() {
+            Some("receive_message") if f["message"]["sender_id"] == alice.id => received += 1,
+            Some("message_ack") if f["message"]["content"] == "reply" => {
+                answered.push((pending.take().expect("a reply was sent"), received));
+            }
+            _ => {}
+        }
+        if pending.is_none() && [100, 400, 700].contains(&received) && !answered.iter().any(|&(at, _)| at == received) {
+            let reply = json!({"type": "send_message", "room_id": room, "client_id": format!("b{received}"), "content": "reply"});
+            b.send(reply).await;
+            pending = Some(received);
+        }
+    }
+    assert_eq!(answered.iter().map(|&(sent, _)| sent).collect::<Vec<_>>(), [100, 400, 700]);
+    assert!(answered.iter().all(|&(sent, acked)| acked < sent + 300), "answered within the flood: {answered:?}");
+    flood.await.unwrap();
+}
+
 /// Under load, messages arriving within the commit interval share one commit (and one write
 /// per recipient): all are still acknowledged, stored and delivered once, in id order.
 #[tokio::test]
