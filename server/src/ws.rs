@@ -113,8 +113,9 @@ async fn connection(mut socket: WebSocket, service: Arc<ChatService>, auth: Auth
     let client_waker = Waker::from(client.clone());
 
     while alive {
-        // Queued frames are looked at first, so a wake-up from the hub polls nothing else: the
-        // socket's read side and the timer cost about as much as writing the frame itself
+        // Queued frames are looked at first, and the socket's read side only once its own
+        // waker has fired ([`ClientWake`]), so a wake-up from the hub polls the queue and the
+        // heartbeat's timer alone: polling the read side costs about as much as writing a frame
         // (`perf`). Every `FAIR_EVERY` batches in a row, the client and the heartbeat go first,
         // so a busy room cannot starve them.
         let queue_first = streak < FAIR_EVERY;
@@ -125,7 +126,6 @@ async fn connection(mut socket: WebSocket, service: Arc<ChatService>, auth: Auth
                     return Poll::Ready(Wake::Queued(queued));
                 }
             }
-            // The read side only when its own waker has fired since it was last polled.
             if client.woken.swap(false, Ordering::AcqRel) {
                 if let Poll::Ready(incoming) = Pin::new(&mut socket).poll_next(&mut Context::from_waker(&client_waker))
                 {
