@@ -86,13 +86,9 @@ impl<T> Receiver<T> {
         self.0.pop()
     }
 
-    /// Waits until an item is queued (true) or the sender is gone with nothing left (false),
+    /// Ready once an item is queued (true) or the sender is gone with nothing left (false),
     /// taking nothing: the connection's task then writes straight from the queue, so it holds
     /// no item across a wait for the socket.
-    pub async fn ready(&mut self) -> bool {
-        std::future::poll_fn(|cx| self.poll_ready(cx)).await
-    }
-
     pub fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<bool> {
         if !self.is_empty() {
             return Poll::Ready(true);
@@ -143,21 +139,25 @@ mod tests {
         assert_eq!(rx.recv().await, None);
     }
 
+    async fn ready(rx: &mut Receiver<i32>) -> bool {
+        std::future::poll_fn(|cx| rx.poll_ready(cx)).await
+    }
+
     #[tokio::test]
     async fn ready_takes_nothing_and_ends_with_the_sender() {
         let (tx, mut rx) = channel(2);
         let waiter = tokio::spawn(async move {
-            let ready = rx.ready().await;
+            let ready = ready(&mut rx).await;
             (ready, rx)
         });
         tokio::task::yield_now().await;
         tx.try_send(5).unwrap();
-        let (ready, mut rx) = waiter.await.unwrap();
-        assert!(ready);
-        assert!(rx.ready().await, "still there: ready() took nothing");
+        let (is_ready, mut rx) = waiter.await.unwrap();
+        assert!(is_ready);
+        assert!(ready(&mut rx).await, "still there: poll_ready took nothing");
         assert_eq!(rx.try_recv(), Some(5));
         drop(tx);
-        assert!(!rx.ready().await, "the sender is gone and the queue is empty");
+        assert!(!ready(&mut rx).await, "the sender is gone and the queue is empty");
     }
 
     #[tokio::test]

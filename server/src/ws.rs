@@ -176,7 +176,7 @@ async fn connection(mut socket: WebSocket, service: Arc<ChatService>, auth: Auth
 }
 
 /// A waker of its own for a connection's read side, which records that it fired: a wake-up
-/// from the hub then polls the queue alone. Polling the read side again after every delivery
+/// from the hub then leaves the read side alone. Polling it again after every delivery
 /// (hyper's and tungstenite's read path, and tokio's readiness check) was about 2 % of the
 /// server's CPU in the fan-out benchmark (`perf`).
 struct ClientWake {

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Account, TestServer, Ws};
+use common::{Account, Pair, TestServer, Ws};
 use serde_json::{json, Value};
 
 fn ids(frames: &[Value]) -> Vec<i64> {
@@ -93,12 +93,7 @@ async fn non_members_are_refused_join_send_and_history() {
 
 #[tokio::test]
 async fn an_idempotent_retry_yields_one_message() {
-    let server = TestServer::start().await;
-    let alice = server.register("alice").await;
-    let bob = server.register("bob").await;
-    let room = alice.private_room_with(&bob).await;
-    let mut a = alice.connect().await;
-    let mut b = bob.connect().await;
+    let Pair { server: _server, alice, room, mut a, mut b, .. } = Pair::start().await;
 
     let first = a.send_message(room, "same-key", "once").await;
     let retry = a.send_message(room, "same-key", "once").await;
@@ -153,12 +148,7 @@ async fn a_reconnect_catches_up_exactly() {
 
 #[tokio::test]
 async fn typing_is_relayed_and_expires_after_five_seconds() {
-    let server = TestServer::start().await;
-    let alice = server.register("alice").await;
-    let bob = server.register("bob").await;
-    let room = alice.private_room_with(&bob).await;
-    let mut a = alice.connect().await;
-    let mut b = bob.connect().await;
+    let Pair { server: _server, room, mut a, mut b, .. } = Pair::start().await;
 
     a.send(json!({"type": "user_typing", "room_id": room, "typing": true})).await;
     let t = b.recv_type("user_typing").await;
@@ -270,12 +260,7 @@ async fn a_slow_consumer_is_cut_off_while_others_keep_receiving() {
 /// taken between batches of queued ones, never only once the flood is over.
 #[tokio::test]
 async fn a_flooded_connection_still_answers_its_client() {
-    let server = TestServer::start().await;
-    let alice = server.register("alice").await;
-    let bob = server.register("bob").await;
-    let room = alice.private_room_with(&bob).await;
-    let mut a = alice.connect().await;
-    let mut b = bob.connect().await;
+    let Pair { server: _server, alice, room, mut a, mut b, .. } = Pair::start().await;
 
     let total = 1_500;
     let flood = tokio::spawn(async move {

@@ -181,6 +181,29 @@ pub fn display_name(username: &str) -> String {
     c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
+/// Alice and Bob in their private room, each connected once: how many chat tests begin. Keep
+/// `server` bound (`server: _server`): dropping it stops the server.
+pub struct Pair {
+    pub server: TestServer,
+    pub alice: Account,
+    pub bob: Account,
+    pub room: i64,
+    pub a: Ws,
+    pub b: Ws,
+}
+
+impl Pair {
+    pub async fn start() -> Self {
+        let server = TestServer::start().await;
+        let alice = server.register("alice").await;
+        let bob = server.register("bob").await;
+        let room = alice.private_room_with(&bob).await;
+        let a = alice.connect().await;
+        let b = bob.connect().await;
+        Self { server, alice, bob, room, a, b }
+    }
+}
+
 /// A registered user with a bearer token, for API and WebSocket calls.
 #[derive(Clone)]
 pub struct Account {
