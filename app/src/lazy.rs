@@ -14,10 +14,8 @@ use std::future::Future;
 use leptos::prelude::*;
 pub use leptos::wasm_split::{wasm_split, SplitLoaderError};
 
-use crate::{
-    components::chunk_error::ChunkError,
-    i18n::{t, use_i18n},
-};
+use crate::tr;
+use crate::{components::chunk_error::ChunkError, i18n::use_i18n};
 
 /// What a split function returns: its view, once its chunk is loaded.
 pub type Loaded = Result<AnyView, SplitLoaderError>;
@@ -45,7 +43,7 @@ where
     let live = RwSignal::new(false);
     Effect::new(move || live.set(true));
     view! {
-        <Show when=move || live.get() fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
+        <Show when=move || live.get() fallback=move || view! { <p class="loading">{tr!(i18n, common.loading)}</p> }>
             {move || Suspend::new(view_or_error(load(), Callback::new(|()| ())))}
         </Show>
     }

@@ -8,7 +8,7 @@
 //! - [`api`]: thin `#[server]` functions with fixed endpoint paths, reaching server code only
 //!   through the [`backend::ChatBackend`] trait read from context;
 //! - [`state`]: client state (the session, the store, actions, the WebSocket handle);
-//! - [`nav`]: safe redirects;
+//! - [`nav`]: safe redirects; [`text`]: translated texts in views;
 //! - [`components`] and [`pages`]: the UI, one component per file.
 
 #![recursion_limit = "256"]
@@ -23,10 +23,12 @@ pub mod nav;
 pub mod pages;
 pub mod protocol;
 pub mod state;
+pub mod text;
 pub mod time;
 pub mod types;
 
-// The generated `i18n` module: `Locale`, `use_i18n`, `t!`, `td_string!` over app/locales.
+// The generated `i18n` module: `Locale`, `use_i18n`, `t!`, `td_string!` over app/locales
+// (`tr!`, in `text`, for most texts in views).
 include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 
 pub use error::AppError;
@@ -150,7 +152,7 @@ fn Screens() -> impl IntoView {
         <Router>
             // The first stop for the keyboard: past the navbar, straight to the page.
             <a class="skip-link" href="#main" on:click=skip_to_main>
-                {i18n::t!(i18n, common.skip_to_content)}
+                {tr!(i18n, common.skip_to_content)}
             </a>
             <components::navbar::Navbar />
             <main class="main" id="main" tabindex="-1">

@@ -9,8 +9,9 @@ use super::{
     message_input::MessageInput, message_list::MessageList, room_header::RoomHeader, typing_indicator::TypingIndicator,
     user_list::UserList,
 };
+use crate::tr;
 use crate::{
-    i18n::{t, t_string, use_i18n},
+    i18n::{t_string, use_i18n},
     state::{actions::open_room, store::use_chat},
     types::{MessagePage, RoomDetails, RoomId},
     AppError,
@@ -138,7 +139,7 @@ pub fn ChatRoom(
             </Show>
             <Show when=move || { drags.get() > 0 }>
                 <div class="drop-overlay" data-testid="drop-overlay">
-                    <p>{t!(i18n, chat.room.drop_files)}</p>
+                    <p>{tr!(i18n, chat.room.drop_files)}</p>
                 </div>
             </Show>
         </section>
@@ -159,9 +160,9 @@ pub fn ChatRoom(
 fn RoomUnavailable(error: AppError) -> impl IntoView {
     let i18n = use_i18n();
     let (heading, text) = if is_gone(&error) {
-        (t!(i18n, chat.room.not_found).into_any(), t!(i18n, chat.room.not_found_text).into_any())
+        (tr!(i18n, chat.room.not_found).into_any(), tr!(i18n, chat.room.not_found_text).into_any())
     } else {
-        (t!(i18n, chat.room.open_failed).into_any(), error.localized(i18n.get_locale_untracked()).into_any())
+        (tr!(i18n, chat.room.open_failed).into_any(), error.localized(i18n.get_locale_untracked()).into_any())
     };
     view! {
         <header class="room-header">
@@ -173,7 +174,7 @@ fn RoomUnavailable(error: AppError) -> impl IntoView {
         <div class="room-unavailable" role="alert" data-testid="room-unavailable">
             <p>{text}</p>
             <A href="/chat" attr:class="button">
-                {t!(i18n, chat.room.back_to_chats)}
+                {tr!(i18n, chat.room.back_to_chats)}
             </A>
         </div>
     }

@@ -4,8 +4,9 @@
 use leptos::prelude::*;
 
 use super::{new_chat_dialog::NewChatDialog, room_list::RoomList};
+use crate::tr;
 use crate::{
-    i18n::{t, t_string, use_i18n},
+    i18n::{t_string, use_i18n},
     state::store::{use_chat, Connection},
     types::RoomSummary,
     AppError,
@@ -41,9 +42,9 @@ pub fn ChatSidebar(rooms: Resource<Result<Vec<RoomSummary>, AppError>>) -> impl 
     view! {
         <aside class="sidebar">
             <div class="sidebar-head">
-                <h2>{t!(i18n, rooms.sidebar.chats)}</h2>
+                <h2>{tr!(i18n, rooms.sidebar.chats)}</h2>
                 <button class="button small" data-testid="new-chat" on:click=move |_| dialog_open.set(true)>
-                    {t!(i18n, rooms.sidebar.new_chat)}
+                    {tr!(i18n, rooms.sidebar.new_chat)}
                 </button>
             </div>
             <p
@@ -59,7 +60,7 @@ pub fn ChatSidebar(rooms: Resource<Result<Vec<RoomSummary>, AppError>>) -> impl 
             {move || failure.get().map(|e| view! { <p class="form-error" role="alert" data-testid="rooms-error">{crate::error::localize(&e, i18n.get_locale())}</p> })}
             <Show
                 when=move || loaded.get()
-                fallback=move || failure.with(Option::is_none).then(|| view! { <p class="loading">{t!(i18n, rooms.sidebar.loading)}</p> })
+                fallback=move || failure.with(Option::is_none).then(|| view! { <p class="loading">{tr!(i18n, rooms.sidebar.loading)}</p> })
             >
                 <RoomList />
             </Show>

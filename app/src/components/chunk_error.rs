@@ -4,7 +4,8 @@
 use leptos::{html, prelude::*};
 
 use super::modal::{close, Modal};
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::{t_string, use_i18n};
+use crate::tr;
 
 #[component]
 pub fn ChunkError(#[prop(into)] on_close: Callback<()>) -> impl IntoView {
@@ -22,14 +23,14 @@ pub fn ChunkError(#[prop(into)] on_close: Callback<()>) -> impl IntoView {
             test_id="chunk-error"
             on_close=move |_| on_close.run(())
         >
-            <h2>{t!(i18n, common.chunk.title)}</h2>
-            <p role="alert">{t!(i18n, common.chunk.text)}</p>
+            <h2>{tr!(i18n, common.chunk.title)}</h2>
+            <p role="alert">{tr!(i18n, common.chunk.text)}</p>
             <div class="dialog-actions">
                 <button type="button" class="button ghost" on:click=move |_| close(node)>
-                    {t!(i18n, common.chunk.close)}
+                    {tr!(i18n, common.chunk.close)}
                 </button>
                 <button type="button" class="button" autofocus on:click=reload>
-                    {t!(i18n, common.chunk.reload)}
+                    {tr!(i18n, common.chunk.reload)}
                 </button>
             </div>
         </Modal>

@@ -7,8 +7,9 @@ use super::{
     modal::{close, Modal},
     system_line::system_text,
 };
+use crate::tr;
 use crate::{
-    i18n::{t, t_string, use_i18n},
+    i18n::{t_string, use_i18n},
     state::{actions::delete_message, store::use_chat},
     types::{MessageId, RoomId},
 };
@@ -41,15 +42,15 @@ pub fn DeleteDialog(room: RoomId, message: MessageId) -> impl IntoView {
             test_id="delete-dialog"
             on_close=move |_| store.dialog.set(None)
         >
-            <h2>{t!(i18n, chat.delete.title)}</h2>
-            <p>{t!(i18n, chat.delete.warning)}</p>
+            <h2>{tr!(i18n, chat.delete.title)}</h2>
+            <p>{tr!(i18n, chat.delete.warning)}</p>
             <blockquote class="delete-preview">{preview}</blockquote>
             <div class="dialog-actions">
                 <button type="button" class="button ghost" autofocus on:click=move |_| close(node)>
-                    {t!(i18n, chat.delete.cancel)}
+                    {tr!(i18n, chat.delete.cancel)}
                 </button>
                 <button type="button" class="button danger" data-testid="confirm-delete" on:click=delete>
-                    {t!(i18n, chat.delete.confirm)}
+                    {tr!(i18n, chat.delete.confirm)}
                 </button>
             </div>
         </Modal>

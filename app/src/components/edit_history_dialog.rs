@@ -4,6 +4,7 @@
 use leptos::{html, prelude::*, task::spawn_local};
 
 use super::modal::{close, Modal};
+use crate::tr;
 use crate::{
     api,
     i18n::{t, t_string, use_i18n},
@@ -32,12 +33,12 @@ pub fn EditHistoryDialog(room: RoomId, message: MessageId) -> impl IntoView {
             view! {
                 <li class="edit current">
                     <div class="edit-meta">
-                        <strong>{t!(i18n, chat.history.current)}</strong>
+                        <strong>{tr!(i18n, chat.history.current)}</strong>
                         " · "
                         {when}
                     </div>
                     <div class="edit-text">
-                        {if m.is_deleted() { t!(i18n, chat.history.deleted).into_any() } else { m.content.into_any() }}
+                        {if m.is_deleted() { tr!(i18n, chat.history.deleted).into_any() } else { m.content.into_any() }}
                     </div>
                 </li>
             }
@@ -45,9 +46,9 @@ pub fn EditHistoryDialog(room: RoomId, message: MessageId) -> impl IntoView {
     };
     let previous = move || {
         match edits.get() {
-        None => view! { <li class="muted">{t!(i18n, chat.history.loading)}</li> }.into_any(),
+        None => view! { <li class="muted">{tr!(i18n, chat.history.loading)}</li> }.into_any(),
         Some(Err(e)) => view! { <li class="form-error" role="alert">{e.localized(i18n.get_locale())}</li> }.into_any(),
-        Some(Ok(list)) if list.is_empty() => view! { <li class="muted">{t!(i18n, chat.history.none)}</li> }.into_any(),
+        Some(Ok(list)) if list.is_empty() => view! { <li class="muted">{tr!(i18n, chat.history.none)}</li> }.into_any(),
         Some(Ok(list)) => list
             .into_iter()
             .map(|e| {
@@ -71,14 +72,14 @@ pub fn EditHistoryDialog(room: RoomId, message: MessageId) -> impl IntoView {
             test_id="edit-history"
             on_close=move |_| store.dialog.set(None)
         >
-            <h2>{t!(i18n, chat.history.title)}</h2>
+            <h2>{tr!(i18n, chat.history.title)}</h2>
             <ol class="edits" aria-live="polite">
                 {current}
                 {previous}
             </ol>
             <div class="dialog-actions">
                 <button type="button" class="button" autofocus on:click=move |_| close(node)>
-                    {t!(i18n, chat.history.close)}
+                    {tr!(i18n, chat.history.close)}
                 </button>
             </div>
         </Modal>

@@ -6,6 +6,7 @@
 use leptos::{ev::KeyboardEvent, html, prelude::*, reactive::computed::Selector};
 
 use super::modal::{close, Modal};
+use crate::tr;
 use crate::{
     i18n::{t, t_string, td_string, use_i18n, Locale},
     lazy::{wasm_split, Loaded},
@@ -86,13 +87,13 @@ pub fn EmojiPicker(room: RoomId, message: MessageId) -> impl IntoView {
 
     let grid = move || match store.emoji.get() {
         EmojiCatalog::NotLoaded | EmojiCatalog::Loading => {
-            view! { <p class="picker-status" role="status">{t!(i18n, chat.emoji.loading)}</p> }.into_any()
+            view! { <p class="picker-status" role="status">{tr!(i18n, chat.emoji.loading)}</p> }.into_any()
         }
         EmojiCatalog::Failed(why) => view! {
             <div class="picker-status" role="alert">
                 <p class="form-error">{why}</p>
                 <button type="button" class="button small" on:click=move |_| load_emoji(store)>
-                    {t!(i18n, chat.emoji.try_again)}
+                    {tr!(i18n, chat.emoji.try_again)}
                 </button>
             </div>
         }

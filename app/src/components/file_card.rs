@@ -4,8 +4,9 @@
 
 use leptos::prelude::*;
 
+use crate::tr;
 use crate::{
-    i18n::{t, t_string, use_i18n},
+    i18n::{t_string, use_i18n},
     types::{human_size, Attachment, MessageId},
 };
 
@@ -39,7 +40,7 @@ pub fn FileCard(id: MessageId, attachment: Attachment) -> impl IntoView {
                 aria-label=download_label
                 data-testid="download"
             >
-                {t!(i18n, chat.file.download)}
+                {tr!(i18n, chat.file.download)}
             </a>
         </div>
     }

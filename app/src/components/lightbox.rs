@@ -9,6 +9,7 @@ use leptos::{
 };
 
 use super::modal::{close, Modal};
+use crate::tr;
 use crate::{
     i18n::{t, t_string, use_i18n},
     lazy::{wasm_split, Loaded},
@@ -80,14 +81,14 @@ pub fn Lightbox(room: RoomId, start: MessageId) -> impl IntoView {
                         <figcaption>
                             <span class="lightbox-name">{about}</span>
                             <a class="button ghost" href=url download=a.name.clone()>
-                                {t!(i18n, chat.lightbox.download)}
+                                {tr!(i18n, chat.lightbox.download)}
                             </a>
                         </figcaption>
                     </figure>
                 }
                 .into_any()
             }
-            None => view! { <p class="lightbox-gone">{t!(i18n, chat.lightbox.gone)}</p> }.into_any(),
+            None => view! { <p class="lightbox-gone">{tr!(i18n, chat.lightbox.gone)}</p> }.into_any(),
         }
     };
 

@@ -5,8 +5,9 @@
 
 use leptos::prelude::*;
 
+use crate::tr;
 use crate::{
-    i18n::{t, t_string, use_i18n},
+    i18n::{t_string, use_i18n},
     types::{User, UserId},
 };
 
@@ -65,7 +66,7 @@ pub fn MentionMenu(
                                 <span class="muted">
                                     {match s.label.clone() {
                                         Some(name) => name.into_any(),
-                                        None => t!(i18n, chat.mention.everyone).into_any(),
+                                        None => tr!(i18n, chat.mention.everyone).into_any(),
                                     }}
                                 </span>
                             </li>

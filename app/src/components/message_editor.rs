@@ -4,8 +4,9 @@
 use leptos::{ev::KeyboardEvent, html, prelude::*};
 
 use super::message_toolbar::focus_composer;
+use crate::tr;
 use crate::{
-    i18n::{t, t_string, use_i18n},
+    i18n::{t_string, use_i18n},
     state::{
         actions::edit_message,
         store::{use_chat, MessageDialog},
@@ -88,12 +89,12 @@ pub fn MessageEditor(message: Message) -> impl IntoView {
                 on:input=on_input
             ></textarea>
             <div class="editor-actions">
-                <span class="muted">{t!(i18n, chat.editor.hint)}</span>
+                <span class="muted">{tr!(i18n, chat.editor.hint)}</span>
                 <button type="button" class="button small ghost" on:click=move |_| close()>
-                    {t!(i18n, chat.editor.cancel)}
+                    {tr!(i18n, chat.editor.cancel)}
                 </button>
                 <button type="button" class="button small" data-testid="save-edit" on:click=move |_| save()>
-                    {t!(i18n, chat.editor.save)}
+                    {tr!(i18n, chat.editor.save)}
                 </button>
             </div>
         </div>

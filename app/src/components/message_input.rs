@@ -19,8 +19,9 @@ use super::{
     mention_menu::{self, byte_to_utf16, insert_mention, mention_at, utf16_to_byte, MentionMenu, Suggestion},
     reply_bar::ReplyBar,
 };
+use crate::tr;
 use crate::{
-    i18n::{t, t_string, use_i18n},
+    i18n::{t_string, use_i18n},
     state::{
         actions::{send_attached, send_message, send_typing},
         drafts,
@@ -346,7 +347,7 @@ pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
                 }
             ></textarea>
             <button type="submit" class="button" data-testid="send">
-                {t!(i18n, chat.composer.send)}
+                {tr!(i18n, chat.composer.send)}
             </button>
         </form>
     }

@@ -9,8 +9,9 @@ use super::{
     file_card::FileCard, image_preview::ImagePreview, message_editor::MessageEditor, message_toolbar::MessageToolbar,
     quote_block::QuoteBlock, reaction_bar::ReactionBar,
 };
+use crate::tr;
 use crate::{
-    i18n::{t, t_string, use_i18n},
+    i18n::{t_string, use_i18n},
     state::store::{use_chat, MessageDialog},
     types::{Message, UserId},
 };
@@ -40,7 +41,7 @@ pub fn MessageItem(message: Message, show_header: bool, me: UserId) -> impl Into
     let body = if deleted {
         view! {
             <div class="bubble deleted" title=time data-testid="tombstone">
-                {t!(i18n, chat.message.deleted)}
+                {tr!(i18n, chat.message.deleted)}
             </div>
         }
         .into_any()
@@ -56,7 +57,7 @@ pub fn MessageItem(message: Message, show_header: bool, me: UserId) -> impl Into
                     data-testid="edited-mark"
                     on:click=move |_| store.dialog.set(Some(MessageDialog::History(room, id)))
                 >
-                    {t!(i18n, chat.message.edited)}
+                    {tr!(i18n, chat.message.edited)}
                 </button>
             }
         });

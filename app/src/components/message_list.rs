@@ -18,6 +18,7 @@ use super::{
     lightbox::lightbox, message_item::MessageItem, read_receipt::ReadReceipt, system_line::SystemLine,
     upload_row::UploadRow,
 };
+use crate::tr;
 use crate::{
     i18n::{t, t_string, use_i18n},
     lazy::view_or_error,
@@ -204,12 +205,12 @@ pub fn MessageList(
                             <div class="bubble">{p.content.clone()}</div>
                             <div class="status">
                                 {match p.state.clone() {
-                                    SendState::Sending => t!(i18n, chat.pending.sending).into_any(),
+                                    SendState::Sending => tr!(i18n, chat.pending.sending).into_any(),
                                     SendState::Failed(why) => {
                                         view! {
                                             {t!(i18n, chat.pending.not_sent, why = move || why.clone())}
-                                            <button on:click=retry>{t!(i18n, chat.pending.retry)}</button>
-                                            <button on:click=discard>{t!(i18n, chat.pending.discard)}</button>
+                                            <button on:click=retry>{tr!(i18n, chat.pending.retry)}</button>
+                                            <button on:click=discard>{tr!(i18n, chat.pending.discard)}</button>
                                         }
                                             .into_any()
                                     }
@@ -279,7 +280,7 @@ pub fn MessageList(
                 }
             >
                 {move || match unseen.get() {
-                    1 => t!(i18n, chat.list.new_message_single).into_any(),
+                    1 => tr!(i18n, chat.list.new_message_single).into_any(),
                     n => t!(i18n, chat.list.new_messages, n = move || n).into_any(),
                 }}
             </button>

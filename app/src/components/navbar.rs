@@ -5,9 +5,10 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::nav_slot::SLOT_ID;
+use crate::tr;
 use crate::{
     api::Logout,
-    i18n::{t, t_string, use_i18n},
+    i18n::{t_string, use_i18n},
     state::session::use_session,
 };
 
@@ -35,7 +36,7 @@ pub fn Navbar() -> impl IntoView {
                 "Confab"
             </A>
             <nav class="nav-links">
-                <A href="/chat">{t!(i18n, common.nav.chat)}</A>
+                <A href="/chat">{tr!(i18n, common.nav.chat)}</A>
             </nav>
             // Filled by the page in the browser (the chat screen's search; see `nav_slot`).
             <div id=SLOT_ID class="nav-slot"></div>
@@ -75,11 +76,11 @@ pub fn Navbar() -> impl IntoView {
                                             >
                                                 <p class="menu-username">"@" {user.username.clone()}</p>
                                                 <A href="/settings" attr:class="menu-item" attr:data-testid="settings-link">
-                                                    {t!(i18n, common.nav.settings)}
+                                                    {tr!(i18n, common.nav.settings)}
                                                 </A>
                                                 <ActionForm action=logout>
                                                     <button type="submit" class="menu-item">
-                                                        {t!(i18n, common.nav.log_out)}
+                                                        {tr!(i18n, common.nav.log_out)}
                                                     </button>
                                                 </ActionForm>
                                             </div>
@@ -89,8 +90,8 @@ pub fn Navbar() -> impl IntoView {
                                 }
                                 None => {
                                     view! {
-                                        <A href="/login" attr:class="button ghost">{t!(i18n, common.log_in)}</A>
-                                        <A href="/register" attr:class="button">{t!(i18n, common.sign_up)}</A>
+                                        <A href="/login" attr:class="button ghost">{tr!(i18n, common.log_in)}</A>
+                                        <A href="/register" attr:class="button">{tr!(i18n, common.sign_up)}</A>
                                     }
                                         .into_any()
                                 }

@@ -4,9 +4,10 @@ use leptos::{html, prelude::*, task::spawn_local};
 use leptos_router::hooks::use_navigate;
 
 use super::navbar::initial;
+use crate::tr;
 use crate::{
     api,
-    i18n::{t, t_string, use_i18n},
+    i18n::{t_string, use_i18n},
     lazy::{view_or_error, wasm_split, Loaded},
     state::store::use_chat,
     types::{RoomId, User},
@@ -139,7 +140,7 @@ fn dialog_view(open: RwSignal<bool>, add_to: Option<RoomId>) -> impl IntoView {
                         aria-selected=move || (mode.get() == Mode::Direct).to_string()
                         on:click=move |_| mode.set(Mode::Direct)
                     >
-                        {t!(i18n, rooms.new_chat.direct)}
+                        {tr!(i18n, rooms.new_chat.direct)}
                     </button>
                     <button
                         class="button small"
@@ -148,13 +149,13 @@ fn dialog_view(open: RwSignal<bool>, add_to: Option<RoomId>) -> impl IntoView {
                         aria-selected=move || (mode.get() == Mode::Group).to_string()
                         on:click=move |_| mode.set(Mode::Group)
                     >
-                        {t!(i18n, rooms.new_chat.group)}
+                        {tr!(i18n, rooms.new_chat.group)}
                     </button>
                 </div>
             </Show>
             <Show when=move || mode.get() == Mode::Group>
                 <label>
-                    {t!(i18n, rooms.new_chat.group_name)}
+                    {tr!(i18n, rooms.new_chat.group_name)}
                     <input
                         data-testid="group-name"
                         maxlength=crate::types::limits::ROOM_NAME_MAX
@@ -164,7 +165,7 @@ fn dialog_view(open: RwSignal<bool>, add_to: Option<RoomId>) -> impl IntoView {
                 </label>
             </Show>
             <label>
-                {t!(i18n, rooms.new_chat.find_people)}
+                {tr!(i18n, rooms.new_chat.find_people)}
                 <input
                     type="search"
                     data-testid="user-search"
@@ -184,7 +185,7 @@ fn dialog_view(open: RwSignal<bool>, add_to: Option<RoomId>) -> impl IntoView {
                 {move || {
                         match results.get() {
                                 Ok(users) if users.is_empty() => {
-                                    view! { <li class="muted">{t!(i18n, rooms.new_chat.nobody)}</li> }.into_any()
+                                    view! { <li class="muted">{tr!(i18n, rooms.new_chat.nobody)}</li> }.into_any()
                                 }
                                 Ok(users) => {
                                     users
@@ -240,7 +241,7 @@ fn dialog_view(open: RwSignal<bool>, add_to: Option<RoomId>) -> impl IntoView {
             </ul>
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e.localized(i18n.get_locale())}</p> })}
             <div class="dialog-actions">
-                <button class="button ghost" on:click=move |_| close()>{t!(i18n, rooms.new_chat.cancel)}</button>
+                <button class="button ghost" on:click=move |_| close()>{tr!(i18n, rooms.new_chat.cancel)}</button>
                 <Show when=move || mode.get() != Mode::Direct>
                     <button
                         class="button"

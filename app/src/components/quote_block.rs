@@ -3,8 +3,9 @@
 
 use leptos::prelude::*;
 
+use crate::tr;
 use crate::{
-    i18n::{t, t_string, use_i18n},
+    i18n::{t_string, use_i18n},
     state::{actions::jump_to, store::use_chat},
     types::{Quote, RoomId},
 };
@@ -24,9 +25,9 @@ pub fn QuoteBlock(quote: Quote, room: RoomId) -> impl IntoView {
             data-target-id=target.0
             on:click=move |_| jump_to(store, room, target)
         >
-            <span class="sr-only">{t!(i18n, chat.reply.in_reply_to)}</span>
+            <span class="sr-only">{tr!(i18n, chat.reply.in_reply_to)}</span>
             {if quote.deleted {
-                view! { <span class="quote-text">{t!(i18n, chat.reply.original_deleted)}</span> }.into_any()
+                view! { <span class="quote-text">{tr!(i18n, chat.reply.original_deleted)}</span> }.into_any()
             } else {
                 view! {
                     <span class="quote-author">{quote.sender_name.clone()}</span>

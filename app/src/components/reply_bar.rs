@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use crate::tr;
 use crate::{
     i18n::{t, t_string, use_i18n},
     state::store::use_chat,
@@ -22,8 +23,11 @@ pub fn ReplyBar(room: Signal<RoomId>) -> impl IntoView {
     };
     move || {
         target().map(|q| {
-            let snippet =
-                if q.deleted { t!(i18n, chat.reply.original_deleted).into_any() } else { q.content.clone().into_any() };
+            let snippet = if q.deleted {
+                tr!(i18n, chat.reply.original_deleted).into_any()
+            } else {
+                q.content.clone().into_any()
+            };
             let name = q.sender_name.clone();
             view! {
                 <div class="reply-bar" data-testid="reply-bar">

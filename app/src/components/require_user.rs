@@ -4,11 +4,8 @@
 use leptos::prelude::*;
 use leptos_router::{components::Redirect, hooks::use_location};
 
-use crate::{
-    i18n::{t, use_i18n},
-    state::session::use_session,
-    types::User,
-};
+use crate::tr;
+use crate::{i18n::use_i18n, state::session::use_session, types::User};
 
 #[component]
 pub fn RequireUser<F, IV>(children: F) -> impl IntoView
@@ -21,7 +18,7 @@ where
     let children = std::sync::Arc::new(children);
     let i18n = use_i18n();
     view! {
-        <Transition fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
+        <Transition fallback=move || view! { <p class="loading">{tr!(i18n, common.loading)}</p> }>
             {move || {
                 let children = children.clone();
                 session

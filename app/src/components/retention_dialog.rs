@@ -4,9 +4,10 @@
 use leptos::{html, prelude::*, task::spawn_local};
 
 use super::modal::{close, Modal};
+use crate::tr;
 use crate::{
     api,
-    i18n::{t, t_string, use_i18n},
+    i18n::{t_string, use_i18n},
     lazy::{wasm_split, Loaded},
     state::store::use_chat,
     types::{Retention, RoomId},
@@ -67,17 +68,17 @@ pub fn RetentionDialog(
             test_id="retention-dialog"
             on_close=move |_| on_close()
         >
-            <h2>{t!(i18n, rooms.retention.title)}</h2>
-            <p>{t!(i18n, rooms.retention.body)}</p>
+            <h2>{tr!(i18n, rooms.retention.title)}</h2>
+            <p>{tr!(i18n, rooms.retention.body)}</p>
             <label class="field">
-                <span>{t!(i18n, rooms.retention.keep)}</span>
+                <span>{tr!(i18n, rooms.retention.keep)}</span>
                 <select
                     data-testid="retention-choice"
                     prop:value=move || choice.get()
                     on:change=move |ev| choice.set(event_target_value(&ev))
                 >
                     <option value="server">{server_label}</option>
-                    <option value="0">{t!(i18n, rooms.retention.forever)}</option>
+                    <option value="0">{tr!(i18n, rooms.retention.forever)}</option>
                     {DAYS
                         .iter()
                         .copied()
@@ -89,10 +90,10 @@ pub fn RetentionDialog(
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{crate::error::localize(&e, i18n.get_locale())}</p> })}
             <div class="dialog-actions">
                 <button type="button" class="button ghost" on:click=move |_| close(node)>
-                    {t!(i18n, rooms.leave.cancel)}
+                    {tr!(i18n, rooms.leave.cancel)}
                 </button>
                 <button type="button" class="button" data-testid="save-retention" on:click=save>
-                    {t!(i18n, rooms.header.save)}
+                    {tr!(i18n, rooms.header.save)}
                 </button>
             </div>
         </Modal>

@@ -9,6 +9,7 @@ use super::{
     modal::{close, Modal},
     retention_dialog::{days_label, retention_dialog},
 };
+use crate::tr;
 use crate::{
     api,
     i18n::{t, t_string, td_string, use_i18n, Locale},
@@ -90,9 +91,9 @@ pub fn RoomHeader(details: RoomDetails) -> impl IntoView {
                             prop:value=move || name.get()
                             on:input=move |ev| name.set(event_target_value(&ev))
                         />
-                        <button class="button small" type="submit">{t!(i18n, rooms.header.save)}</button>
+                        <button class="button small" type="submit">{tr!(i18n, rooms.header.save)}</button>
                         <button class="button small ghost" type="button" on:click=move |_| renaming.set(false)>
-                            {t!(i18n, rooms.header.cancel)}
+                            {tr!(i18n, rooms.header.cancel)}
                         </button>
                     </form>
                 </Show>
@@ -114,7 +115,7 @@ pub fn RoomHeader(details: RoomDetails) -> impl IntoView {
                 aria-expanded=move || store.members_open.get().to_string()
                 on:click=move |_| store.members_open.update(|o| *o = !*o)
             >
-                {t!(i18n, rooms.header.members)}
+                {tr!(i18n, rooms.header.members)}
             </button>
             <details class="room-menu" node_ref=menu on:keydown=super::close_on_escape>
                 <summary
@@ -138,7 +139,7 @@ pub fn RoomHeader(details: RoomDetails) -> impl IntoView {
                                         renaming.set(true);
                                     }
                                 >
-                                    {t!(i18n, rooms.header.rename)}
+                                    {tr!(i18n, rooms.header.rename)}
                                 </button>
                             }
                         })}
@@ -153,7 +154,7 @@ pub fn RoomHeader(details: RoomDetails) -> impl IntoView {
                                         setting_retention.set(true);
                                     }
                                 >
-                                    {t!(i18n, rooms.header.retention_menu)}
+                                    {tr!(i18n, rooms.header.retention_menu)}
                                 </button>
                             }
                         })}
@@ -168,7 +169,7 @@ pub fn RoomHeader(details: RoomDetails) -> impl IntoView {
                                         leaving.set(true);
                                     }
                                 >
-                                    {t!(i18n, rooms.header.leave)}
+                                    {tr!(i18n, rooms.header.leave)}
                                 </button>
                             }
                         })}
@@ -246,7 +247,7 @@ fn NotifyChoices(room: RoomId, close_menu: impl Fn() + Copy + Send + Sync + 'sta
         .collect_view();
     view! {
         <fieldset class="menu-group" data-testid="notify-choices">
-            <legend>{t!(i18n, rooms.notify.legend)}</legend>
+            <legend>{tr!(i18n, rooms.notify.legend)}</legend>
             {choices}
         </fieldset>
         <div class="menu-group">
@@ -260,7 +261,7 @@ fn NotifyChoices(room: RoomId, close_menu: impl Fn() + Copy + Send + Sync + 'sta
                     view! {
                         <p class="menu-note" data-testid="muted-note">{label}</p>
                         <button class="menu-item" data-testid="unmute" on:click=move |_| save(level(), Some(Mute::Off))>
-                            {t!(i18n, rooms.notify.unmute)}
+                            {tr!(i18n, rooms.notify.unmute)}
                         </button>
                     }
                         .into_any()
@@ -268,13 +269,13 @@ fn NotifyChoices(room: RoomId, close_menu: impl Fn() + Copy + Send + Sync + 'sta
                 None => {
                     view! {
                         <button class="menu-item" data-testid="mute-1h" on:click=move |_| save(level(), Some(Mute::Hour))>
-                            {t!(i18n, rooms.notify.mute_hour)}
+                            {tr!(i18n, rooms.notify.mute_hour)}
                         </button>
                         <button class="menu-item" data-testid="mute-8h" on:click=move |_| save(level(), Some(Mute::EightHours))>
-                            {t!(i18n, rooms.notify.mute_eight_hours)}
+                            {tr!(i18n, rooms.notify.mute_eight_hours)}
                         </button>
                         <button class="menu-item" data-testid="mute-forever" on:click=move |_| save(level(), Some(Mute::Forever))>
-                            {t!(i18n, rooms.notify.mute_forever)}
+                            {tr!(i18n, rooms.notify.mute_forever)}
                         </button>
                     }
                         .into_any()
@@ -316,14 +317,14 @@ fn LeaveDialog(room: RoomId, title: String, on_close: impl Fn() + Send + Sync + 
     view! {
         <Modal label=move || t_string!(i18n, rooms.header.leave) node class="confirm-dialog" test_id="leave-dialog" on_close=move |_| on_close()>
             <h2>{t!(i18n, rooms.leave.title, name = title)}</h2>
-            <p>{t!(i18n, rooms.leave.body)}</p>
+            <p>{tr!(i18n, rooms.leave.body)}</p>
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{crate::error::localize(&e, i18n.get_locale())}</p> })}
             <div class="dialog-actions">
                 <button type="button" class="button ghost" autofocus on:click=move |_| close(node)>
-                    {t!(i18n, rooms.leave.cancel)}
+                    {tr!(i18n, rooms.leave.cancel)}
                 </button>
                 <button type="button" class="button danger" data-testid="confirm-leave" on:click=leave>
-                    {t!(i18n, rooms.leave.confirm)}
+                    {tr!(i18n, rooms.leave.confirm)}
                 </button>
             </div>
         </Modal>

@@ -3,10 +3,8 @@
 use leptos::prelude::*;
 
 use super::room_item::RoomItem;
-use crate::{
-    i18n::{t, use_i18n},
-    state::store::use_chat,
-};
+use crate::tr;
+use crate::{i18n::use_i18n, state::store::use_chat};
 
 #[component]
 pub fn RoomList() -> impl IntoView {
@@ -28,7 +26,7 @@ pub fn RoomList() -> impl IntoView {
             />
         </ul>
         <Show when=move || store.rooms.with(Vec::is_empty)>
-            <p class="empty-list">{t!(i18n, rooms.sidebar.empty)}</p>
+            <p class="empty-list">{tr!(i18n, rooms.sidebar.empty)}</p>
         </Show>
     }
 }

@@ -22,9 +22,10 @@ use leptos::{
 use leptos_router::hooks::use_navigate;
 
 use super::search_result::{option_id, SearchResult};
+use crate::tr;
 use crate::{
     api,
-    i18n::{t, t_string, td_string, use_i18n, Locale},
+    i18n::{t_string, td_string, use_i18n, Locale},
     state::{actions::open_at, store::use_chat},
     types::{limits::SEARCH_TEXT_MAX, MessageId, RoomId, SearchHit, SearchQuery, SearchResults},
     AppError,
@@ -248,23 +249,23 @@ pub fn SearchBox() -> impl IntoView {
                         data-testid="search-here"
                         on:click=move |_| here.update(|h| *h = !*h)
                     >
-                        {t!(i18n, rooms.search.here)}
+                        {tr!(i18n, rooms.search.here)}
                     </button>
                     <label class="search-kind">
-                        {t!(i18n, rooms.search.show)}
+                        {tr!(i18n, rooms.search.show)}
                         " "
                         <select
                             data-testid="search-kind"
                             prop:value=move || kind.get().value()
                             on:change=move |ev| kind.set(Kind::from_value(&event_target_value(&ev)))
                         >
-                            <option value="">{t!(i18n, rooms.search.kind_all)}</option>
-                            <option value="image">{t!(i18n, rooms.search.kind_images)}</option>
-                            <option value="file">{t!(i18n, rooms.search.kind_files)}</option>
+                            <option value="">{tr!(i18n, rooms.search.kind_all)}</option>
+                            <option value="image">{tr!(i18n, rooms.search.kind_images)}</option>
+                            <option value="file">{tr!(i18n, rooms.search.kind_files)}</option>
                         </select>
                     </label>
                     <label class="search-from">
-                        {t!(i18n, rooms.search.from)}
+                        {tr!(i18n, rooms.search.from)}
                         " "
                         <input
                             type="text"
@@ -275,7 +276,7 @@ pub fn SearchBox() -> impl IntoView {
                         />
                     </label>
                     <label class="search-date">
-                        {t!(i18n, rooms.search.after)}
+                        {tr!(i18n, rooms.search.after)}
                         " "
                         <input
                             type="date"
@@ -285,7 +286,7 @@ pub fn SearchBox() -> impl IntoView {
                         />
                     </label>
                     <label class="search-date">
-                        {t!(i18n, rooms.search.before)}
+                        {tr!(i18n, rooms.search.before)}
                         " "
                         <input
                             type="date"
@@ -310,11 +311,11 @@ pub fn SearchBox() -> impl IntoView {
                 <p class="search-hint" id=HINT_ID>
                     // The operators are typed as they are in any language; only the words that
                     // stand for a value are translated.
-                    {t!(i18n, rooms.search.hint)}
+                    {tr!(i18n, rooms.search.hint)}
                     " "
-                    <code>"from:" {t!(i18n, rooms.search.hint_name)}</code>
+                    <code>"from:" {tr!(i18n, rooms.search.hint_name)}</code>
                     " "
-                    <code>"in:" {t!(i18n, rooms.search.hint_room)}</code>
+                    <code>"in:" {tr!(i18n, rooms.search.hint_room)}</code>
                     " "
                     <code>"before:2026-01-31"</code>
                     " "

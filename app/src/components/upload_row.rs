@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 
 use super::file_card::file_icon;
+use crate::tr;
 use crate::{
     i18n::{t, td_string, use_i18n, Locale},
     state::{
@@ -36,7 +37,7 @@ pub fn UploadRow(upload: Upload) -> impl IntoView {
         Some((UploadState::Sending { sent, total }, percent)) => {
             // Every byte is there; the server is storing it and, for an image, making previews.
             let done = if sent >= total && total > 0 {
-                t!(i18n, chat.upload.processing).into_any()
+                tr!(i18n, chat.upload.processing).into_any()
             } else {
                 let (sent, total) = (human_size(sent as i64), human_size(total as i64));
                 t!(i18n, chat.upload.progress, sent = move || sent.clone(), total = move || total.clone()).into_any()
@@ -68,17 +69,17 @@ pub fn UploadRow(upload: Upload) -> impl IntoView {
     let actions = if failed {
         view! {
             <button type="button" on:click=move |_| id.with_value(|id| retry_upload(store, id))>
-                {t!(i18n, chat.upload.retry)}
+                {tr!(i18n, chat.upload.retry)}
             </button>
             <button type="button" on:click=move |_| id.with_value(|id| drop_upload(store, id))>
-                {t!(i18n, chat.upload.discard)}
+                {tr!(i18n, chat.upload.discard)}
             </button>
         }
         .into_any()
     } else {
         view! {
             <button type="button" data-testid="cancel-upload" on:click=move |_| id.with_value(|id| drop_upload(store, id))>
-                {t!(i18n, chat.upload.cancel)}
+                {tr!(i18n, chat.upload.cancel)}
             </button>
         }
         .into_any()

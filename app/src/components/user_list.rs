@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use super::{navbar::initial, new_chat_dialog::NewChatDialog};
+use crate::tr;
 use crate::{
     i18n::{t, t_string, td_string, use_i18n, Locale},
     state::store::use_chat,
@@ -62,7 +63,7 @@ pub fn UserList(details: RoomDetails) -> impl IntoView {
                 .then(|| {
                     view! {
                         <button class="button small ghost" on:click=move |_| adding.set(true)>
-                            {t!(i18n, rooms.members.add_people)}
+                            {tr!(i18n, rooms.members.add_people)}
                         </button>
                         <NewChatDialog open=adding add_to=Some(room) />
                     }

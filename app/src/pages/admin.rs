@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::tr;
 use crate::{
     api,
     components::{
@@ -50,7 +51,7 @@ fn admin_view() -> Loaded {
         }
     });
     Ok(view! {
-        <Transition fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
+        <Transition fallback=move || view! { <p class="loading">{tr!(i18n, common.loading)}</p> }>
             {move || {
                 monitor
                     .get()
@@ -81,9 +82,9 @@ fn Monitor(view: MonitorView) -> impl IntoView {
     let nodes: Vec<_> = view.nodes.into_iter().map(|node| view! { <NodeRow node start end /> }).collect();
     view! {
         <div class="admin" data-testid="admin">
-            <h1>{t!(i18n, admin.heading)}</h1>
+            <h1>{tr!(i18n, admin.heading)}</h1>
             <p class="admin-window">{t!(i18n, admin.window, minutes = minutes, seconds = seconds)}</p>
-            {empty.then(|| view! { <p data-testid="admin-empty">{t!(i18n, admin.no_samples)}</p> })}
+            {empty.then(|| view! { <p data-testid="admin-empty">{tr!(i18n, admin.no_samples)}</p> })}
             {nodes}
         </div>
     }

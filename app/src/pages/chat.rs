@@ -14,6 +14,7 @@ use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
+use crate::tr;
 use crate::{
     api,
     components::{
@@ -187,7 +188,7 @@ fn NoRoom() -> impl IntoView {
         <section class="room chat-empty">
             <div>
                 <h1>{t!(i18n, common.chat.welcome, name = move || name.clone())}</h1>
-                <p>{t!(i18n, common.chat.pick)}</p>
+                <p>{tr!(i18n, common.chat.pick)}</p>
             </div>
         </section>
     }

@@ -4,10 +4,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Redirect, A};
 
-use crate::{
-    i18n::{t, use_i18n},
-    state::session::use_session,
-};
+use crate::tr;
+use crate::{i18n::use_i18n, state::session::use_session};
 
 #[component]
 pub fn Home() -> impl IntoView {
@@ -24,11 +22,11 @@ pub fn Home() -> impl IntoView {
                         None => {
                             view! {
                                 <section class="hero">
-                                    <h1>{t!(i18n, common.home.headline)}</h1>
-                                    <p>{t!(i18n, common.home.pitch)}</p>
+                                    <h1>{tr!(i18n, common.home.headline)}</h1>
+                                    <p>{tr!(i18n, common.home.pitch)}</p>
                                     <p class="hero-actions">
-                                        <A href="/register" attr:class="button">{t!(i18n, common.create_account)}</A>
-                                        <A href="/login" attr:class="button ghost">{t!(i18n, common.log_in)}</A>
+                                        <A href="/register" attr:class="button">{tr!(i18n, common.create_account)}</A>
+                                        <A href="/login" attr:class="button ghost">{tr!(i18n, common.log_in)}</A>
                                     </p>
                                 </section>
                             }

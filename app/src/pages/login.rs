@@ -4,10 +4,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
+use crate::tr;
 use crate::{
     api::Login,
     components::form_error::{error_until_edited, FormError, LeaveIfLoggedIn},
-    i18n::{t, t_string, use_i18n},
+    i18n::{t_string, use_i18n},
     state::session::follow_login,
 };
 
@@ -24,27 +25,27 @@ pub fn Login() -> impl IntoView {
         <Title text=move || t_string!(i18n, auth.log_in).to_string() />
         <LeaveIfLoggedIn next=Signal::derive(next) />
         <section class="auth-card" on:input=on_edit>
-            <h1>{t!(i18n, auth.log_in)}</h1>
+            <h1>{tr!(i18n, auth.log_in)}</h1>
             <ActionForm action attr:class="form" attr:data-testid="login-form">
                 <input type="hidden" name="next" value=next />
                 <label>
-                    {t!(i18n, auth.username)}
+                    {tr!(i18n, auth.username)}
                     <input name="username" autocomplete="username" required autofocus />
                 </label>
                 <label>
-                    {t!(i18n, auth.password)}
+                    {tr!(i18n, auth.password)}
                     <input type="password" name="password" autocomplete="current-password" required />
                 </label>
                 <FormError error />
                 <button type="submit" class="button" disabled=move || action.pending().get()>
-                    {t!(i18n, auth.log_in)}
+                    {tr!(i18n, auth.log_in)}
                 </button>
             </ActionForm>
             <p class="muted">
-                {t!(i18n, auth.login.new_here)}
+                {tr!(i18n, auth.login.new_here)}
                 " "
                 <A href=move || format!("/register?next={}", crate::components::require_user::encode_path(&next()))>
-                    {t!(i18n, auth.create_account)}
+                    {tr!(i18n, auth.create_account)}
                 </A>
             </p>
         </section>

@@ -4,7 +4,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::{t_string, use_i18n};
+use crate::tr;
 
 #[component]
 pub fn NotFound() -> impl IntoView {
@@ -16,8 +17,8 @@ pub fn NotFound() -> impl IntoView {
     view! {
         <Title text=move || t_string!(i18n, common.not_found.title).to_string() />
         <section class="auth-card">
-            <h1>{t!(i18n, common.not_found.heading)}</h1>
-            <p>{t!(i18n, common.not_found.text)} " " <A href="/chat">{t!(i18n, common.not_found.back)}</A></p>
+            <h1>{tr!(i18n, common.not_found.heading)}</h1>
+            <p>{tr!(i18n, common.not_found.text)} " " <A href="/chat">{tr!(i18n, common.not_found.back)}</A></p>
         </section>
     }
 }

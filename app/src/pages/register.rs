@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
+use crate::tr;
 use crate::{
     api::Register,
     components::form_error::{error_until_edited, FormError, LeaveIfLoggedIn},
@@ -27,11 +28,11 @@ pub fn Register() -> impl IntoView {
         <Title text=move || t_string!(i18n, auth.create_account).to_string() />
         <LeaveIfLoggedIn next=Signal::derive(next) />
         <section class="auth-card" on:input=on_edit>
-            <h1>{t!(i18n, auth.register.heading)}</h1>
+            <h1>{tr!(i18n, auth.register.heading)}</h1>
             <ActionForm action attr:class="form" attr:data-testid="register-form">
                 <input type="hidden" name="next" value=next />
                 <label>
-                    {t!(i18n, auth.username)}
+                    {tr!(i18n, auth.username)}
                     <input
                         name="username"
                         autocomplete="username"
@@ -51,11 +52,11 @@ pub fn Register() -> impl IntoView {
                     </small>
                 </label>
                 <label>
-                    {t!(i18n, auth.display_name)}
+                    {tr!(i18n, auth.display_name)}
                     <input name="display_name" autocomplete="name" maxlength=limits::DISPLAY_NAME_MAX />
                 </label>
                 <label>
-                    {t!(i18n, auth.password)}
+                    {tr!(i18n, auth.password)}
                     <input
                         type="password"
                         name="password"
@@ -70,13 +71,13 @@ pub fn Register() -> impl IntoView {
                 </label>
                 <FormError error />
                 <button type="submit" class="button" disabled=move || action.pending().get()>
-                    {t!(i18n, auth.register.submit)}
+                    {tr!(i18n, auth.register.submit)}
                 </button>
             </ActionForm>
             <p class="muted">
-                {t!(i18n, auth.register.have_account)}
+                {tr!(i18n, auth.register.have_account)}
                 " "
-                <A href="/login">{t!(i18n, auth.log_in)}</A>
+                <A href="/login">{tr!(i18n, auth.log_in)}</A>
             </p>
         </section>
     }

@@ -5,6 +5,7 @@
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
 
+use crate::tr;
 use crate::{
     api,
     components::require_user::RequireUser,
@@ -62,7 +63,7 @@ fn settings_view() -> Loaded {
     let settings = Resource::new(|| (), |_| api::get_settings());
     let i18n = use_i18n();
     Ok(view! {
-        <Transition fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
+        <Transition fallback=move || view! { <p class="loading">{tr!(i18n, common.loading)}</p> }>
             {move || {
                 settings
                     .get()
@@ -166,12 +167,12 @@ fn SettingsForms(settings: Settings) -> impl IntoView {
 
     view! {
         <div class="settings" data-testid="settings">
-            <h1>{t!(i18n, settings.title)}</h1>
+            <h1>{tr!(i18n, settings.title)}</h1>
             {settings.admin.then(|| view! {
-                <p><a href="/admin" data-testid="admin-link">{t!(i18n, settings.admin_link)}</a></p>
+                <p><a href="/admin" data-testid="admin-link">{tr!(i18n, settings.admin_link)}</a></p>
             })}
             <section aria-labelledby="profile-heading">
-                <h2 id="profile-heading">{t!(i18n, settings.profile.heading)}</h2>
+                <h2 id="profile-heading">{tr!(i18n, settings.profile.heading)}</h2>
                 <form
                     class="form"
                     data-testid="profile-form"
@@ -185,7 +186,7 @@ fn SettingsForms(settings: Settings) -> impl IntoView {
                     }
                 >
                     <label>
-                        {t!(i18n, settings.profile.display_name)}
+                        {tr!(i18n, settings.profile.display_name)}
                         <input
                             name="display_name"
                             autocomplete="name"
@@ -199,14 +200,14 @@ fn SettingsForms(settings: Settings) -> impl IntoView {
                     </label>
                     <OutcomeLine outcome=profile_outcome />
                     <div>
-                        <button type="submit" class="button">{t!(i18n, settings.save)}</button>
+                        <button type="submit" class="button">{tr!(i18n, settings.save)}</button>
                     </div>
                 </form>
             </section>
             <section aria-labelledby="theme-heading">
-                <h2 id="theme-heading">{t!(i18n, settings.appearance.heading)}</h2>
+                <h2 id="theme-heading">{tr!(i18n, settings.appearance.heading)}</h2>
                 <fieldset class="form" data-testid="theme-choices">
-                    <legend>{t!(i18n, settings.appearance.theme)}</legend>
+                    <legend>{tr!(i18n, settings.appearance.theme)}</legend>
                     {Theme::ALL
                         .into_iter()
                         .map(|choice| {
@@ -224,11 +225,11 @@ fn SettingsForms(settings: Settings) -> impl IntoView {
                             }
                         })
                         .collect_view()}
-                    <small class="muted">{t!(i18n, settings.appearance.theme_hint)}</small>
+                    <small class="muted">{tr!(i18n, settings.appearance.theme_hint)}</small>
                 </fieldset>
                 <OutcomeLine outcome=theme_outcome />
                 <fieldset class="form" data-testid="language-choices">
-                    <legend>{t!(i18n, settings.appearance.language)}</legend>
+                    <legend>{tr!(i18n, settings.appearance.language)}</legend>
                     {Language::ALL
                         .into_iter()
                         .map(|choice| {
@@ -254,7 +255,7 @@ fn SettingsForms(settings: Settings) -> impl IntoView {
             </section>
             <PasswordForm />
             <section aria-labelledby="notify-heading">
-                <h2 id="notify-heading">{t!(i18n, settings.notify.heading)}</h2>
+                <h2 id="notify-heading">{tr!(i18n, settings.notify.heading)}</h2>
                 <form
                     class="form"
                     data-testid="notify-form"
@@ -270,7 +271,7 @@ fn SettingsForms(settings: Settings) -> impl IntoView {
                     }
                 >
                     <fieldset>
-                        <legend>{t!(i18n, settings.notify.default_level)}</legend>
+                        <legend>{tr!(i18n, settings.notify.default_level)}</legend>
                         {NotifyLevel::ALL
                             .into_iter()
                             .map(|level| {
@@ -288,7 +289,7 @@ fn SettingsForms(settings: Settings) -> impl IntoView {
                                 }
                             })
                             .collect_view()}
-                        <small class="muted">{t!(i18n, settings.notify.level_hint)}</small>
+                        <small class="muted">{tr!(i18n, settings.notify.level_hint)}</small>
                     </fieldset>
                     <label class="check">
                         <input
@@ -298,11 +299,11 @@ fn SettingsForms(settings: Settings) -> impl IntoView {
                             prop:checked=move || sound.get()
                             on:change=move |ev| sound.set(event_target_checked(&ev))
                         />
-                        {t!(i18n, settings.notify.sound)}
+                        {tr!(i18n, settings.notify.sound)}
                     </label>
                     <OutcomeLine outcome=notify_outcome />
                     <div>
-                        <button type="submit" class="button">{t!(i18n, settings.save)}</button>
+                        <button type="submit" class="button">{tr!(i18n, settings.save)}</button>
                     </div>
                 </form>
                 <BrowserNotifications />
@@ -324,7 +325,7 @@ fn OutcomeLine(outcome: RwSignal<Outcome>) -> impl IntoView {
                 view! { <p class="form-ok" role="status">"✓ " {text}</p> }.into_any()
             }
             Err(Failed::Mismatch) => {
-                view! { <p class="form-error" role="alert">{t!(i18n, settings.password.mismatch)}</p> }.into_any()
+                view! { <p class="form-error" role="alert">{tr!(i18n, settings.password.mismatch)}</p> }.into_any()
             }
             Err(Failed::Server(e)) => view! { <p class="form-error" role="alert">{e}</p> }.into_any(),
         })
@@ -379,7 +380,7 @@ fn PasswordForm() -> impl IntoView {
         };
     view! {
         <section aria-labelledby="password-heading">
-            <h2 id="password-heading">{t!(i18n, settings.password.heading)}</h2>
+            <h2 id="password-heading">{tr!(i18n, settings.password.heading)}</h2>
             <form class="form" data-testid="password-form" on:input=move |_| outcome.set(None) on:submit=submit>
                 {field(|i18n| t_string!(i18n, settings.password.current_password), current, "current_password", "current-password")}
                 {field(|i18n| t_string!(i18n, settings.password.new_password), new, "new_password", "new-password")}
@@ -390,7 +391,7 @@ fn PasswordForm() -> impl IntoView {
                 <OutcomeLine outcome />
                 <div>
                     <button type="submit" class="button" disabled=move || busy.get()>
-                        {t!(i18n, settings.password.submit)}
+                        {tr!(i18n, settings.password.submit)}
                     </button>
                 </div>
             </form>
@@ -412,32 +413,32 @@ fn BrowserNotifications() -> impl IntoView {
     };
     view! {
         <div class="browser-notifications" data-testid="browser-notifications">
-            <h3>{t!(i18n, settings.browser.heading)}</h3>
+            <h3>{tr!(i18n, settings.browser.heading)}</h3>
             {move || match state.get() {
-                None => view! { <p class="muted">{t!(i18n, settings.browser.checking)}</p> }.into_any(),
+                None => view! { <p class="muted">{tr!(i18n, settings.browser.checking)}</p> }.into_any(),
                 Some(Permission::Granted) => {
                     view! {
-                        <p data-testid="notify-permission">{t!(i18n, settings.browser.granted)}</p>
+                        <p data-testid="notify-permission">{tr!(i18n, settings.browser.granted)}</p>
                     }
                         .into_any()
                 }
                 Some(Permission::Denied) => {
                     view! {
-                        <p data-testid="notify-permission">{t!(i18n, settings.browser.denied)}</p>
+                        <p data-testid="notify-permission">{tr!(i18n, settings.browser.denied)}</p>
                     }
                         .into_any()
                 }
                 Some(Permission::Ask) => {
                     view! {
-                        <p data-testid="notify-permission">{t!(i18n, settings.browser.ask)}</p>
+                        <p data-testid="notify-permission">{tr!(i18n, settings.browser.ask)}</p>
                         <button class="button ghost" data-testid="ask-notifications" on:click=ask>
-                            {t!(i18n, settings.browser.allow)}
+                            {tr!(i18n, settings.browser.allow)}
                         </button>
                     }
                         .into_any()
                 }
                 Some(Permission::Unsupported) => {
-                    view! { <p data-testid="notify-permission">{t!(i18n, settings.browser.unsupported)}</p> }
+                    view! { <p data-testid="notify-permission">{tr!(i18n, settings.browser.unsupported)}</p> }
                         .into_any()
                 }
             }}
