@@ -136,6 +136,7 @@ fn Screens() -> impl IntoView {
     provide_meta_context();
     state::session::provide_session();
     let i18n = i18n::use_i18n();
+    text::provide_language(i18n);
     time::provide_clock(i18n);
     // The document's language follows a switch made in this tab.
     #[cfg(feature = "hydrate")]

@@ -152,13 +152,13 @@ fn month_name(month: u8, locale: Locale) -> &'static str {
 /// time zone the page was rendered for.
 #[derive(Clone, Copy)]
 pub struct Clock {
-    i18n: I18nContext<Locale>,
+    language: Memo<Locale>,
     zone: StoredValue<Option<String>>,
 }
 
 impl Clock {
     pub fn locale(&self) -> Locale {
-        self.i18n.get_locale()
+        self.language.get()
     }
 
     pub fn wall_clock(&self, ms: i64) -> WallClock {
@@ -203,7 +203,7 @@ pub fn provide_clock(i18n: I18nContext<Locale>) {
     let zone = None;
     #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
     browser::remember_zone(zone.as_deref());
-    provide_context(Clock { i18n, zone: StoredValue::new(zone) });
+    provide_context(Clock { language: crate::text::language(i18n), zone: StoredValue::new(zone) });
 }
 
 pub fn use_clock() -> Clock {

@@ -6,13 +6,14 @@ use leptos::prelude::*;
 
 use crate::tr;
 use crate::{
-    i18n::{t_string, use_i18n},
+    i18n::{t_string, td_string, use_i18n},
     types::{human_size, Attachment, MessageId},
 };
 
 #[component]
 pub fn FileCard(id: MessageId, attachment: Attachment) -> impl IntoView {
     let i18n = use_i18n();
+    let language = crate::text::language(i18n);
     let url = Attachment::url(id);
     let name = attachment.name;
     let (kind, size) = (kind_label(&name), human_size(attachment.size));
@@ -22,7 +23,7 @@ pub fn FileCard(id: MessageId, attachment: Attachment) -> impl IntoView {
     };
     let download_label = {
         let name = name.clone();
-        move || t_string!(i18n, chat.file.download_file, name = &name)
+        move || td_string!(language.get(), chat.file.download_file, name = &name)
     };
     view! {
         <div class="file-card" data-testid="file-card">

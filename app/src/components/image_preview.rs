@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 
 use crate::{
-    i18n::{t_string, use_i18n},
+    i18n::{td_string, use_i18n},
     state::store::{use_chat, MessageDialog},
     types::{Attachment, MessageId, RoomId},
 };
@@ -23,6 +23,7 @@ const UNKNOWN: (u32, u32) = (240, 180);
 pub fn ImagePreview(room: RoomId, id: MessageId, attachment: Attachment) -> impl IntoView {
     let store = use_chat();
     let i18n = use_i18n();
+    let language = crate::text::language(i18n);
     let (width, height) = match (attachment.width, attachment.height) {
         (Some(w), Some(h)) => fit(w, h, INLINE_MAX),
         _ => UNKNOWN,
@@ -32,7 +33,7 @@ pub fn ImagePreview(room: RoomId, id: MessageId, attachment: Attachment) -> impl
             type="button"
             class="image-open"
             aria-haspopup="dialog"
-            title=move || t_string!(i18n, chat.image.open)
+            title=move || td_string!(language.get(), chat.image.open)
             data-testid="image-open"
             on:click=move |_| store.dialog.set(Some(MessageDialog::Lightbox(room, id)))
         >

@@ -11,7 +11,7 @@ use super::{
 };
 use crate::tr;
 use crate::{
-    i18n::{t_string, use_i18n},
+    i18n::{td_string, use_i18n},
     state::store::{use_chat, MessageDialog},
     types::{Message, UserId},
 };
@@ -20,6 +20,7 @@ use crate::{
 pub fn MessageItem(message: Message, show_header: bool, me: UserId) -> impl IntoView {
     let store = use_chat();
     let i18n = use_i18n();
+    let language = crate::text::language(i18n);
     let clock = crate::time::use_clock();
     let created = message.created_at;
     let (id, room) = (message.id, message.room_id);
@@ -27,7 +28,7 @@ pub fn MessageItem(message: Message, show_header: bool, me: UserId) -> impl Into
     let deleted = message.is_deleted();
     let header = show_header.then(|| {
         let name = message.sender_name.clone();
-        let who = move || if mine { t_string!(i18n, chat.message.you).to_string() } else { name.clone() };
+        let who = move || if mine { td_string!(language.get(), chat.message.you).to_string() } else { name.clone() };
         view! {
             <div class="meta">
                 {who} " · " <time datetime=crate::time::iso(created)>{move || clock.time(created)}</time>
@@ -53,7 +54,7 @@ pub fn MessageItem(message: Message, show_header: bool, me: UserId) -> impl Into
                     class="edited-mark"
                     type="button"
                     aria-haspopup="dialog"
-                    title=move || t_string!(i18n, chat.message.edited_title, time = clock.date_time(at))
+                    title=move || td_string!(language.get(), chat.message.edited_title, time = clock.date_time(at))
                     data-testid="edited-mark"
                     on:click=move |_| store.dialog.set(Some(MessageDialog::History(room, id)))
                 >

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use crate::{
-    i18n::{t_string, use_i18n},
+    i18n::{td_string, use_i18n},
     state::{
         actions::react,
         store::{use_chat, Editing, MessageDialog},
@@ -20,6 +20,7 @@ pub const QUICK_REACTIONS: [&str; 6] = ["👍", "❤️", "😂", "🎉", "😮"
 pub fn MessageToolbar(message: Message, me: UserId) -> impl IntoView {
     let store = use_chat();
     let i18n = use_i18n();
+    let language = crate::text::language(i18n);
     let (id, room) = (message.id, message.room_id);
     let mine = message.sender_id == me;
     let quick = QUICK_REACTIONS
@@ -31,9 +32,9 @@ pub fn MessageToolbar(message: Message, me: UserId) -> impl IntoView {
                     type="button"
                     class="tool reaction-tool"
                     class=("on", reacted)
-                    aria-label=move || t_string!(i18n, chat.actions.react_with, emoji)
+                    aria-label=move || td_string!(language.get(), chat.actions.react_with, emoji)
                     aria-pressed=reacted.to_string()
-                    title=move || t_string!(i18n, chat.actions.react_with, emoji)
+                    title=move || td_string!(language.get(), chat.actions.react_with, emoji)
                     on:click=move |_| {
                         react(store, room, id, emoji.to_string(), !reacted);
                     }
@@ -55,14 +56,14 @@ pub fn MessageToolbar(message: Message, me: UserId) -> impl IntoView {
     let can_delete = move || mine || store.moderates(room);
 
     view! {
-        <div class="toolbar" role="group" aria-label=move || t_string!(i18n, chat.actions.label) data-testid="message-actions">
+        <div class="toolbar" role="group" aria-label=move || td_string!(language.get(), chat.actions.label) data-testid="message-actions">
             {quick}
             <button
                 type="button"
                 class="tool"
-                aria-label=move || t_string!(i18n, chat.actions.add_reaction)
+                aria-label=move || td_string!(language.get(), chat.actions.add_reaction)
                 aria-haspopup="dialog"
-                title=move || t_string!(i18n, chat.actions.add_reaction)
+                title=move || td_string!(language.get(), chat.actions.add_reaction)
                 data-testid="add-reaction"
                 on:click=move |_| store.dialog.set(Some(MessageDialog::Picker(room, id)))
             >
@@ -71,8 +72,8 @@ pub fn MessageToolbar(message: Message, me: UserId) -> impl IntoView {
             <button
                 type="button"
                 class="tool"
-                aria-label=move || t_string!(i18n, chat.actions.reply)
-                title=move || t_string!(i18n, chat.actions.reply)
+                aria-label=move || td_string!(language.get(), chat.actions.reply)
+                title=move || td_string!(language.get(), chat.actions.reply)
                 data-testid="reply"
                 on:click=reply
             >
@@ -84,8 +85,8 @@ pub fn MessageToolbar(message: Message, me: UserId) -> impl IntoView {
                         <button
                             type="button"
                             class="tool"
-                            aria-label=move || t_string!(i18n, chat.actions.edit)
-                            title=move || t_string!(i18n, chat.actions.edit)
+                            aria-label=move || td_string!(language.get(), chat.actions.edit)
+                            title=move || td_string!(language.get(), chat.actions.edit)
                             data-testid="edit"
                             on:click=edit
                         >
@@ -97,9 +98,9 @@ pub fn MessageToolbar(message: Message, me: UserId) -> impl IntoView {
                 <button
                     type="button"
                     class="tool danger"
-                    aria-label=move || t_string!(i18n, chat.actions.delete)
+                    aria-label=move || td_string!(language.get(), chat.actions.delete)
                     aria-haspopup="dialog"
-                    title=move || t_string!(i18n, chat.actions.delete)
+                    title=move || td_string!(language.get(), chat.actions.delete)
                     data-testid="delete"
                     on:click=move |_| store.dialog.set(Some(MessageDialog::ConfirmDelete(room, id)))
                 >

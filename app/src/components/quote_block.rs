@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::tr;
 use crate::{
-    i18n::{t_string, use_i18n},
+    i18n::{td_string, use_i18n},
     state::{actions::jump_to, store::use_chat},
     types::{Quote, RoomId},
 };
@@ -14,13 +14,14 @@ use crate::{
 pub fn QuoteBlock(quote: Quote, room: RoomId) -> impl IntoView {
     let store = use_chat();
     let i18n = use_i18n();
+    let language = crate::text::language(i18n);
     let target = quote.id;
     view! {
         <button
             type="button"
             class="quote"
             class=("deleted", quote.deleted)
-            title=move || t_string!(i18n, chat.reply.show_original)
+            title=move || td_string!(language.get(), chat.reply.show_original)
             data-testid="reply-quote"
             data-target-id=target.0
             on:click=move |_| jump_to(store, room, target)
