@@ -14,8 +14,7 @@ use std::future::Future;
 use leptos::prelude::*;
 pub use leptos::wasm_split::{wasm_split, SplitLoaderError};
 
-use crate::tr;
-use crate::{components::chunk_error::ChunkError, i18n::use_i18n};
+use crate::{components::chunk_error::ChunkError, i18n::use_i18n, tr};
 
 /// What a split function returns: its view, once its chunk is loaded.
 pub type Loaded = Result<AnyView, SplitLoaderError>;

@@ -9,10 +9,10 @@ use super::{
     message_input::MessageInput, message_list::MessageList, room_header::RoomHeader, typing_indicator::TypingIndicator,
     user_list::UserList,
 };
-use crate::tr;
 use crate::{
     i18n::{t_string, use_i18n},
     state::{actions::open_room, store::use_chat},
+    tr,
     types::{MessagePage, RoomDetails, RoomId},
     AppError,
 };

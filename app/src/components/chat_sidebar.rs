@@ -4,10 +4,10 @@
 use leptos::prelude::*;
 
 use super::{new_chat_dialog::NewChatDialog, room_list::RoomList};
-use crate::tr;
 use crate::{
     i18n::{t_string, use_i18n},
     state::store::{use_chat, Connection},
+    tr,
     types::RoomSummary,
     AppError,
 };

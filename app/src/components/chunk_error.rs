@@ -4,8 +4,10 @@
 use leptos::{html, prelude::*};
 
 use super::modal::{close, Modal};
-use crate::i18n::{t_string, use_i18n};
-use crate::tr;
+use crate::{
+    i18n::{t_string, use_i18n},
+    tr,
+};
 
 #[component]
 pub fn ChunkError(#[prop(into)] on_close: Callback<()>) -> impl IntoView {

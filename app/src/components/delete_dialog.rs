@@ -7,10 +7,10 @@ use super::{
     modal::{close, Modal},
     system_line::system_text,
 };
-use crate::tr;
 use crate::{
     i18n::{t_string, use_i18n},
     state::{actions::delete_message, store::use_chat},
+    tr,
     types::{MessageId, RoomId},
 };
 

@@ -6,7 +6,6 @@
 use leptos::{ev::KeyboardEvent, html, prelude::*, reactive::computed::Selector};
 
 use super::modal::{close, Modal};
-use crate::tr;
 use crate::{
     i18n::{t, t_string, td_string, use_i18n, Locale},
     lazy::{wasm_split, Loaded},
@@ -14,6 +13,7 @@ use crate::{
         actions::{load_emoji, react},
         store::{use_chat, EmojiCatalog},
     },
+    tr,
     types::{MessageId, RoomId},
 };
 

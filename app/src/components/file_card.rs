@@ -4,9 +4,9 @@
 
 use leptos::prelude::*;
 
-use crate::tr;
 use crate::{
     i18n::{t_string, td_string, use_i18n},
+    tr,
     types::{human_size, Attachment, MessageId},
 };
 

@@ -9,11 +9,11 @@ use leptos::{
 };
 
 use super::modal::{close, Modal};
-use crate::tr;
 use crate::{
     i18n::{t, t_string, use_i18n},
     lazy::{wasm_split, Loaded},
     state::store::use_chat,
+    tr,
     types::{human_size, Attachment, MessageId, RoomId},
 };
 

@@ -5,9 +5,9 @@
 
 use leptos::prelude::*;
 
-use crate::tr;
 use crate::{
     i18n::{t_string, use_i18n},
+    tr,
     types::{User, UserId},
 };
 

@@ -4,13 +4,13 @@
 use leptos::{ev::KeyboardEvent, html, prelude::*};
 
 use super::message_toolbar::focus_composer;
-use crate::tr;
 use crate::{
     i18n::{t_string, use_i18n},
     state::{
         actions::edit_message,
         store::{use_chat, MessageDialog},
     },
+    tr,
     types::{limits, validate_message_content, Message},
 };
 

@@ -19,7 +19,6 @@ use super::{
     mention_menu::{self, byte_to_utf16, insert_mention, mention_at, utf16_to_byte, MentionMenu, Suggestion},
     reply_bar::ReplyBar,
 };
-use crate::tr;
 use crate::{
     i18n::{t_string, use_i18n},
     state::{
@@ -27,6 +26,7 @@ use crate::{
         drafts,
         store::{use_chat, Editing},
     },
+    tr,
     types::{limits, validate_message_content, RoomId},
 };
 

@@ -9,10 +9,10 @@ use super::{
     file_card::FileCard, image_preview::ImagePreview, message_editor::MessageEditor, message_toolbar::MessageToolbar,
     quote_block::QuoteBlock, reaction_bar::ReactionBar,
 };
-use crate::tr;
 use crate::{
     i18n::{td_string, use_i18n},
     state::store::{use_chat, MessageDialog},
+    tr,
     types::{Message, UserId},
 };
 

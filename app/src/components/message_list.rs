@@ -18,7 +18,6 @@ use super::{
     lightbox::lightbox, message_item::MessageItem, read_receipt::ReadReceipt, system_line::SystemLine,
     upload_row::UploadRow,
 };
-use crate::tr;
 use crate::{
     i18n::{t, t_string, use_i18n},
     lazy::view_or_error,
@@ -26,6 +25,7 @@ use crate::{
         actions::{discard, jump_to_latest, load_newer, load_older, report_read, retry},
         store::{use_chat, ChatStore, MessageDialog, SendState},
     },
+    tr,
     types::{Message, MessageId, MessagePage, RoomId, UserId},
 };
 

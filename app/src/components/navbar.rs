@@ -5,11 +5,11 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::nav_slot::SLOT_ID;
-use crate::tr;
 use crate::{
     api::Logout,
     i18n::{t_string, use_i18n},
     state::session::use_session,
+    tr,
 };
 
 #[component]

@@ -4,12 +4,12 @@ use leptos::{html, prelude::*, task::spawn_local};
 use leptos_router::hooks::use_navigate;
 
 use super::navbar::initial;
-use crate::tr;
 use crate::{
     api,
     i18n::{t_string, use_i18n},
     lazy::{view_or_error, wasm_split, Loaded},
     state::store::use_chat,
+    tr,
     types::{RoomId, User},
     AppError,
 };

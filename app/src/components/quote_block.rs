@@ -3,10 +3,10 @@
 
 use leptos::prelude::*;
 
-use crate::tr;
 use crate::{
     i18n::{td_string, use_i18n},
     state::{actions::jump_to, store::use_chat},
+    tr,
     types::{Quote, RoomId},
 };
 

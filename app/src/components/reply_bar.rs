@@ -3,10 +3,10 @@
 
 use leptos::prelude::*;
 
-use crate::tr;
 use crate::{
     i18n::{t, t_string, use_i18n},
     state::store::use_chat,
+    tr,
     types::{Quote, RoomId},
 };
 

@@ -4,8 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::{components::Redirect, hooks::use_location};
 
-use crate::tr;
-use crate::{i18n::use_i18n, state::session::use_session, types::User};
+use crate::{i18n::use_i18n, state::session::use_session, tr, types::User};
 
 #[component]
 pub fn RequireUser<F, IV>(children: F) -> impl IntoView

@@ -4,12 +4,12 @@
 use leptos::{html, prelude::*, task::spawn_local};
 
 use super::modal::{close, Modal};
-use crate::tr;
 use crate::{
     api,
     i18n::{t_string, use_i18n},
     lazy::{wasm_split, Loaded},
     state::store::use_chat,
+    tr,
     types::{Retention, RoomId},
 };
 

@@ -9,12 +9,12 @@ use super::{
     modal::{close, Modal},
     retention_dialog::{days_label, retention_dialog},
 };
-use crate::tr;
 use crate::{
     api,
     i18n::{t, t_string, td_string, use_i18n, Locale},
     lazy::view_or_error,
     state::store::{now_ms, use_chat},
+    tr,
     types::{Mute, NotifyLevel, Role, RoomDetails, RoomId, RoomKind, MUTED_FOREVER},
 };
 

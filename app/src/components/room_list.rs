@@ -3,8 +3,7 @@
 use leptos::prelude::*;
 
 use super::room_item::RoomItem;
-use crate::tr;
-use crate::{i18n::use_i18n, state::store::use_chat};
+use crate::{i18n::use_i18n, state::store::use_chat, tr};
 
 #[component]
 pub fn RoomList() -> impl IntoView {

@@ -22,11 +22,11 @@ use leptos::{
 use leptos_router::hooks::use_navigate;
 
 use super::search_result::{option_id, SearchResult};
-use crate::tr;
 use crate::{
     api,
     i18n::{t_string, td_string, use_i18n, Locale},
     state::{actions::open_at, store::use_chat},
+    tr,
     types::{limits::SEARCH_TEXT_MAX, MessageId, RoomId, SearchHit, SearchQuery, SearchResults},
     AppError,
 };

@@ -5,7 +5,6 @@
 use leptos::prelude::*;
 
 use super::file_card::file_icon;
-use crate::tr;
 use crate::{
     i18n::{t, td_string, use_i18n, Locale},
     state::{
@@ -13,6 +12,7 @@ use crate::{
         store::use_chat,
         upload::{Upload, UploadFailure, UploadState},
     },
+    tr,
     types::human_size,
 };
 

@@ -3,10 +3,10 @@
 use leptos::prelude::*;
 
 use super::{navbar::initial, new_chat_dialog::NewChatDialog};
-use crate::tr;
 use crate::{
     i18n::{t, t_string, td_string, use_i18n, Locale},
     state::store::use_chat,
+    tr,
     types::{Role, RoomDetails, RoomKind},
 };
 

@@ -5,7 +5,6 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::tr;
 use crate::{
     api,
     components::{
@@ -14,6 +13,7 @@ use crate::{
     },
     i18n::{t, t_string, use_i18n},
     lazy::{wasm_split, LazyPage, Loaded},
+    tr,
     types::{MonitorView, NodeSample, NodeSeries},
     AppError,
 };

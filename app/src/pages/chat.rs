@@ -14,7 +14,6 @@ use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
-use crate::tr;
 use crate::{
     api,
     components::{
@@ -27,6 +26,7 @@ use crate::{
         session::use_session,
         store::{use_chat, ChatStore, Connection, Prefs},
     },
+    tr,
     types::{MessagePage, RoomDetails, RoomId, RoomSummary, User},
     AppError,
 };

@@ -4,8 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Redirect, A};
 
-use crate::tr;
-use crate::{i18n::use_i18n, state::session::use_session};
+use crate::{i18n::use_i18n, state::session::use_session, tr};
 
 #[component]
 pub fn Home() -> impl IntoView {

@@ -4,8 +4,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::i18n::{t_string, use_i18n};
-use crate::tr;
+use crate::{
+    i18n::{t_string, use_i18n},
+    tr,
+};
 
 #[component]
 pub fn NotFound() -> impl IntoView {

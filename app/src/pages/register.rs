@@ -5,12 +5,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
-use crate::tr;
 use crate::{
     api::Register,
     components::form_error::{error_until_edited, FormError, LeaveIfLoggedIn},
     i18n::{t, t_string, use_i18n},
     state::session::follow_login,
+    tr,
     types::limits,
 };
 

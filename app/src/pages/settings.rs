@@ -5,7 +5,6 @@
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
 
-use crate::tr;
 use crate::{
     api,
     components::require_user::RequireUser,
@@ -15,6 +14,7 @@ use crate::{
         alerts::{ask_permission, permission, Permission},
         session::use_session,
     },
+    tr,
     types::{limits, Language, NotifyLevel, Settings, SettingsChange, Theme},
 };
 
