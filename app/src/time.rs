@@ -148,12 +148,14 @@ fn month_name(month: u8, locale: Locale) -> &'static str {
     }
 }
 
-/// What components format times with: the reader's language (followed reactively) and the
-/// time zone the page was rendered for.
+/// What components format times with: the reader's language and time zone, both followed
+/// reactively. The zone is the one the page was rendered for until the page has hydrated, then
+/// the browser's own (on a first visit there is no cookie yet and the server wrote UTC; a
+/// reader who has travelled brings last trip's zone).
 #[derive(Clone, Copy)]
 pub struct Clock {
     language: Memo<Locale>,
-    zone: StoredValue<Option<String>>,
+    zone: RwSignal<Option<String>>,
 }
 
 impl Clock {
@@ -162,7 +164,7 @@ impl Clock {
     }
 
     pub fn wall_clock(&self, ms: i64) -> WallClock {
-        self.zone.with_value(|zone| wall_clock(ms, zone.as_deref()))
+        self.zone.with(|zone| wall_clock(ms, zone.as_deref()))
     }
 
     /// The time of day ("2:05 PM" / "14:05").
@@ -197,13 +199,22 @@ impl Clock {
 pub fn provide_clock(i18n: I18nContext<Locale>) {
     #[cfg(feature = "ssr")]
     let zone = crate::api::ssr::request_cookie(TZ_COOKIE);
+    // Without the cookie the server wrote UTC: so does the hydrating page, to agree with it.
     #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
-    let zone = browser::zone_cookie();
+    let zone = Some(browser::zone_cookie().unwrap_or_else(|| "UTC".to_string()));
     #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
     let zone = None;
+    let zone = RwSignal::new(zone);
+    // Effects run once the page has hydrated: from then on, times are in the browser's zone.
     #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
-    browser::remember_zone(zone.as_deref());
-    provide_context(Clock { language: crate::text::language(i18n), zone: StoredValue::new(zone) });
+    Effect::new(move || {
+        let Some(system) = browser::system_zone() else { return };
+        browser::remember_zone(&system);
+        if zone.with_untracked(|z| z.as_deref() != Some(system.as_str())) {
+            zone.set(Some(system));
+        }
+    });
+    provide_context(Clock { language: crate::text::language(i18n), zone });
 }
 
 pub fn use_clock() -> Clock {
@@ -225,15 +236,14 @@ mod browser {
         })
     }
 
-    fn system_zone() -> Option<String> {
+    pub fn system_zone() -> Option<String> {
         let options = Intl::DateTimeFormat::new(&Array::new(), &Object::new()).resolved_options();
         Reflect::get(&options, &JsValue::from_str("timeZone")).ok()?.as_string()
     }
 
     /// Keeps the browser's zone in the cookie, so the server renders the next page in it.
-    pub fn remember_zone(current: Option<&str>) {
-        let Some(zone) = system_zone() else { return };
-        if current == Some(zone.as_str()) {
+    pub fn remember_zone(zone: &str) {
+        if zone_cookie().as_deref() == Some(zone) {
             return;
         }
         if let Some(doc) =

@@ -396,6 +396,55 @@ pub fn quote_text(text: &str) -> String {
     }
 }
 
+/// The text of the server's rendered (and sanitized) HTML on one line: tags dropped, blocks
+/// and line breaks as spaces, the entities its serializer writes decoded.
+pub fn plain_text(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(c) = rest.chars().next() {
+        match c {
+            '<' => {
+                let end = rest.find('>').map_or(rest.len(), |i| i + 1);
+                let name = rest[1..end].trim_start_matches('/');
+                let inline = ["a ", "a>", "strong", "em", "del", "code", "span"].iter().any(|t| name.starts_with(t));
+                if !inline {
+                    text.push(' ');
+                }
+                rest = &rest[end..];
+            }
+            '&' => {
+                let entity = rest.find(';').filter(|&i| i <= 10).map(|i| (&rest[1..i], i + 1));
+                let decoded = entity.and_then(|(name, len)| {
+                    let c = match name {
+                        "amp" => '&',
+                        "lt" => '<',
+                        "gt" => '>',
+                        "quot" => '"',
+                        "apos" => '\'',
+                        "nbsp" => ' ',
+                        _ => {
+                            let code = match name.strip_prefix("#x").or_else(|| name.strip_prefix("#X")) {
+                                Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                                None => name.strip_prefix('#').and_then(|dec| dec.parse().ok()),
+                            };
+                            char::from_u32(code?)?
+                        }
+                    };
+                    Some((c, len))
+                });
+                let (c, len) = decoded.unwrap_or(('&', 1));
+                text.push(c);
+                rest = &rest[len..];
+            }
+            c => {
+                text.push(c);
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// One emoji on a message and who reacted with it (oldest first); its count is `users.len()`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reaction {
@@ -423,7 +472,11 @@ impl Message {
         match &self.system {
             Some(event) => event.describe_in(locale, &self.sender_name),
             None if self.deleted_at.is_some() => crate::i18n::td_string!(locale, chat.message.deleted).to_string(),
-            None => self.shown_text().to_string(),
+            // Markdown's marks (`**`, backticks, `>`) are not part of what the message says.
+            None => match &self.html {
+                Some(html) => plain_text(html),
+                None => self.shown_text().to_string(),
+            },
         }
     }
 
@@ -847,9 +900,20 @@ pub fn validate_password(password: &str) -> Result<(), AppError> {
     Ok(())
 }
 
+/// What is sent of a message as typed: without trailing whitespace or leading blank lines.
+fn message_text(raw: &str) -> &str {
+    raw.trim_end().trim_start_matches(['\n', '\r'])
+}
+
+/// The characters a message as typed counts against [`limits::MESSAGE_MAX_CHARS`] (as the
+/// server counts them: characters, not the UTF-16 units a `maxlength` would count).
+pub fn message_chars(raw: &str) -> usize {
+    message_text(raw).chars().count()
+}
+
 /// Trims a message; empty or over-long content is refused rather than silently cut.
 pub fn validate_message_content(raw: &str) -> Result<String, AppError> {
-    let content = raw.trim_end().trim_start_matches(['\n', '\r']);
+    let content = message_text(raw);
     if content.trim().is_empty() {
         return Err(AppError::invalid("content", "A message can't be empty."));
     }
@@ -927,6 +991,26 @@ mod tests {
         assert_eq!(validate_message_content("สวัสดี").unwrap(), "สวัสดี");
         assert!(validate_message_content(&"ก".repeat(4001)).is_err());
         assert!(validate_message_content(&"ก".repeat(4000)).is_ok());
+        // Counted as the server counts: an emoji is one character, not two UTF-16 units.
+        assert_eq!(message_chars(&"👍".repeat(2500)), 2500);
+        assert_eq!(message_chars("\n\nhi  \n"), 2);
+    }
+
+    #[test]
+    fn previews_read_the_rendered_text_without_markdown_marks() {
+        let html = "<p><strong>urgent</strong> ping <span class=\"mention\" data-user-id=\"7\">@bob</span> see \
+                    <code>x &lt; y &amp;&amp; z</code></p>\n<ul>\n<li>one</li>\n<li>two&nbsp;&#39;3&#x27;</li>\n</ul>\n";
+        assert_eq!(plain_text(html), "urgent ping @bob see x < y && z one two '3'");
+        assert_eq!(plain_text("<p>a<br>\nb <a href=\"https://x.y\" rel=\"noopener\">link</a>.</p>"), "a b link.");
+        assert_eq!(plain_text("<p>fish &chips; &unknown; &</p>"), "fish &chips; &unknown; &");
+        let message = Message {
+            content: "**urgent**".into(),
+            html: Some("<p><strong>urgent</strong></p>\n".into()),
+            ..Default::default()
+        };
+        assert_eq!(message.preview(crate::i18n::Locale::en), "urgent");
+        let plain = Message { content: "just text".into(), ..Default::default() };
+        assert_eq!(plain.preview(crate::i18n::Locale::th), "just text");
     }
 
     #[test]

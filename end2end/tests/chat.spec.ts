@@ -131,6 +131,52 @@ test("a three-member group works for everyone", async ({ browser }) => {
   for (const u of [alice, bob, carol]) await u.context.close();
 });
 
+test("a burst of messages keeps an open room at the newest, and read", async ({ browser }) => {
+  const alice = await newUser(browser, "bua", "Bua");
+  const bob = await newUser(browser, "bub", "Bub");
+  await startPrivateChat(alice.page, bob.username, "Bub");
+  const roomId = openRoomId(alice.page);
+  await send(alice.page, "before the burst");
+  await openRoomFromSidebar(bob.page, "Bua");
+  // Reading a message is no reason to fetch the room list again (nor the room's details).
+  let refetches = 0;
+  for (const page of [alice.page, bob.page]) {
+    page.on("request", (r) => {
+      if (new URL(r.url()).pathname.startsWith("/api/rooms")) refetches += 1;
+    });
+  }
+  // A bot's pace: each message comes while the list is still scrolling to the one before.
+  await sendMany(alice.page, roomId, 60, "burst", 25);
+  const last = bob.page.getByTestId("message").last();
+  await expect(last).toContainText("burst59");
+  await expect(last).toBeInViewport();
+  await expect(bob.page.getByTestId("new-messages-pill")).toHaveCount(0);
+  await expect(bob.page).toHaveTitle("Bua · Confab");
+  await expect(alice.page.getByTestId("read-receipt")).toHaveText("Seen");
+  expect(refetches).toBeLessThan(5);
+  await alice.context.close();
+  await bob.context.close();
+});
+
+test("a room opened by its URL is read once it is live", async ({ browser }) => {
+  const alice = await newUser(browser, "ula", "Ula");
+  const bob = await newUser(browser, "ulb", "Ulb");
+  await startPrivateChat(alice.page, bob.username, "Ulb");
+  const roomId = openRoomId(alice.page);
+  await send(alice.page, "one");
+  await send(alice.page, "two");
+  const item = bob.page.getByTestId("room-item").filter({ hasText: "Ula" });
+  await expect(item.getByTestId("unread-badge")).toHaveText("2");
+  // A reload, a bookmark, a shared link: the room is the page's first screen.
+  await bob.page.goto(`/chat/${roomId}`);
+  await expect(bob.page.getByTestId("message").last()).toContainText("two");
+  await expect(item.getByTestId("unread-badge")).toHaveCount(0);
+  await expect(bob.page).toHaveTitle("Ula · Confab");
+  await expect(alice.page.getByTestId("read-receipt")).toHaveText("Seen");
+  await alice.context.close();
+  await bob.context.close();
+});
+
 test("history loads upwards on scroll, and new messages wait in a pill", async ({ browser }) => {
   const alice = await newUser(browser, "hal", "Hal");
   const bob = await newUser(browser, "hbo", "Hbo");

@@ -96,6 +96,77 @@ test("the composer grows with its text up to about eight lines", async ({ browse
   expect(await input.evaluate((el) => el.scrollHeight > el.clientHeight)).toBe(true);
   await input.fill("");
   expect(await height()).toBeLessThan(one + 2);
+  // Sending empties it back to one line.
+  await input.fill("one\ntwo\nthree\nfour\nfive");
+  expect(await height()).toBeGreaterThan(one * 2.2);
+  await input.press("Enter");
+  await expect(alice.page.getByTestId("message").last()).toContainText("five");
+  await expect.poll(height).toBeLessThan(one + 2);
+  await alice.context.close();
+  await bob.context.close();
+});
+
+test("text over the limit is kept and counted, never cut; characters count as the server counts them", async ({
+  browser,
+}) => {
+  const alice = await newUser(browser, "lim", "Lim");
+  const bob = await newUser(browser, "lib", "Lib");
+  await startPrivateChat(alice.page, bob.username, "Lib");
+  const page = alice.page;
+  const input = page.getByTestId("message-input");
+  const hint = page.getByTestId("length-hint");
+  await input.fill("short");
+  await expect(hint).toHaveCount(0);
+  await input.fill("p".repeat(3900));
+  await expect(hint).toHaveText("100 characters left");
+  // A long paste keeps its tail; sending says why it cannot go.
+  const long = "p".repeat(4400) + "TAIL";
+  await input.fill(long);
+  await expect(hint).toHaveText("404 characters over the limit of 4000: shorten the message to send it");
+  await expect(input).toHaveAttribute("aria-invalid", "true");
+  await input.press("Enter");
+  await expect(page.getByTestId("notice")).toHaveText("Messages are at most 4000 characters.");
+  await expect(input).toHaveValue(long);
+  await expect(page.getByTestId("message")).toHaveCount(0);
+  // An emoji is one character (two UTF-16 units): 2,500 of them fit and all are sent.
+  await input.fill("👍".repeat(2500));
+  await expect(hint).toHaveCount(0);
+  await input.press("Enter");
+  const sent = page.getByTestId("message").last();
+  await expect(sent).toContainText("👍👍👍");
+  expect((await sent.innerText()).match(/👍/gu)?.length).toBe(2500);
+  // The editor counts too, and keeps what it cannot save.
+  await input.press("ArrowUp");
+  const editor = page.getByTestId("message-editor");
+  await editor.locator("textarea").fill("e".repeat(4010));
+  await expect(editor.getByTestId("length-hint")).toHaveText("10 characters over the limit of 4000: shorten the message to send it");
+  await editor.locator("textarea").press("Enter");
+  await expect(page.getByTestId("notice")).toHaveText("Messages are at most 4000 characters.");
+  await expect(editor.locator("textarea")).toHaveValue("e".repeat(4010));
+  await alice.context.close();
+  await bob.context.close();
+});
+
+test("logging out in one tab sends the other tab to log in, and back to its room after", async ({ browser }) => {
+  const alice = await newUser(browser, "lot", "Lot");
+  const bob = await newUser(browser, "lob", "Lob");
+  await startPrivateChat(alice.page, bob.username, "Lob");
+  const room = alice.page.url();
+  const other = await alice.context.newPage();
+  await other.goto(room);
+  await expect(other.getByTestId("connection")).toHaveText("Connected");
+  await logout(alice.page);
+  await expect(alice.page).toHaveURL(/\/login$/);
+  const path = new URL(room).pathname;
+  await expect(other).toHaveURL(new RegExp(`/login\\?next=${path}$`));
+  await hydrated(other);
+  const form = other.getByTestId("login-form");
+  await form.getByLabel("Username").fill(alice.username);
+  await form.getByLabel("Password").fill(PASSWORD);
+  await form.getByRole("button", { name: "Log in" }).click();
+  await expect(other).toHaveURL(room);
+  await expect(other.getByTestId("room-title")).toHaveText("Lob");
+  await expect(alice.page).toHaveURL(/\/login$/);
   await alice.context.close();
   await bob.context.close();
 });

@@ -129,10 +129,11 @@ export async function send(page: Page, text: string) {
 }
 
 /** Sends `count` messages `${prefix}0`, `${prefix}1`, … into a room over a second WebSocket of
- * the page's user (same cookie), and waits until every one is acknowledged. */
-export async function sendMany(page: Page, room: number, count: number, prefix = "m") {
+ * the page's user (same cookie), `gapMs` apart (all at once by default), and waits until every
+ * one is acknowledged. */
+export async function sendMany(page: Page, room: number, count: number, prefix = "m", gapMs = 0) {
   await page.evaluate(
-    async ({ room, count, prefix }) => {
+    async ({ room, count, prefix, gapMs }) => {
       const ws = new WebSocket(`ws://${location.host}/ws`);
       await new Promise((ok) => ws.addEventListener("open", ok));
       let acked = 0;
@@ -143,11 +144,12 @@ export async function sendMany(page: Page, room: number, count: number, prefix =
       );
       for (let i = 0; i < count; i++) {
         ws.send(JSON.stringify({ type: "send_message", room_id: room, client_id: `bulk-${i}`, content: `${prefix}${i}` }));
+        if (gapMs > 0) await new Promise((ok) => setTimeout(ok, gapMs));
       }
       await done;
       ws.close();
     },
-    { room, count, prefix },
+    { room, count, prefix, gapMs },
   );
 }
 

@@ -1,7 +1,7 @@
 import { expect, Page } from "@playwright/test";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { createGroup, hydrated, login, newUser, send, startPrivateChat, test } from "./helpers";
+import { createGroup, hydrated, login, newUser, register, send, startPrivateChat, test, uniqueName } from "./helpers";
 
 /** Every string of one language's catalogue, by namespace-qualified key. */
 function catalogue(lang: string): Map<string, string> {
@@ -175,4 +175,43 @@ test("the language is chosen in settings, switches at once and follows the accou
   await expect(second.locator("html")).toHaveAttribute("lang", "th");
   await other.close();
   await alice.context.close();
+});
+
+test("times are in the reader's time zone from the first page, with no zone cookie yet or last trip's", async ({
+  browser,
+}) => {
+  const context = await browser.newContext({ timezoneId: "Asia/Bangkok" });
+  const page = await context.newPage();
+  await register(page, uniqueName("tza"), "Tza");
+  const bob = await newUser(browser, "tzb", "Tzb");
+  await startPrivateChat(page, bob.username, "Tzb");
+  await send(page, "what time is it");
+  const room = page.url();
+  const time = page.getByTestId("message").last().locator(".meta time");
+  // The time as a reader in Bangkok (UTC+7 all year) expects it, from the instant it stands for.
+  const inBangkok = async () =>
+    page.evaluate((iso) => {
+      const parts = new Intl.DateTimeFormat("en-US", {
+        timeZone: "Asia/Bangkok",
+        hour: "numeric",
+        minute: "numeric",
+        hourCycle: "h23",
+      }).formatToParts(new Date(iso!));
+      const hour = Number(parts.find((p) => p.type === "hour")!.value);
+      const minute = parts.find((p) => p.type === "minute")!.value.padStart(2, "0");
+      return `${hour % 12 || 12}:${minute} ${hour < 12 ? "AM" : "PM"}`;
+    }, await time.getAttribute("datetime"));
+  await expect(time).toHaveText(await inBangkok());
+  // A first visit straight to the room (the server has no zone and writes UTC), then a visit
+  // after a trip (the cookie still says New York).
+  for (const stale of [undefined, "America/New_York"]) {
+    await context.clearCookies({ name: "confab_tz" });
+    if (stale) await context.addCookies([{ name: "confab_tz", value: stale, domain: new URL(room).hostname, path: "/" }]);
+    await page.goto(room);
+    await hydrated(page);
+    await expect(time).toHaveText(await inBangkok());
+  }
+  expect((await context.cookies()).find((c) => c.name === "confab_tz")?.value).toBe("Asia/Bangkok");
+  await context.close();
+  await bob.context.close();
 });

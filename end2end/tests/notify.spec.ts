@@ -82,6 +82,42 @@ test("a muted room stays quiet; unmuted, a message elsewhere shows a toast and c
   await bob.context.close();
 });
 
+test("a toast keeps clear of the composer, and toasts and previews show the text without its Markdown", async ({
+  browser,
+}) => {
+  const alice = await newUser(browser, "tma", "Tma");
+  const bob = await newUser(browser, "tmb", "Tmb");
+  const carol = await newUser(browser, "tmc", "Tmc");
+  await startPrivateChat(alice.page, bob.username, "Tmb");
+  // Bob is writing to Carol when Alice's message comes.
+  await startPrivateChat(bob.page, carol.username, "Tmc");
+  await bob.page.getByTestId("message-input").fill("half a thought");
+  const input = alice.page.getByTestId("message-input");
+  await input.fill("**urgent** ping `x < y`");
+  await input.press("Enter");
+  await expect(alice.page.getByTestId("message").last()).toContainText("urgent ping x < y");
+  const toast = bob.page.getByTestId("toast");
+  await expect(toast).toContainText("urgent ping x < y");
+  await expect(toast).not.toContainText("**");
+  const preview = bob.page.getByTestId("room-item").filter({ hasText: "Tma" }).locator(".room-preview");
+  await expect(preview).toContainText("urgent ping x < y");
+  const overlaps = (a: { x: number; y: number; width: number; height: number }, b: typeof a) =>
+    a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+  const box = (await toast.boundingBox())!;
+  for (const id of ["message-input", "send"]) {
+    expect(overlaps(box, (await bob.page.getByTestId(id).boundingBox())!), `the toast covers ${id}`).toBe(false);
+  }
+  // On a phone too.
+  await bob.page.setViewportSize({ width: 375, height: 700 });
+  await send(alice.page, "and again");
+  await expect(toast.last()).toContainText("and again");
+  const small = (await toast.last().boundingBox())!;
+  expect(overlaps(small, (await bob.page.getByTestId("message-input").boundingBox())!)).toBe(false);
+  await alice.context.close();
+  await bob.context.close();
+  await carol.context.close();
+});
+
 test("'mentions only' lets a mention through and nothing else", async ({ browser }) => {
   const alice = await newUser(browser, "mal", "Mal");
   const bob = await newUser(browser, "mbo", "Mbo");

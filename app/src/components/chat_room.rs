@@ -52,8 +52,7 @@ pub fn ChatRoom(
     // Mentions and moderation read the details from the store. An effect, not the render,
     // writes it, as with the room list (see `chat_sidebar`).
     Effect::new(move || {
-        let current = details.get().and_then(Result::ok).flatten();
-        store.details.set(current);
+        store.set_details(details.get().and_then(Result::ok).flatten());
     });
     // A dialog or an edit belongs to the room it was opened in.
     Effect::new(move |prev: Option<Option<RoomId>>| {

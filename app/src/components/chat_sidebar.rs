@@ -25,7 +25,7 @@ pub fn ChatSidebar(rooms: Resource<Result<Vec<RoomSummary>, AppError>>) -> impl 
     let failure = RwSignal::new(None::<String>);
     Effect::new(move || match rooms.get() {
         Some(Ok(list)) => {
-            store.rooms.set(list);
+            store.set_rooms(list);
             loaded.set(true);
             failure.set(None);
         }

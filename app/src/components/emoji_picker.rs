@@ -132,7 +132,9 @@ pub fn EmojiPicker(room: RoomId, message: MessageId) -> impl IntoView {
                             let labelled_by = heading.clone();
                             view! {
                                 <div role="group" aria-labelledby=labelled_by class="emoji-group">
-                                    <h3 id=heading>{move || group_label(i18n.get_locale(), &group)}</h3>
+                                    // The group's name (by `aria-labelledby`); a heading of its own in
+                                    // the tree would be a listbox child that is not an option.
+                                    <h3 id=heading aria-hidden="true">{move || group_label(i18n.get_locale(), &group)}</h3>
                                     <div class="emoji-grid">{options}</div>
                                 </div>
                             }

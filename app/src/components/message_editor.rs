@@ -3,7 +3,7 @@
 
 use leptos::{ev::KeyboardEvent, html, prelude::*};
 
-use super::message_toolbar::focus_composer;
+use super::{length_hint::LengthHint, message_toolbar::focus_composer};
 use crate::{
     i18n::{t_string, use_i18n},
     state::{
@@ -11,7 +11,7 @@ use crate::{
         store::{use_chat, MessageDialog},
     },
     tr,
-    types::{limits, validate_message_content, Message},
+    types::{limits, message_chars, validate_message_content, Message},
 };
 
 #[component]
@@ -23,6 +23,7 @@ pub fn MessageEditor(message: Message) -> impl IntoView {
     // The draft survives the row being rebuilt (someone reacts while I edit).
     let draft = store.editing.with_untracked(|e| e.as_ref().filter(|e| e.id == id).map(|e| e.draft.clone()));
     let draft = draft.unwrap_or_else(|| message.content.clone());
+    let chars = RwSignal::new(message_chars(&draft));
     Effect::new(move || {
         if let Some(el) = input.get() {
             let _ = el.focus();
@@ -70,6 +71,7 @@ pub fn MessageEditor(message: Message) -> impl IntoView {
     };
     let on_input = move |ev| {
         let value = event_target_value(&ev);
+        chars.set(message_chars(&value));
         store.editing.update_untracked(|e| {
             if let Some(e) = e.as_mut().filter(|e| e.id == id) {
                 e.draft = value;
@@ -83,11 +85,12 @@ pub fn MessageEditor(message: Message) -> impl IntoView {
             <textarea
                 node_ref=input
                 aria-label=move || t_string!(i18n, chat.editor.label)
-                maxlength=limits::MESSAGE_MAX_CHARS
+                aria-invalid=move || (chars.get() > limits::MESSAGE_MAX_CHARS).then_some("true")
                 prop:value=draft
                 on:keydown=on_keydown
                 on:input=on_input
             ></textarea>
+            <LengthHint chars />
             <div class="editor-actions">
                 <span class="muted">{tr!(i18n, chat.editor.hint)}</span>
                 <button type="button" class="button small ghost" on:click=move |_| close()>

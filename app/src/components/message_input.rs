@@ -16,6 +16,7 @@ use leptos::{
 
 use super::{
     attach_tray::AttachTray,
+    length_hint::LengthHint,
     mention_menu::{self, byte_to_utf16, insert_mention, mention_at, utf16_to_byte, MentionMenu, Suggestion},
     reply_bar::ReplyBar,
 };
@@ -27,7 +28,7 @@ use crate::{
         store::{use_chat, Editing},
     },
     tr,
-    types::{limits, validate_message_content, RoomId},
+    types::{limits, message_chars, validate_message_content, RoomId},
 };
 
 #[component]
@@ -35,6 +36,7 @@ pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
     let store = use_chat();
     let i18n = use_i18n();
     let text = RwSignal::new(String::new());
+    let chars = Memo::new(move |_| text.with(|t| message_chars(t)));
     let input = NodeRef::<html::Textarea>::new();
     let picker = NodeRef::<html::Input>::new();
     let has_files = Memo::new(move |_| {
@@ -265,19 +267,27 @@ pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
 
     // The composer grows with its text, up to the height its style allows (about eight lines).
     Effect::new(move || {
-        text.track();
+        let value = text.get();
         #[cfg(feature = "hydrate")]
         if let Some(el) = input.get() {
+            // This may run before the `prop:value` binding has written the text (just after a
+            // send, say): measured then, an emptied composer would keep its old height.
+            if el.value() != value {
+                el.set_value(&value);
+            }
             let style = web_sys::HtmlElement::style(&el);
             let _ = style.set_property("height", "auto");
             let _ = style.set_property("height", &format!("{}px", el.scroll_height() + 2));
         }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = value;
     });
 
     view! {
         {move || store.notice.get().map(|n| view! { <p class="composer-error" role="alert" data-testid="notice">{crate::error::localize(&n, i18n.get_locale())}</p> })}
         <ReplyBar room />
         <AttachTray room />
+        <LengthHint chars />
         <form
             class="composer"
             on:submit=move |ev| {
@@ -330,7 +340,7 @@ pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
                 aria-controls=move || menu_open().then_some(mention_menu::LISTBOX_ID)
                 aria-activedescendant=move || menu_open().then(|| mention_menu::option_id(active.get()))
                 data-testid="message-input"
-                maxlength=limits::MESSAGE_MAX_CHARS
+                aria-invalid=move || (chars.get() > limits::MESSAGE_MAX_CHARS).then_some("true")
                 prop:value=move || text.get()
                 on:input=on_input
                 on:keydown=on_keydown

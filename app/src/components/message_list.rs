@@ -23,7 +23,7 @@ use crate::{
     lazy::view_or_error,
     state::{
         actions::{discard, jump_to_latest, load_newer, load_older, report_read, retry},
-        store::{use_chat, ChatStore, MessageDialog, SendState},
+        store::{use_chat, ChatStore, Connection, MessageDialog, SendState},
     },
     tr,
     types::{Message, MessageId, MessagePage, RoomId, UserId},
@@ -71,9 +71,16 @@ pub fn MessageList(
     let has_more = Memo::new(move |_| older.get() == Some(true));
     let detached = Memo::new(move |_| store.detached(room.get()));
 
-    // Next frame, the list may be gone (another screen, a room that is not there): `try_`.
+    // Scrolls to the bottom next frame, unless the reader has scrolled up meanwhile. Next
+    // frame, the list may be gone (another screen, a room that is not there): `try_`.
+    let following = StoredValue::new(0u32);
     let scroll_to_bottom = move || {
+        following.update_value(|n| *n += 1);
         request_animation_frame(move || {
+            following.try_update_value(|n| *n = n.saturating_sub(1));
+            if store.at_bottom.try_get_untracked() != Some(true) {
+                return;
+            }
             if let Some(el) = list.try_get_untracked().flatten() {
                 el.set_scroll_top(el.scroll_height());
             }
@@ -104,6 +111,20 @@ pub fn MessageList(
         (r, last, queued, detached_now)
     });
 
+    // The read is reported once it can be: the room's timeline in and the socket live. A room
+    // opened by its URL renders (from the server's page) before either, and when they come its
+    // messages are the same, so the effect above does not run again.
+    let live_seq = Memo::new(move |_| {
+        let r = room.get();
+        let online = store.connection.get() == Connection::Online;
+        online.then(|| store.timelines.with(|t| t.get(&r).map(|tl| tl.seq))).flatten()
+    });
+    Effect::new(move || {
+        if live_seq.get().is_some() && store.at_bottom.get_untracked() && !detached.get_untracked() {
+            report_read(store, room.get_untracked());
+        }
+    });
+
     // A jump: once the message is on screen, centre it and highlight it for a moment.
     Effect::new(move || {
         let Some(target) = store.jump.get() else { return };
@@ -121,6 +142,12 @@ pub fn MessageList(
         // The bottom of a detached list is not the room's newest message.
         let detached = detached.get_untracked();
         let at_bottom = below < 48 && !detached;
+        // The scroll event of our own scroll to the bottom comes a frame later: rows that came
+        // meanwhile (a burst) leave it short of the new bottom, and a scroll to that is queued.
+        // Taken as the reader scrolling up, it would stop the list following the room.
+        if !at_bottom && !detached && following.get_value() > 0 && store.at_bottom.get_untracked() {
+            return;
+        }
         if store.at_bottom.get_untracked() != at_bottom {
             store.at_bottom.set(at_bottom);
         }

@@ -10,6 +10,7 @@ pub mod emoji_picker;
 pub mod file_card;
 pub mod form_error;
 pub mod image_preview;
+pub mod length_hint;
 pub mod lightbox;
 pub mod mention_menu;
 pub mod message_editor;

@@ -213,7 +213,7 @@ fn dialog_view(open: RwSignal<bool>, add_to: Option<RoomId>) -> impl IntoView {
                                             view! {
                                                 <li data-testid="user-result">
                                                     <span class="avatar" aria-hidden="true">{initial(&u.display_name)}</span>
-                                                    <span>{u.display_name.clone()} " " <span class="muted">"@" {u.username.clone()}</span></span>
+                                                    <span class="result-name">{u.display_name.clone()} " " <span class="muted">"@" {u.username.clone()}</span></span>
                                                     // Named for whom it acts on: "Message Alice", not "Message".
                                                     <button
                                                         class="button small"

@@ -24,6 +24,9 @@ where
                     .state()
                     .map(move |user| match user {
                         Some(user) => children(user).into_any(),
+                        // Logging out goes to /login itself: by the time this runs, the page
+                        // to come back to would be /login.
+                        None if location.pathname.with_untracked(|p| p == "/login") => ().into_any(),
                         None => {
                             let next = location.pathname.get_untracked();
                             view! { <Redirect path=format!("/login?next={}", encode_path(&next)) /> }

@@ -36,7 +36,7 @@ pub fn UserList(details: RoomDetails) -> impl IntoView {
                             data-testid="presence-dot"
                         ></span>
                     </span>
-                    <span>
+                    <span class="member-name">
                         {p.user.display_name.clone()}
                         {(id == me).then_some(move || format!(" ({})", t_string!(i18n, rooms.members.you)))}
                     </span>

@@ -108,14 +108,13 @@ fn ChatShell(user: User, route: ChatRoute) -> impl IntoView {
         move || stream.store(actions::connect(store), std::sync::atomic::Ordering::Relaxed)
     });
     on_cleanup(move || actions::disconnect(stream.load(std::sync::atomic::Ordering::Relaxed)));
-    // Logged out elsewhere: the socket has stopped for good; so does this screen.
+    // Logged out elsewhere: the socket has stopped for good; so does this screen. `RequireUser`
+    // then sends the browser to log in, and back to this room after.
     let session = use_session();
-    let navigate = use_navigate();
     Effect::new(move || {
         if store.connection.get() == Connection::SessionEnded {
             crate::state::drafts::forget_all(store.me_id());
             session.set_user(None);
-            navigate("/login", Default::default());
         }
     });
     alerts::install(store);

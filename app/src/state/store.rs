@@ -398,11 +398,51 @@ impl ChatStore {
         follow_up
     }
 
+    /// The room list as fetched. A read this tab reported may not have reached the server when
+    /// it counted: a room read here up to its newest message stays read.
+    pub fn set_rooms(&self, fetched: Vec<RoomSummary>) {
+        let mut fetched = fetched;
+        self.read_sent.with_untracked(|sent| {
+            for s in &mut fetched {
+                if let Some(&seq) = sent.get(&s.room.id).filter(|&&seq| seq >= s.last_seq && seq > s.last_read_seq) {
+                    s.last_read_seq = seq;
+                    s.unread = 0;
+                    s.unread_mentions = 0;
+                }
+            }
+        });
+        self.rooms.set(fetched);
+    }
+
+    /// The open room's details as fetched. Read markers only move forward, and a live one may
+    /// have come after the fetch was answered: a marker the store already holds further on is
+    /// kept, or a refetch (any change to the room list asks for one) would take a receipt back.
+    pub fn set_details(&self, fetched: Option<RoomDetails>) {
+        let mut fetched = fetched;
+        if let Some(fresh) = fetched.as_mut() {
+            self.details.with_untracked(|held| {
+                let Some(held) = held.as_ref().filter(|h| h.summary.room.id == fresh.summary.room.id) else { return };
+                for p in &mut fresh.participants {
+                    if let Some(h) = held.participants.iter().find(|h| h.user.id == p.user.id) {
+                        p.last_read_seq = p.last_read_seq.max(h.last_read_seq);
+                    }
+                }
+            });
+        }
+        self.details.set(fetched);
+    }
+
     /// A member read up to `seq`: their receipt moves; my own marker (another tab) clears my
     /// badges, as the server recounts them.
     fn read_marker(&self, room: RoomId, user: UserId, seq: Seq) {
         if user == self.me_id() {
-            self.refresh_rooms();
+            // This tab's own report coming back has nothing to tell: its badges are cleared
+            // already. Refetching the room list for it would cost a request per message read.
+            let reported = self.read_sent.with_untracked(|r| r.get(&room).copied());
+            let marker = self.rooms.with_untracked(|r| r.iter().find(|s| s.room.id == room).map(|s| s.last_read_seq));
+            if Some(seq) > reported.max(marker) {
+                self.refresh_rooms();
+            }
             return;
         }
         self.details.update(|d| {
@@ -1015,8 +1055,25 @@ mod tests {
         store.apply(ServerFrame::ReadMarker { room_id: RoomId(1), user_id: UserId(3), seq: Seq(3) });
         store.apply(ServerFrame::ReadMarker { room_id: RoomId(1), user_id: UserId(3), seq: Seq(2) });
         assert_eq!(store.seen_by(RoomId(1), &mine), ["Bob"], "never moves back");
+        // A refetch answered with markers from before that frame keeps the later ones.
+        store.set_details(Some(RoomDetails {
+            summary: summary(3, 3),
+            participants: vec![person(1, "me"), person(2, "Alice"), person(3, "Bob")],
+            my_role: Role::Member,
+            retention: Default::default(),
+        }));
+        assert_eq!(store.seen_by(RoomId(1), &mine), ["Bob"], "a stale refetch keeps Bob's receipt");
         let version = store.rooms_version.get_untracked();
         store.apply(ServerFrame::ReadMarker { room_id: RoomId(1), user_id: ME, seq: Seq(3) });
         assert_eq!(store.rooms_version.get_untracked(), version + 1, "my own marker: badges are refetched");
+        // A list counted before this tab's report reached the server keeps the room read.
+        store.record_read(RoomId(1), Seq(3));
+        store.set_rooms(vec![RoomSummary { unread: 1, unread_mentions: 1, ..summary(3, 2) }]);
+        assert_eq!((total_unread(&store), store.rooms.with_untracked(|r| r[0].last_read_seq)), (0, Seq(3)));
+        store.set_rooms(vec![RoomSummary { unread: 1, ..summary(4, 2) }]);
+        assert_eq!(total_unread(&store), 1, "a newer message is still news");
+        store.record_read(RoomId(1), Seq(4));
+        store.apply(ServerFrame::ReadMarker { room_id: RoomId(1), user_id: ME, seq: Seq(4) });
+        assert_eq!(store.rooms_version.get_untracked(), version + 1, "this tab's own report: nothing to refetch");
     }
 }

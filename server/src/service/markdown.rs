@@ -269,12 +269,42 @@ fn pieces(text: &str) -> Vec<Piece<'_>> {
     for span in LINKS.spans(text) {
         let s = span.as_str();
         match span.kind() {
-            Some(linkify::LinkKind::Url) if is_web_url(s) => out.push(Piece::Link { href: s.to_string(), text: s }),
+            Some(linkify::LinkKind::Url) if is_web_url(s) => {
+                let link = url_end(s);
+                out.push(Piece::Link { href: link.to_string(), text: link });
+                mentions_in(&s[link.len()..], &mut out);
+            }
             Some(linkify::LinkKind::Email) => out.push(Piece::Link { href: format!("mailto:{s}"), text: s }),
             _ => mentions_in(s, &mut out),
         }
     }
     out
+}
+
+/// Where a link found in running text ends. Thai (like Lao, Khmer, Burmese, Chinese and
+/// Japanese) is written without spaces, so a word can follow a URL directly ("ดูที่
+/// https://example.comครับ"): the link ends where such a script follows a letter, digit or
+/// punctuation of the URL, with the punctuation left to the sentence. After `/`, `=`, `#` and
+/// the like, the script is part of the address (`/wiki/ประเทศไทย`, `?q=ไทย`).
+fn url_end(url: &str) -> &str {
+    let mut prev = None::<char>;
+    for (i, c) in url.char_indices() {
+        if prev.is_some_and(|p| p.is_ascii_alphanumeric() || ".,;:!)".contains(p)) && written_without_spaces(c) {
+            return url[..i].trim_end_matches(['.', ',', ';', ':', '!']);
+        }
+        prev = Some(c);
+    }
+    url
+}
+
+fn written_without_spaces(c: char) -> bool {
+    matches!(c as u32,
+        0x0E00..=0x0EFF // Thai, Lao
+        | 0x1000..=0x109F // Myanmar
+        | 0x1780..=0x17FF // Khmer
+        | 0x3000..=0x30FF // CJK punctuation, kana
+        | 0x3400..=0x4DBF | 0x4E00..=0x9FFF // CJK ideographs
+        | 0xFF00..=0xFFEF) // full-width forms
 }
 
 fn is_web_url(s: &str) -> bool {
@@ -403,6 +433,21 @@ mod tests {
             html("see https://example.com/x_y_z."),
             "<p>see <a href=\"https://example.com/x_y_z\" rel=\"noopener noreferrer nofollow\">https://example.com/x_y_z</a>.</p>\n"
         );
+        // Thai runs on after a URL without a space; a Thai path stays in the link.
+        assert_eq!(
+            html("ดูที่https://example.comครับ"),
+            "<p>ดูที่<a href=\"https://example.com\" rel=\"noopener noreferrer nofollow\">https://example.com</a>ครับ</p>\n"
+        );
+        assert_eq!(
+            html("อ่าน https://example.com/a.ก่อนนะ"),
+            "<p>อ่าน <a href=\"https://example.com/a\" rel=\"noopener noreferrer nofollow\">https://example.com/a</a>.ก่อนนะ</p>\n"
+        );
+        assert_eq!(
+            html("看https://example.com/x这个"),
+            "<p>看<a href=\"https://example.com/x\" rel=\"noopener noreferrer nofollow\">https://example.com/x</a>这个</p>\n"
+        );
+        let wiki = "https://th.wikipedia.org/wiki/ประเทศไทย";
+        assert!(html(wiki).contains(&format!(">{wiki}</a>")), "{}", html(wiki));
         assert_eq!(
             html("mail bob@example.com"),
             "<p>mail <a href=\"mailto:bob@example.com\" rel=\"noopener noreferrer nofollow\">bob@example.com</a></p>\n"
