@@ -31,6 +31,8 @@ test("instance admins watch the live monitor; others are refused; rights apply a
   await page.goto("/admin");
   await hydrated(page);
   await expect(page.getByTestId("admin-error")).toHaveText("Only instance admins can see the monitor.");
+  await expect(page.getByRole("heading", { name: "Monitor" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "Back to your chats" })).toBeVisible();
   // A refusal is not asked again every sampling interval (5 s).
   let asked = 0;
   const count = (request: Request) => {

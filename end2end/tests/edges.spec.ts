@@ -296,6 +296,13 @@ test("on a phone the title fits, room actions are in a menu and the members open
   await expect(members.getByTestId("member")).toHaveCount(2);
   await members.getByRole("button", { name: "Close the member list" }).click();
   await expect(members).toBeHidden();
+  // From the keyboard: the focus goes into the panel, and Escape brings it back to the toggle.
+  await page.getByTestId("members-toggle").focus();
+  await page.keyboard.press("Enter");
+  await expect(members.getByRole("button", { name: "Close the member list" })).toBeFocused();
+  await page.keyboard.press("Escape");
+  await expect(members).toBeHidden();
+  await expect(page.getByTestId("members-toggle")).toBeFocused();
   await page.getByTestId("room-menu").click();
   await expect(page.getByTestId("leave-room")).toBeInViewport();
   await phone.close();

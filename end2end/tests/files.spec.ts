@@ -243,6 +243,25 @@ test("files dropped on the room wait in the tray and can be taken out", async ({
   await bob.context.close();
 });
 
+test("several files post in the order they were chosen, the caption with the first", async ({ browser }) => {
+  const { alice, bob } = await privateRoom(browser, "ord", "orx");
+  // The first is the largest: sent side by side, it would be stored last.
+  const files = [
+    { name: "order1.txt", mimeType: "text/plain", buffer: Buffer.alloc(600 * 1024, "a") },
+    ...[2, 3, 4, 5].map((n) => ({ name: `order${n}.txt`, mimeType: "text/plain", buffer: Buffer.from(`file ${n}`) })),
+  ];
+  await alice.page.getByTestId("file-input").setInputFiles(files);
+  await alice.page.getByTestId("message-input").fill("the whole set");
+  await alice.page.getByTestId("message-input").press("Enter");
+  const cards = bob.page.getByTestId("message-list").getByTestId("file-card");
+  await expect(cards).toHaveCount(5);
+  await expect(cards).toHaveText([/order1\.txt/, /order2\.txt/, /order3\.txt/, /order4\.txt/, /order5\.txt/]);
+  const first = bob.page.getByTestId("message").filter({ hasText: "order1.txt" });
+  await expect(first).toContainText("the whole set");
+  await alice.context.close();
+  await bob.context.close();
+});
+
 test("a cancelled upload leaves nothing behind; a failed one is retried into one message", async ({
   browser,
   expectConsoleError,

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use super::file_card::file_icon;
+use super::file_thumb::FileThumb;
 use crate::{
     i18n::{t_string, use_i18n},
     state::{actions::detach, store::use_chat},
@@ -25,13 +25,10 @@ pub fn AttachTray(room: Signal<RoomId>) -> impl IntoView {
                     children=move |file| {
                         let key = file.key.clone();
                         let name = file.name.clone();
-                        let preview = match file.thumb.clone() {
-                            Some(url) => view! { <img class="attached-thumb" src=url alt="" /> }.into_any(),
-                            None => view! { <span class="attached-thumb">{file_icon()}</span> }.into_any(),
-                        };
+                        let thumb = file.thumb.clone();
                         view! {
                             <li class="attached" data-testid="attached-file">
-                                {preview}
+                                <FileThumb thumb />
                                 <span class="attached-text">
                                     <span class="attached-name" title=file.name.clone()>{file.name.clone()}</span>
                                     <span class="attached-size">{human_size(file.size as i64)}</span>

@@ -16,7 +16,7 @@ pub fn FileCard(id: MessageId, attachment: Attachment) -> impl IntoView {
     let language = crate::text::language(i18n);
     let url = Attachment::url(id);
     let name = attachment.name;
-    let (kind, size) = (kind_label(&name), human_size(attachment.size));
+    let (kind, size) = (kind_label(&name, &attachment.mime), human_size(attachment.size));
     let details = move || {
         let kind = kind.clone().unwrap_or_else(|| t_string!(i18n, chat.file.kind_unknown).to_string());
         format!("{kind} · {size}")
@@ -64,14 +64,30 @@ pub fn file_icon() -> impl IntoView {
 
 /// What kind of file it is, as people name it: the extension in capitals ("PDF", "XLSX"), or
 /// `None` when the name has none worth showing (the card then says "File").
-pub fn kind_label(name: &str) -> Option<String> {
-    match name.rsplit_once('.') {
+pub fn kind_label(name: &str, mime: &str) -> Option<String> {
+    let extension = match name.rsplit_once('.') {
         Some((stem, ext))
             if !stem.is_empty() && (1..=5).contains(&ext.len()) && ext.chars().all(|c| c.is_ascii_alphanumeric()) =>
         {
             Some(ext.to_ascii_uppercase())
         }
         _ => None,
+    };
+    // The server sniffs the type from the content: where it recognized one of these, a name
+    // saying otherwise (a PDF named `photo.jpg`) does not decide the label.
+    let (label, extensions): (&str, &[&str]) = match mime {
+        "application/pdf" => ("PDF", &["PDF"]),
+        "image/png" => ("PNG", &["PNG"]),
+        "image/jpeg" => ("JPEG", &["JPG", "JPEG", "JFIF", "JPE"]),
+        "image/gif" => ("GIF", &["GIF"]),
+        "image/webp" => ("WEBP", &["WEBP"]),
+        // Office documents, e-books and Java archives are ZIP files too.
+        "application/zip" => ("ZIP", &["ZIP", "DOCX", "XLSX", "PPTX", "ODT", "ODS", "ODP", "EPUB", "JAR", "APK"]),
+        _ => return extension,
+    };
+    match extension {
+        Some(ext) if extensions.contains(&ext.as_str()) => Some(ext),
+        _ => Some(label.to_string()),
     }
 }
 
@@ -81,11 +97,17 @@ mod tests {
 
     #[test]
     fn kinds_come_from_short_extensions() {
-        assert_eq!(kind_label("รายงาน.pdf").as_deref(), Some("PDF"));
-        assert_eq!(kind_label("budget.2025.xlsx").as_deref(), Some("XLSX"));
-        assert_eq!(kind_label("README"), None);
-        assert_eq!(kind_label(".bashrc"), None);
-        assert_eq!(kind_label("notes.verylongext"), None);
-        assert_eq!(kind_label("a.ไทย"), None);
+        let unknown = "application/octet-stream";
+        assert_eq!(kind_label("รายงาน.pdf", "application/pdf").as_deref(), Some("PDF"));
+        assert_eq!(kind_label("budget.2025.xlsx", "application/zip").as_deref(), Some("XLSX"));
+        assert_eq!(kind_label("README", unknown), None);
+        assert_eq!(kind_label(".bashrc", unknown), None);
+        assert_eq!(kind_label("notes.verylongext", unknown), None);
+        assert_eq!(kind_label("a.ไทย", unknown), None);
+        assert_eq!(kind_label("data.csv", "text/plain").as_deref(), Some("CSV"));
+        // What the content is, when the name says something else.
+        assert_eq!(kind_label("image.jpg", "application/pdf").as_deref(), Some("PDF"));
+        assert_eq!(kind_label("photo.jpg", "image/jpeg").as_deref(), Some("JPG"));
+        assert_eq!(kind_label("scan", "image/png").as_deref(), Some("PNG"));
     }
 }

@@ -8,6 +8,7 @@ pub mod delete_dialog;
 pub mod edit_history_dialog;
 pub mod emoji_picker;
 pub mod file_card;
+pub mod file_thumb;
 pub mod form_error;
 pub mod image_preview;
 pub mod length_hint;

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use super::file_card::file_icon;
+use super::file_thumb::FileThumb;
 use crate::{
     i18n::{t, td_string, use_i18n, Locale},
     state::{
@@ -27,10 +27,7 @@ pub fn UploadRow(upload: Upload) -> impl IntoView {
         })
     });
     let name = upload.name.clone();
-    let preview = match upload.thumb.clone() {
-        Some(url) => view! { <img class="attached-thumb" src=url alt="" /> }.into_any(),
-        None => view! { <span class="attached-thumb">{file_icon()}</span> }.into_any(),
-    };
+    let thumb = upload.thumb.clone();
     let caption = (!upload.caption.is_empty()).then(|| view! { <div class="bubble">{upload.caption.clone()}</div> });
     let label = StoredValue::new(name.clone());
     let status = move || match state.get() {
@@ -88,7 +85,7 @@ pub fn UploadRow(upload: Upload) -> impl IntoView {
     view! {
         <div class="message mine pending upload" class=("failed", failed) data-testid="upload">
             <div class="upload-card">
-                {preview}
+                <FileThumb thumb />
                 <div class="upload-text">
                     <span class="attached-name" title=name.clone()>{name.clone()}</span>
                     {status}

@@ -1,6 +1,10 @@
 //! The member list of a room, with online dots, roles and "Add people" for managers.
 
-use leptos::prelude::*;
+use leptos::{
+    prelude::*,
+    wasm_bindgen::JsCast,
+    web_sys::{Element, HtmlElement},
+};
 
 use super::{navbar::initial, new_chat_dialog::NewChatDialog};
 use crate::{
@@ -48,12 +52,46 @@ pub fn UserList(details: RoomDetails) -> impl IntoView {
             }
         })
         .collect_view();
+    // On a phone the list opens over the room: the focus goes into it, and back to the toggle
+    // when it closes (× or Escape).
+    let close_button = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |was_open: Option<bool>| {
+        let open = store.members_open.get();
+        if open && was_open == Some(false) {
+            if let Some(button) = close_button.get_untracked() {
+                let _ = button.focus();
+            }
+        }
+        open
+    });
+    let close = move || {
+        store.members_open.set(false);
+        let toggle = document().query_selector("[data-testid=members-toggle]").ok().flatten();
+        if let Some(toggle) = toggle.and_then(|t| t.dyn_into::<HtmlElement>().ok()) {
+            let _ = toggle.focus();
+        }
+    };
     view! {
-        <aside class="members" data-testid="member-list">
+        <aside
+            class="members"
+            data-testid="member-list"
+            on:keydown=move |ev| {
+                // Escape in the "Add people" dialog is the dialog's.
+                let in_dialog = ev
+                    .target()
+                    .and_then(|t| t.dyn_into::<Element>().ok())
+                    .is_some_and(|el| el.closest("dialog").ok().flatten().is_some());
+                if ev.key() == "Escape" && store.members_open.get_untracked() && !in_dialog {
+                    ev.prevent_default();
+                    close();
+                }
+            }
+        >
             <button
                 class="icon-button members-close"
+                node_ref=close_button
                 aria-label=move || t_string!(i18n, rooms.members.close)
-                on:click=move |_| store.members_open.set(false)
+                on:click=move |_| close()
             >
                 "×"
             </button>

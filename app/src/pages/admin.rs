@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
 
 use crate::{
     api,
@@ -59,9 +60,17 @@ fn admin_view() -> Loaded {
                         Ok(view) => view! { <Monitor view /> }.into_any(),
                         Err(e) => {
                             view! {
-                                <p class="form-error admin-denied" role="alert" data-testid="admin-error">
-                                    {e.localized(i18n.get_locale())}
-                                </p>
+                                <section class="auth-card">
+                                    <h1>{tr!(i18n, admin.title)}</h1>
+                                    <p class="form-error" role="alert" data-testid="admin-error">
+                                        {e.localized(i18n.get_locale())}
+                                    </p>
+                                    <p>
+                                        <A href="/chat">
+                                            {tr!(i18n, common.not_found.back)}
+                                        </A>
+                                    </p>
+                                </section>
                             }
                                 .into_any()
                         }

@@ -324,9 +324,9 @@ pub fn send_attached(store: ChatStore, room: RoomId, caption: String) {
         files.into_iter().map(|f| Upload::start(f, caption.take().unwrap_or_default())).collect();
     store.uploads.update(|u| u.extend(uploads.iter().cloned()));
     #[cfg(feature = "hydrate")]
-    for upload in &uploads {
-        transfer::send(store, upload);
-    }
+    transfer::send_in_order(store, uploads);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = uploads;
 }
 
 /// Sends a failed upload again under its first `client_id`: if the first try was stored after

@@ -58,37 +58,60 @@ pub fn release(key: &str) {
     }
 }
 
-/// Sends a held file as `upload` (a first try or a retry, with the same `client_id`).
-pub fn send(store: ChatStore, upload: &Upload) {
-    let key = upload.client_id.clone();
-    let Some(file) = HELD.with(|h| h.borrow().get(&key).map(|held| held.file.clone())) else {
-        store.update_upload(&key, |u| u.fail_with(UploadFailure::FileGone));
-        return;
-    };
-    let url = upload_url(upload.room, &key, &upload.name, &upload.caption);
-    let room = upload.room;
-    // The server's limits are asked first: refused after the headers, a large body is cut
-    // off mid-send, and the browser then reports a network error instead of the reason.
+/// Sends held files one after another, in the order they were chosen. Each becomes a message
+/// of its own when stored, so files sent side by side would post in the order they finished
+/// (and the first, which carries the caption, could come last).
+pub fn send_in_order(store: ChatStore, uploads: Vec<Upload>) {
     leptos::task::spawn_local(async move {
-        if let Err(e) = crate::api::check_upload(room, file.size() as u64).await {
-            store.update_upload(&key, |u| u.fail(e.to_string()));
-            return;
-        }
-        if HELD.with(|h| h.borrow().get(&key).is_none()) {
-            return; // Cancelled while asking.
-        }
-        match start(store, &key, &url, &file) {
-            Ok(request) => HELD.with(|h| {
-                if let Some(held) = h.borrow_mut().get_mut(&key) {
-                    held.request = Some(request);
-                }
-            }),
-            Err(_) => store.update_upload(&key, |u| u.fail_with(UploadFailure::NotSent)),
+        for upload in uploads {
+            transfer(store, upload).await;
         }
     });
 }
 
-fn start(store: ChatStore, key: &str, url: &str, file: &File) -> Result<Request, JsValue> {
+/// Sends one held file again (a retry, with the same `client_id`).
+pub fn send(store: ChatStore, upload: &Upload) {
+    let upload = upload.clone();
+    leptos::task::spawn_local(transfer(store, upload));
+}
+
+/// Sends a held file as `upload`; done when it is stored, has failed or was cancelled.
+async fn transfer(store: ChatStore, upload: Upload) {
+    let key = upload.client_id.clone();
+    let Some(file) = HELD.with(|h| h.borrow().get(&key).map(|held| held.file.clone())) else {
+        // Cancelled while waiting its turn, or gone with a reload.
+        store.update_upload(&key, |u| u.fail_with(UploadFailure::FileGone));
+        return;
+    };
+    let url = upload_url(upload.room, &key, &upload.name, &upload.caption);
+    // The server's limits are asked first: refused after the headers, a large body is cut
+    // off mid-send, and the browser then reports a network error instead of the reason.
+    if let Err(e) = crate::api::check_upload(upload.room, file.size() as u64).await {
+        store.update_upload(&key, |u| u.fail(e.to_string()));
+        return;
+    }
+    if HELD.with(|h| h.borrow().get(&key).is_none()) {
+        return; // Cancelled while asking.
+    }
+    let (ended, end) = futures_channel::oneshot::channel();
+    match start(store, &key, &url, &file, ended) {
+        Ok(request) => HELD.with(|h| {
+            if let Some(held) = h.borrow_mut().get_mut(&key) {
+                held.request = Some(request);
+            }
+        }),
+        Err(_) => return store.update_upload(&key, |u| u.fail_with(UploadFailure::NotSent)),
+    }
+    let _ = end.await;
+}
+
+fn start(
+    store: ChatStore,
+    key: &str,
+    url: &str,
+    file: &File,
+    ended: futures_channel::oneshot::Sender<()>,
+) -> Result<Request, JsValue> {
     let xhr = XmlHttpRequest::new()?;
     xhr.open_with_async("POST", url, true)?;
     let id = key.to_string();
@@ -100,7 +123,10 @@ fn start(store: ChatStore, key: &str, url: &str, file: &File) -> Result<Request,
     xhr.upload()?.set_onprogress(Some(progress.as_ref().unchecked_ref()));
     let (id, answered) = (key.to_string(), xhr.clone());
     // `loadend` comes once per request, however it ends (answer, network error, abort).
-    let done = Closure::once_into_js(move |_: Event| finished(store, &id, &answered));
+    let done = Closure::once_into_js(move |_: Event| {
+        finished(store, &id, &answered);
+        let _ = ended.send(());
+    });
     xhr.set_onloadend(Some(done.unchecked_ref()));
     xhr.send_with_opt_blob(Some(file))?;
     Ok(Request { xhr, _progress: progress })
