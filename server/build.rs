@@ -10,6 +10,11 @@ use std::path::PathBuf;
 
 fn main() {
     println!("cargo:rerun-if-env-changed=LEPTOS_SITE_ROOT");
+    // Two clones building into one target directory (`.ci/env.sh` keeps it outside the clone)
+    // share this script's last output, path included: without this, a build in one clone went
+    // on embedding the other clone's site, however often this one's changed. The scripts set
+    // `CONFAB_ROOT` to the clone they run in.
+    println!("cargo:rerun-if-env-changed=CONFAB_ROOT");
     let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());
     let workspace = manifest.parent().map(PathBuf::from).unwrap_or_default();
     let root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());

@@ -208,6 +208,7 @@ test("a file with a Thai name downloads under its name and deletes to a tombston
   await alice.page.getByTestId("message-input").press("Enter");
   const failed = alice.page.getByTestId("upload").filter({ hasText: "huge.bin" });
   await expect(failed.getByTestId("upload-error")).toHaveText(/at most 1\.0 MB/);
+  await expect(failed.getByRole("button", { name: "Retry" })).toHaveCount(0);
   await failed.getByRole("button", { name: "Discard" }).click();
   await expect(failed).toHaveCount(0);
   await expect(bob.page.getByTestId("message-list")).not.toContainText("huge.bin");
@@ -258,6 +259,24 @@ test("several files post in the order they were chosen, the caption with the fir
   await expect(cards).toHaveText([/order1\.txt/, /order2\.txt/, /order3\.txt/, /order4\.txt/, /order5\.txt/]);
   const first = bob.page.getByTestId("message").filter({ hasText: "order1.txt" });
   await expect(first).toContainText("the whole set");
+  await alice.context.close();
+  await bob.context.close();
+});
+
+test("a file named like a picture that is not one shows the file icon, and its card says what it is", async ({
+  browser,
+}) => {
+  const { alice, bob } = await privateRoom(browser, "mis", "miz");
+  // The browser takes the type from the name: a PDF named .jpg gets a thumbnail that fails.
+  await alice.page.getByTestId("file-input").setInputFiles({ name: "image.jpg", mimeType: "image/jpeg", buffer: PDF });
+  const attached = alice.page.getByTestId("attached-file");
+  await expect(attached.locator("svg.file-icon")).toBeVisible();
+  await expect(attached.locator("img")).toHaveCount(0);
+  await alice.page.getByTestId("message-input").press("Enter");
+  // The server sniffed a PDF: a file card, labelled by what the bytes are.
+  const card = bob.page.getByTestId("message-list").getByTestId("file-card");
+  await expect(card).toContainText("image.jpg");
+  await expect(card).toContainText("PDF ·");
   await alice.context.close();
   await bob.context.close();
 });

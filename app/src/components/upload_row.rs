@@ -63,11 +63,18 @@ pub fn UploadRow(upload: Upload) -> impl IntoView {
         None => ().into_any(),
     };
     let failed = upload.failed();
+    // A file the server refused for itself (empty, too large) would only be refused again.
+    let retryable = matches!(&upload.state, UploadState::Failed(why) if why.retryable());
     let actions = if failed {
         view! {
-            <button type="button" on:click=move |_| id.with_value(|id| retry_upload(store, id))>
-                {tr!(i18n, chat.upload.retry)}
-            </button>
+            {retryable
+                .then(|| {
+                    view! {
+                        <button type="button" on:click=move |_| id.with_value(|id| retry_upload(store, id))>
+                            {tr!(i18n, chat.upload.retry)}
+                        </button>
+                    }
+                })}
             <button type="button" on:click=move |_| id.with_value(|id| drop_upload(store, id))>
                 {tr!(i18n, chat.upload.discard)}
             </button>
@@ -100,7 +107,7 @@ pub fn UploadRow(upload: Upload) -> impl IntoView {
 /// Why an upload failed, in `locale`'s words (the server's own message as it came).
 pub fn failure_text(locale: Locale, why: &UploadFailure) -> String {
     match why {
-        UploadFailure::Said(message) => crate::error::localize(message, locale),
+        UploadFailure::Said(message) | UploadFailure::Refused(message) => crate::error::localize(message, locale),
         UploadFailure::Unreadable => td_string!(locale, chat.upload.unreadable).to_string(),
         UploadFailure::Unreachable => td_string!(locale, chat.upload.unreachable).to_string(),
         UploadFailure::Status(status) => td_string!(locale, chat.upload.http_failed, status),

@@ -400,8 +400,7 @@ impl ChatStore {
 
     /// The room list as fetched. A read this tab reported may not have reached the server when
     /// it counted: a room read here up to its newest message stays read.
-    pub fn set_rooms(&self, fetched: Vec<RoomSummary>) {
-        let mut fetched = fetched;
+    pub fn set_rooms(&self, mut fetched: Vec<RoomSummary>) {
         self.read_sent.with_untracked(|sent| {
             for s in &mut fetched {
                 if let Some(&seq) = sent.get(&s.room.id).filter(|&&seq| seq >= s.last_seq && seq > s.last_read_seq) {
@@ -417,8 +416,7 @@ impl ChatStore {
     /// The open room's details as fetched. Read markers only move forward, and a live one may
     /// have come after the fetch was answered: a marker the store already holds further on is
     /// kept, or a refetch (any change to the room list asks for one) would take a receipt back.
-    pub fn set_details(&self, fetched: Option<RoomDetails>) {
-        let mut fetched = fetched;
+    pub fn set_details(&self, mut fetched: Option<RoomDetails>) {
         if let Some(fresh) = fetched.as_mut() {
             self.details.with_untracked(|held| {
                 let Some(held) = held.as_ref().filter(|h| h.summary.room.id == fresh.summary.room.id) else { return };
@@ -438,9 +436,7 @@ impl ChatStore {
         if user == self.me_id() {
             // This tab's own report coming back has nothing to tell: its badges are cleared
             // already. Refetching the room list for it would cost a request per message read.
-            let reported = self.read_sent.with_untracked(|r| r.get(&room).copied());
-            let marker = self.rooms.with_untracked(|r| r.iter().find(|s| s.room.id == room).map(|s| s.last_read_seq));
-            if Some(seq) > reported.max(marker) {
+            if Some(seq) > self.read_known(room) {
                 self.refresh_rooms();
             }
             return;
@@ -552,9 +548,15 @@ impl ChatStore {
     /// Nothing while the timeline is detached: its newest messages are not on screen.
     pub fn unreported_read(&self, room: RoomId) -> Option<Seq> {
         let seq = self.timelines.with_untracked(|t| t.get(&room).filter(|tl| !tl.has_more_after).map(|tl| tl.seq))?;
+        (Some(seq) > self.read_known(room)).then_some(seq)
+    }
+
+    /// How far I have read the room, as far as this tab knows: what it reported, or the marker
+    /// the room list came with, whichever is further.
+    fn read_known(&self, room: RoomId) -> Option<Seq> {
         let sent = self.read_sent.with_untracked(|r| r.get(&room).copied());
         let marker = self.rooms.with_untracked(|r| r.iter().find(|s| s.room.id == room).map(|s| s.last_read_seq));
-        (Some(seq) > sent.max(marker)).then_some(seq)
+        sent.max(marker)
     }
 
     /// Records a reported read marker and clears the room's badge.
@@ -987,7 +989,7 @@ mod tests {
         assert_eq!(store.messages(RoomId(1)).len(), 2);
 
         // The socket first: the row goes as the message arrives.
-        store.update_upload("u-2", |u| u.fail("lost".into()));
+        store.update_upload("u-2", |u| u.fail(crate::AppError::Network { message: "lost".into() }));
         assert_eq!(store.uploads_in(RoomId(1)), [("u-2".to_string(), true)]);
         store.apply(receive(mine(4, "u-2")));
         assert!(store.uploads_in(RoomId(1)).is_empty());

@@ -87,7 +87,7 @@ async fn transfer(store: ChatStore, upload: Upload) {
     // The server's limits are asked first: refused after the headers, a large body is cut
     // off mid-send, and the browser then reports a network error instead of the reason.
     if let Err(e) = crate::api::check_upload(upload.room, file.size() as u64).await {
-        store.update_upload(&key, |u| u.fail(e.to_string()));
+        store.update_upload(&key, |u| u.fail(e));
         return;
     }
     if HELD.with(|h| h.borrow().get(&key).is_none()) {

@@ -33,8 +33,12 @@ pub enum UploadState {
 /// Why a file was not sent. The UI words it in the reader's language (see `upload_row`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UploadFailure {
-    /// The server's own message (e.g. "Files can be at most 25 MB."), as it came.
+    /// The server's own message about a failure that may pass (it was busy, the session had
+    /// ended), as it came.
     Said(String),
+    /// The server's own message refusing this file for good (e.g. "Files can be at most
+    /// 25 MB."): sending it again would only be refused again.
+    Refused(String),
     /// An answer that was not the message it should have been.
     Unreadable,
     /// No answer at all: offline, or the server closed the connection.
@@ -45,6 +49,26 @@ pub enum UploadFailure {
     FileGone,
     /// The browser would not start the request.
     NotSent,
+}
+
+impl UploadFailure {
+    /// Whether Retry can help: not when the server refused the file itself, nor when the page
+    /// no longer holds it.
+    pub fn retryable(&self) -> bool {
+        !matches!(self, Self::Refused(_) | Self::FileGone)
+    }
+}
+
+impl From<AppError> for UploadFailure {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Network { .. }
+            | AppError::Internal { .. }
+            | AppError::RateLimited { .. }
+            | AppError::Unauthorized { .. } => Self::Said(e.to_string()),
+            _ => Self::Refused(e.to_string()),
+        }
+    }
 }
 
 /// A file being sent (or that failed to be).
@@ -81,9 +105,9 @@ impl Upload {
         }
     }
 
-    /// Fails with a message already in words (the server's).
-    pub fn fail(&mut self, why: String) {
-        self.fail_with(UploadFailure::Said(why));
+    /// Fails with the server's answer.
+    pub fn fail(&mut self, why: AppError) {
+        self.fail_with(UploadFailure::from(why));
     }
 
     pub fn fail_with(&mut self, why: UploadFailure) {
@@ -147,7 +171,7 @@ pub fn outcome(status: u16, body: &str) -> Result<Message, UploadFailure> {
         // No answer at all: offline, or the server closed the connection.
         0 => Err(UploadFailure::Unreachable),
         _ => Err(serde_json::from_str::<AppError>(body)
-            .map(|e| UploadFailure::Said(e.to_string()))
+            .map(UploadFailure::from)
             .unwrap_or(UploadFailure::Status(status))),
     }
 }
@@ -171,9 +195,9 @@ mod tests {
         assert_eq!(u.percent(), 50, "an earlier event arriving late");
         u.progress(5000, 1000);
         assert_eq!(u.percent(), 100);
-        u.fail("Files can be at most 2 MB.".into());
+        u.fail(AppError::Network { message: "The connection dropped.".into() });
         u.progress(1000, 1000);
-        assert_eq!(u.state, UploadState::Failed(UploadFailure::Said("Files can be at most 2 MB.".into())));
+        assert_eq!(u.state, UploadState::Failed(UploadFailure::Said("The connection dropped.".into())));
         u.retry();
         assert_eq!(u.state, UploadState::Sending { sent: 0, total: 1000 });
         assert_eq!(u.client_id, "u-1", "a retry is the same request");
@@ -202,7 +226,11 @@ mod tests {
         let body = serde_json::to_string(&stored).unwrap_or_default();
         assert_eq!(outcome(200, &body), Ok(stored));
         let refused = r#"{"code":"payload_too_large","message":"Files can be at most 2 MB."}"#;
-        assert_eq!(outcome(413, refused), Err(UploadFailure::Said("Files can be at most 2 MB.".into())));
+        assert_eq!(outcome(413, refused), Err(UploadFailure::Refused("Files can be at most 2 MB.".into())));
+        assert!(!UploadFailure::Refused(String::new()).retryable());
+        let busy =
+            r#"{"code":"rate_limited","message":"Too many uploads; try again in 5 seconds.","retry_after_secs":5}"#;
+        assert!(matches!(outcome(429, busy), Err(failure) if failure.retryable()));
         assert_eq!(outcome(502, "<html>Bad gateway</html>"), Err(UploadFailure::Status(502)));
         assert_eq!(outcome(0, ""), Err(UploadFailure::Unreachable));
         assert_eq!(outcome(200, "not json"), Err(UploadFailure::Unreadable));
