@@ -440,6 +440,16 @@ fn print_latency(h: &Histogram<u64>) {
             h.value_at_quantile(0.99) as f64 / 1000.0,
             h.max() as f64 / 1000.0
         );
+        // Where p99 sits in the distribution: a slower body (p90–p98) is work per message, a
+        // longer tail (p99.5, p99.9) is stalls.
+        let ms = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+        println!(
+            "                       p90 {:.2} ms, p98 {:.2} ms, p99.5 {:.2} ms, p99.9 {:.2} ms",
+            ms(0.9),
+            ms(0.98),
+            ms(0.995),
+            ms(0.999)
+        );
     }
 }
 

@@ -74,13 +74,18 @@ pub struct Storage {
     checkpointer: Option<tokio::task::JoinHandle<()>>,
 }
 
-/// How often the WAL is copied back into an SQLite database file.
-const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+/// How often the WAL is copied back into an SQLite database file. A checkpoint's cost grows
+/// with the frames appended since the last one, and it lands on the one core the writer and
+/// the fan-out share: in the fan-out benchmark (about 6,000 frames a second) a checkpoint once
+/// a second stalled deliveries for a few milliseconds each time, and that stall was most of
+/// p99 (2.7–3.5 ms; 1.8 ms with no checkpoints at all). Ten small ones a second keep each
+/// stall short (README, Performance). Every 5 s was far worse (p99 10 ms).
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 /// The WAL's length, in pages, from which the writer's own connection finishes a checkpoint.
-const FINISH_AT_PAGES: i64 = 1_000;
+const FINISH_AT_PAGES: i64 = 300;
 
-/// Copies the WAL into the database file from a connection of its own, once a second, and
-/// keeps the WAL short.
+/// Copies the WAL into the database file from a connection of its own, ten times a second,
+/// and keeps the WAL short.
 ///
 /// SQLite's automatic checkpoint runs on the committing connection and ends with an fsync:
 /// with one connection that stalled the writer (the benchmark's p99). A PASSIVE checkpoint
