@@ -368,8 +368,8 @@ pub struct Quote {
     pub id: MessageId,
     pub sender_id: UserId,
     pub sender_name: String,
-    /// The start of the target's source text (at most [`limits::QUOTE_CHARS`] characters);
-    /// empty when it was deleted.
+    /// The start of the target's text as it reads, without Markdown's marks (at most
+    /// [`limits::QUOTE_CHARS`] characters); empty when it was deleted.
     pub content: String,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deleted: bool,
@@ -382,9 +382,18 @@ impl Quote {
             id: message.id,
             sender_id: message.sender_id,
             sender_name: message.sender_name.clone(),
-            content: if message.deleted_at.is_some() { String::new() } else { quote_text(message.shown_text()) },
+            content: if message.deleted_at.is_some() { String::new() } else { quote_text(&message.plain()) },
             deleted: message.deleted_at.is_some(),
         }
+    }
+}
+
+/// The text of a message whose rendered HTML (if any) is `html` and whose source (or, for an
+/// uncaptioned file, name) is `shown`, without Markdown's marks.
+pub fn shown_plain(html: Option<&str>, shown: &str) -> String {
+    match html {
+        Some(html) => plain_text(html),
+        None => shown.to_string(),
     }
 }
 
@@ -472,12 +481,14 @@ impl Message {
         match &self.system {
             Some(event) => event.describe_in(locale, &self.sender_name),
             None if self.deleted_at.is_some() => crate::i18n::td_string!(locale, chat.message.deleted).to_string(),
-            // Markdown's marks (`**`, backticks, `>`) are not part of what the message says.
-            None => match &self.html {
-                Some(html) => plain_text(html),
-                None => self.shown_text().to_string(),
-            },
+            None => self.plain(),
         }
+    }
+
+    /// What the message says, on one line: Markdown's marks (`**`, backticks, `>`) are not
+    /// part of it.
+    pub fn plain(&self) -> String {
+        shown_plain(self.html.as_deref(), self.shown_text())
     }
 
     /// The text that stands for the message: its content, or for an uncaptioned file its name.
@@ -997,7 +1008,7 @@ mod tests {
     }
 
     #[test]
-    fn previews_read_the_rendered_text_without_markdown_marks() {
+    fn previews_and_quotes_read_the_rendered_text_without_markdown_marks() {
         let html = "<p><strong>urgent</strong> ping <span class=\"mention\" data-user-id=\"7\">@bob</span> see \
                     <code>x &lt; y &amp;&amp; z</code></p>\n<ul>\n<li>one</li>\n<li>two&nbsp;&#39;3&#x27;</li>\n</ul>\n";
         assert_eq!(plain_text(html), "urgent ping @bob see x < y && z one two '3'");
@@ -1009,8 +1020,10 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(message.preview(crate::i18n::Locale::en), "urgent");
+        assert_eq!(Quote::of(&message).content, "urgent", "a reply quotes it as it reads");
         let plain = Message { content: "just text".into(), ..Default::default() };
         assert_eq!(plain.preview(crate::i18n::Locale::th), "just text");
+        assert_eq!(Quote::of(&plain).content, "just text");
     }
 
     #[test]

@@ -41,10 +41,18 @@ test("open a room, send, reply, react and search by keyboard alone", async ({ br
   const list = page.getByTestId("message-list");
   await expect(list.getByTestId("message").filter({ hasText: "Sounds good" })).toBeVisible();
 
-  // Reply to Bob's message: back into the list, to its Reply button.
+  // Reply to Bob's message: back into the list to its toolbar, which is one Tab stop, then
+  // along it with the arrows.
   const bobs = list.getByTestId("message").filter({ hasText: "Lunch at noon?" });
   const bobsId = await bobs.getAttribute("data-message-id");
-  await tabTo(page, `[data-message-id="${bobsId}"] [data-testid="reply"]`, { back: true });
+  const toolbar = `[data-message-id="${bobsId}"] [role="toolbar"]`;
+  // By id: the reply below will quote this message's text too.
+  const replyButton = page.locator(`${toolbar} [data-testid="reply"]`);
+  await expect(page.locator(`${toolbar} button:not([tabindex="-1"])`)).toHaveCount(1);
+  await tabTo(page, `${toolbar} button[tabindex="0"]`, { back: true });
+  // Six quick reactions and the picker come first.
+  for (let i = 0; i < 7; i++) await page.keyboard.press("ArrowRight");
+  await expect(replyButton).toBeFocused();
   await page.keyboard.press("Enter");
   await expect(page.getByTestId("message-input")).toBeFocused();
   await page.keyboard.type("See you there");
@@ -52,8 +60,11 @@ test("open a room, send, reply, react and search by keyboard alone", async ({ br
   const reply = list.getByTestId("message").filter({ hasText: "See you there" });
   await expect(reply).toContainText("Lunch at noon?");
 
-  // React to it with 👍.
-  await tabTo(page, `[data-message-id="${bobsId}"] .toolbar > .reaction-tool:first-child`, { back: true });
+  // React to it with 👍: Tab comes back to the button last used (Reply), Home goes to the first.
+  await tabTo(page, `${toolbar} button[tabindex="0"]`, { back: true });
+  await expect(replyButton).toBeFocused();
+  await page.keyboard.press("Home");
+  await expect(page.locator(`${toolbar} > .reaction-tool:first-child`)).toBeFocused();
   await page.keyboard.press("Enter");
   await expect(bobs.getByTestId("reaction").filter({ hasText: "👍" })).toBeVisible();
 

@@ -107,10 +107,13 @@ test("an edit, a deletion, reactions and a reply reach the other side without a 
   await expect(reply.getByTestId("reply-quote")).toContainText("final text");
   const replyId = await idOf(reply);
 
-  // The quote follows its target: an edit shows in it, then the deletion.
+  // The quote follows its target: an edit shows in it (as it reads, without Markdown's
+  // marks, live and after a reload), then the deletion.
   await (await actionsOf(mine)).getByRole("button", { name: "Edit" }).click();
-  await editor.fill("final text v2");
+  await editor.fill("**final** text v2");
   await editor.press("Enter");
+  await expect(messageById(bob.page, replyId).getByTestId("reply-quote")).toContainText("final text v2");
+  await bob.page.reload();
   await expect(messageById(bob.page, replyId).getByTestId("reply-quote")).toContainText("final text v2");
 
   await (await actionsOf(mine)).getByRole("button", { name: "Delete" }).click();

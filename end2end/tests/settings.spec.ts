@@ -24,8 +24,10 @@ test("settings: a new display name shows at once; a password change logs out the
   await profile.getByRole("button", { name: "Save" }).click();
   await expect(profile.getByRole("status")).toHaveText("✓ Saved.");
   await expect(alice.page.getByTestId("user-menu")).toContainText("Sea Breeze");
-  // The new name makes the other browser's socket reconnect (1013); let it come back first.
+  // The new name makes the other browser's socket reconnect (1013); the server greets it by
+  // the new name, which its menu then shows without a reload.
   await expect(other.getByTestId("connection")).toHaveText("Connected");
+  await expect(other.getByTestId("user-menu")).toContainText("Sea Breeze");
 
   const notify = alice.page.getByTestId("notify-form");
   await notify.getByLabel("Mentions only").check();

@@ -1,6 +1,10 @@
 //! A message's actions, shown over its top corner on hover or when focus is inside it (on a
 //! touch screen, tapping the message focuses it): six quick reactions, the full picker, reply,
 //! and edit and delete where allowed.
+//!
+//! It is one stop for Tab (the WAI-ARIA toolbar pattern): the arrow keys, Home and End move
+//! along it, and Tab comes back to the button last used. With every button a stop, Tab took
+//! 109 presses to cross a room of 15 messages.
 
 use leptos::prelude::*;
 
@@ -25,11 +29,13 @@ pub fn MessageToolbar(message: Message, me: UserId) -> impl IntoView {
     let mine = message.sender_id == me;
     let quick = QUICK_REACTIONS
         .iter()
-        .map(|&emoji| {
+        .enumerate()
+        .map(|(i, &emoji)| {
             let reacted = message.reacted(me, emoji);
             view! {
                 <button
                     type="button"
+                    tabindex=if i == 0 { "0" } else { "-1" }
                     class="tool reaction-tool"
                     class=("on", reacted)
                     aria-label=move || td_string!(language.get(), chat.actions.react_with, emoji)
@@ -56,7 +62,14 @@ pub fn MessageToolbar(message: Message, me: UserId) -> impl IntoView {
     let can_delete = move || mine || store.moderates(room);
 
     view! {
-        <div class="toolbar" role="group" aria-label=move || td_string!(language.get(), chat.actions.label) data-testid="message-actions">
+        <div
+            class="toolbar"
+            role="toolbar"
+            aria-label=move || td_string!(language.get(), chat.actions.label)
+            data-testid="message-actions"
+            on:keydown=move_along
+            on:focusin=keep_stop
+        >
             {quick}
             <button
                 type="button"
@@ -65,6 +78,7 @@ pub fn MessageToolbar(message: Message, me: UserId) -> impl IntoView {
                 aria-haspopup="dialog"
                 title=move || td_string!(language.get(), chat.actions.add_reaction)
                 data-testid="add-reaction"
+                tabindex="-1"
                 on:click=move |_| store.dialog.set(Some(MessageDialog::Picker(room, id)))
             >
                 <span aria-hidden="true">"☺+"</span>
@@ -75,6 +89,7 @@ pub fn MessageToolbar(message: Message, me: UserId) -> impl IntoView {
                 aria-label=move || td_string!(language.get(), chat.actions.reply)
                 title=move || td_string!(language.get(), chat.actions.reply)
                 data-testid="reply"
+                tabindex="-1"
                 on:click=reply
             >
                 <span aria-hidden="true">"↩"</span>
@@ -88,6 +103,7 @@ pub fn MessageToolbar(message: Message, me: UserId) -> impl IntoView {
                             aria-label=move || td_string!(language.get(), chat.actions.edit)
                             title=move || td_string!(language.get(), chat.actions.edit)
                             data-testid="edit"
+                            tabindex="-1"
                             on:click=edit
                         >
                             <span aria-hidden="true">"✎"</span>
@@ -102,6 +118,7 @@ pub fn MessageToolbar(message: Message, me: UserId) -> impl IntoView {
                     aria-haspopup="dialog"
                     title=move || td_string!(language.get(), chat.actions.delete)
                     data-testid="delete"
+                    tabindex="-1"
                     on:click=move |_| store.dialog.set(Some(MessageDialog::ConfirmDelete(room, id)))
                 >
                     <span aria-hidden="true">"🗑"</span>
@@ -109,6 +126,57 @@ pub fn MessageToolbar(message: Message, me: UserId) -> impl IntoView {
             </Show>
         </div>
     }
+}
+
+/// The toolbar's buttons, and which of them has the focus.
+#[cfg(feature = "hydrate")]
+fn buttons_of(ev: &web_sys::Event) -> Option<(Vec<web_sys::HtmlElement>, Option<usize>)> {
+    use wasm_bindgen::JsCast;
+    let bar = ev.current_target()?.dyn_into::<web_sys::Element>().ok()?;
+    let list = bar.query_selector_all("button").ok()?;
+    let buttons: Vec<web_sys::HtmlElement> =
+        (0..list.length()).filter_map(|i| list.item(i)?.dyn_into::<web_sys::HtmlElement>().ok()).collect();
+    let active = document().active_element();
+    let at = buttons.iter().position(|b| active.as_ref().is_some_and(|a| a == b.unchecked_ref::<web_sys::Element>()));
+    Some((buttons, at))
+}
+
+/// Arrow keys, Home and End move the focus along the toolbar, wrapping at the ends.
+fn move_along(ev: leptos::ev::KeyboardEvent) {
+    #[cfg(feature = "hydrate")]
+    {
+        let key = ev.key();
+        if !matches!(key.as_str(), "ArrowRight" | "ArrowLeft" | "Home" | "End") {
+            return;
+        }
+        let Some((buttons, at)) = buttons_of(&ev) else { return };
+        let n = buttons.len();
+        if n == 0 {
+            return;
+        }
+        let to = match (key.as_str(), at) {
+            ("Home", _) | ("ArrowRight", None) => 0,
+            ("ArrowRight", Some(i)) => (i + 1) % n,
+            ("ArrowLeft", Some(i)) => (i + n - 1) % n,
+            _ => n - 1,
+        };
+        ev.prevent_default();
+        let _ = buttons[to].focus();
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ev;
+}
+
+/// The button that has the focus becomes the toolbar's one stop for Tab.
+fn keep_stop(ev: leptos::ev::FocusEvent) {
+    #[cfg(feature = "hydrate")]
+    if let Some((buttons, Some(at))) = buttons_of(&ev) {
+        for (i, button) in buttons.iter().enumerate() {
+            let _ = button.set_attribute("tabindex", if i == at { "0" } else { "-1" });
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ev;
 }
 
 /// Puts the caret in the composer (after choosing to reply, or leaving the editor).

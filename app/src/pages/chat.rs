@@ -117,6 +117,15 @@ fn ChatShell(user: User, route: ChatRoute) -> impl IntoView {
             session.set_user(None);
         }
     });
+    // My profile as the server greets the socket: a new name set in another session shows here.
+    Effect::new(move || {
+        if let Some(user) = store.greeted_as.get() {
+            // Only a change: setting the same profile would rebuild the open user menu.
+            if untrack(|| session.shown()).flatten().is_some_and(|shown| shown != user) {
+                session.set_profile(user);
+            }
+        }
+    });
     alerts::install(store);
     // My notification defaults: the room menu and the alerts read them.
     Effect::new(move || {

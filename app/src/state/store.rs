@@ -188,6 +188,9 @@ pub struct ChatStore {
     pub members_open: RwSignal<bool>,
     /// A room to open, asked for from outside the router (a browser notification's click).
     pub open_request: RwSignal<Option<RoomId>>,
+    /// Who the server last greeted this socket as (`hello`): my profile as it is now, with a
+    /// change made in another session (a new display name reconnects every socket of mine).
+    pub greeted_as: RwSignal<Option<User>>,
 }
 
 impl ChatStore {
@@ -232,6 +235,7 @@ impl ChatStore {
             visible: RwSignal::new(true),
             open_request: RwSignal::new(None),
             members_open: RwSignal::new(false),
+            greeted_as: RwSignal::new(None),
         }
     }
 
@@ -246,7 +250,11 @@ impl ChatStore {
     /// Applies one frame from the server.
     pub fn apply(&self, frame: ServerFrame) -> Option<FollowUp> {
         match frame {
-            ServerFrame::Hello { online, .. } => self.online.set(online.into_iter().collect()),
+            ServerFrame::Hello { user, online } => {
+                self.online.set(online.into_iter().collect());
+                self.me.set_value(user.clone());
+                self.greeted_as.set(Some(user));
+            }
             ServerFrame::ReceiveMessage { seq, message } | ServerFrame::MessageUpdated { seq, message } => {
                 return self.apply_change(seq, message)
             }
@@ -739,6 +747,19 @@ mod tests {
 
     fn receive(m: Message) -> ServerFrame {
         ServerFrame::ReceiveMessage { seq: m.change_seq, message: m }
+    }
+
+    #[test]
+    fn the_greeting_carries_my_profile_as_it_is_now() {
+        let owner = Owner::new();
+        owner.set();
+        let store = store();
+        assert_eq!(store.greeted_as.get_untracked(), None);
+        let renamed = User { id: ME, username: "me".into(), display_name: "Sea Breeze".into() };
+        store.apply(ServerFrame::Hello { user: renamed.clone(), online: vec![UserId(2)] });
+        assert_eq!(store.greeted_as.get_untracked(), Some(renamed));
+        assert_eq!(store.me.with_value(|u| u.display_name.clone()), "Sea Breeze");
+        assert!(store.online.with_untracked(|o| o.contains(&UserId(2))));
     }
 
     #[test]

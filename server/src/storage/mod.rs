@@ -25,8 +25,8 @@ pub mod search;
 use std::{path::PathBuf, str::FromStr, time::Duration};
 
 use app::types::{
-    quote_text, Attachment, Message, MessageId, MessageKind, Quote, Room, RoomId, RoomKind, Seq, SystemEvent, User,
-    UserId,
+    quote_text, shown_plain, Attachment, Message, MessageId, MessageKind, Quote, Room, RoomId, RoomKind, Seq,
+    SystemEvent, User, UserId,
 };
 use sqlx::{
     any::{AnyConnectOptions, AnyPoolOptions, AnyRow},
@@ -133,7 +133,8 @@ const USER_COLS: &str = "u.id AS user_id, u.username, u.display_name";
 const MESSAGE_COLS: &str = "m.id, m.room_id, m.seq, m.change_seq, m.sender_id, u.display_name AS sender_name, m.kind, \
                             m.content, m.client_id, m.created_at, m.edited_at, m.deleted_at, m.html, m.mentions, \
                             m.reply_to, q.sender_id AS q_sender_id, qu.display_name AS q_sender_name, \
-                            COALESCE(NULLIF(SUBSTR(q.content, 1, 201), ''), qa.name) AS q_content, q.deleted_at AS q_deleted_at, \
+                            COALESCE(NULLIF(SUBSTR(q.content, 1, 201), ''), qa.name) AS q_content, q.html AS q_html, \
+                            q.deleted_at AS q_deleted_at, \
                             a.name AS a_name, a.size AS a_size, a.mime AS a_mime, a.width AS a_width, \
                             a.height AS a_height";
 /// Messages with their senders, attachments and, for replies, the replied-to message as it is
@@ -482,11 +483,15 @@ fn message_from(r: &AnyRow) -> Result<Message> {
         (Some(id), Some(sender)) => {
             let deleted = r.try_get::<Option<i64>, _>("q_deleted_at")?.is_some();
             let text: Option<String> = r.try_get("q_content")?;
+            let html: Option<String> = r.try_get("q_html")?;
             Some(Quote {
                 id: MessageId(id),
                 sender_id: UserId(sender),
                 sender_name: r.try_get("q_sender_name")?,
-                content: if deleted { String::new() } else { quote_text(&text.unwrap_or_default()) },
+                content: match deleted {
+                    true => String::new(),
+                    false => quote_text(&shown_plain(html.as_deref(), &text.unwrap_or_default())),
+                },
                 deleted,
             })
         }
