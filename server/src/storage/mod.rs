@@ -106,6 +106,9 @@ async fn checkpoint_loop(options: AnyConnectOptions, pool: AnyPool) {
         }
     };
     let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+    // On a disk whose fsync is slower than the interval, the next pass waits its turn rather
+    // than following at once to catch up.
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
         // (busy, pages in the WAL, pages copied into the database)
