@@ -382,15 +382,25 @@ impl Quote {
             id: message.id,
             sender_id: message.sender_id,
             sender_name: message.sender_name.clone(),
-            content: if message.deleted_at.is_some() { String::new() } else { quote_text(&message.plain()) },
-            deleted: message.deleted_at.is_some(),
+            content: Self::content_of(message.is_deleted(), message.html.as_deref(), message.shown_text()),
+            deleted: message.is_deleted(),
         }
+    }
+
+    /// What a quote shows of a target with rendered HTML `html` (if any) and source (or, for
+    /// an uncaptioned file, name) `shown`: the start of its text as it reads, nothing once
+    /// deleted. Storage builds quotes from those columns, the browser from the message.
+    pub fn content_of(deleted: bool, html: Option<&str>, shown: &str) -> String {
+        if deleted {
+            return String::new();
+        }
+        quote_text(&shown_plain(html, shown))
     }
 }
 
 /// The text of a message whose rendered HTML (if any) is `html` and whose source (or, for an
 /// uncaptioned file, name) is `shown`, without Markdown's marks.
-pub fn shown_plain(html: Option<&str>, shown: &str) -> String {
+fn shown_plain(html: Option<&str>, shown: &str) -> String {
     match html {
         Some(html) => plain_text(html),
         None => shown.to_string(),
@@ -398,7 +408,7 @@ pub fn shown_plain(html: Option<&str>, shown: &str) -> String {
 }
 
 /// The first [`limits::QUOTE_CHARS`] characters of `text`, with an ellipsis when cut.
-pub fn quote_text(text: &str) -> String {
+fn quote_text(text: &str) -> String {
     match text.char_indices().nth(limits::QUOTE_CHARS) {
         Some((at, _)) => format!("{}…", &text[..at]),
         None => text.to_string(),

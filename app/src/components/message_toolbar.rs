@@ -6,7 +6,7 @@
 //! along it, and Tab comes back to the button last used. With every button a stop, Tab took
 //! 109 presses to cross a room of 15 messages.
 
-use leptos::prelude::*;
+use leptos::{prelude::*, wasm_bindgen::JsCast, web_sys};
 
 use crate::{
     i18n::{td_string, use_i18n},
@@ -129,9 +129,7 @@ pub fn MessageToolbar(message: Message, me: UserId) -> impl IntoView {
 }
 
 /// The toolbar's buttons, and which of them has the focus.
-#[cfg(feature = "hydrate")]
 fn buttons_of(ev: &web_sys::Event) -> Option<(Vec<web_sys::HtmlElement>, Option<usize>)> {
-    use wasm_bindgen::JsCast;
     let bar = ev.current_target()?.dyn_into::<web_sys::Element>().ok()?;
     let list = bar.query_selector_all("button").ok()?;
     let buttons: Vec<web_sys::HtmlElement> =
@@ -143,40 +141,32 @@ fn buttons_of(ev: &web_sys::Event) -> Option<(Vec<web_sys::HtmlElement>, Option<
 
 /// Arrow keys, Home and End move the focus along the toolbar, wrapping at the ends.
 fn move_along(ev: leptos::ev::KeyboardEvent) {
-    #[cfg(feature = "hydrate")]
-    {
-        let key = ev.key();
-        if !matches!(key.as_str(), "ArrowRight" | "ArrowLeft" | "Home" | "End") {
-            return;
-        }
-        let Some((buttons, at)) = buttons_of(&ev) else { return };
-        let n = buttons.len();
-        if n == 0 {
-            return;
-        }
-        let to = match (key.as_str(), at) {
-            ("Home", _) | ("ArrowRight", None) => 0,
-            ("ArrowRight", Some(i)) => (i + 1) % n,
-            ("ArrowLeft", Some(i)) => (i + n - 1) % n,
-            _ => n - 1,
-        };
-        ev.prevent_default();
-        let _ = buttons[to].focus();
+    let key = ev.key();
+    if !matches!(key.as_str(), "ArrowRight" | "ArrowLeft" | "Home" | "End") {
+        return;
     }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = ev;
+    let Some((buttons, at)) = buttons_of(&ev) else { return };
+    let n = buttons.len();
+    if n == 0 {
+        return;
+    }
+    let to = match (key.as_str(), at) {
+        ("Home", _) | ("ArrowRight", None) => 0,
+        ("ArrowRight", Some(i)) => (i + 1) % n,
+        ("ArrowLeft", Some(i)) => (i + n - 1) % n,
+        _ => n - 1,
+    };
+    ev.prevent_default();
+    let _ = buttons[to].focus();
 }
 
 /// The button that has the focus becomes the toolbar's one stop for Tab.
 fn keep_stop(ev: leptos::ev::FocusEvent) {
-    #[cfg(feature = "hydrate")]
     if let Some((buttons, Some(at))) = buttons_of(&ev) {
         for (i, button) in buttons.iter().enumerate() {
             let _ = button.set_attribute("tabindex", if i == at { "0" } else { "-1" });
         }
     }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = ev;
 }
 
 /// Puts the caret in the composer (after choosing to reply, or leaving the editor).

@@ -117,13 +117,13 @@ fn ChatShell(user: User, route: ChatRoute) -> impl IntoView {
             session.set_user(None);
         }
     });
-    // My profile as the server greets the socket: a new name set in another session shows here.
+    // My profile as the server greets the socket: a new name set in another session shows in
+    // the user menu too.
     Effect::new(move || {
-        if let Some(user) = store.greeted_as.get() {
-            // Only a change: setting the same profile would rebuild the open user menu.
-            if untrack(|| session.shown()).flatten().is_some_and(|shown| shown != user) {
-                session.set_profile(user);
-            }
+        let me = store.me.get();
+        // Only a change: setting the same profile would rebuild the open user menu.
+        if untrack(|| session.shown()).flatten().is_some_and(|shown| shown != me) {
+            session.set_profile(me);
         }
     });
     alerts::install(store);
@@ -191,11 +191,10 @@ fn ChatShell(user: User, route: ChatRoute) -> impl IntoView {
 fn NoRoom() -> impl IntoView {
     let store = use_chat();
     let i18n = use_i18n();
-    let name = store.me.with_value(|u| u.display_name.clone());
     view! {
         <section class="room chat-empty">
             <div>
-                <h1>{t!(i18n, common.chat.welcome, name = move || name.clone())}</h1>
+                <h1>{t!(i18n, common.chat.welcome, name = move || store.me.with(|u| u.display_name.clone()))}</h1>
                 <p>{tr!(i18n, common.chat.pick)}</p>
             </div>
         </section>

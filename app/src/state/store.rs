@@ -138,7 +138,9 @@ pub enum FollowUp {
 
 #[derive(Clone, Copy)]
 pub struct ChatStore {
-    pub me: StoredValue<User>,
+    /// Me, as the server last greeted this socket (`hello`): a new display name set in another
+    /// session reconnects every socket of mine, and shows here.
+    pub me: RwSignal<User>,
     /// The UI's language, for the text that state code builds (notices, notifications).
     pub locale: Signal<Locale>,
     pub rooms: RwSignal<Vec<RoomSummary>>,
@@ -188,9 +190,6 @@ pub struct ChatStore {
     pub members_open: RwSignal<bool>,
     /// A room to open, asked for from outside the router (a browser notification's click).
     pub open_request: RwSignal<Option<RoomId>>,
-    /// Who the server last greeted this socket as (`hello`): my profile as it is now, with a
-    /// change made in another session (a new display name reconnects every socket of mine).
-    pub greeted_as: RwSignal<Option<User>>,
 }
 
 impl ChatStore {
@@ -205,7 +204,7 @@ impl ChatStore {
         open_room: RwSignal<Option<RoomId>>,
     ) -> Self {
         Self {
-            me: StoredValue::new(me),
+            me: RwSignal::new(me),
             locale,
             rooms: RwSignal::new(Vec::new()),
             rooms_version,
@@ -235,12 +234,11 @@ impl ChatStore {
             visible: RwSignal::new(true),
             open_request: RwSignal::new(None),
             members_open: RwSignal::new(false),
-            greeted_as: RwSignal::new(None),
         }
     }
 
     pub fn me_id(&self) -> UserId {
-        self.me.with_value(|u| u.id)
+        self.me.with_untracked(|u| u.id)
     }
 
     pub fn refresh_rooms(&self) {
@@ -252,8 +250,9 @@ impl ChatStore {
         match frame {
             ServerFrame::Hello { user, online } => {
                 self.online.set(online.into_iter().collect());
-                self.me.set_value(user.clone());
-                self.greeted_as.set(Some(user));
+                if self.me.with_untracked(|me| *me != user) {
+                    self.me.set(user);
+                }
             }
             ServerFrame::ReceiveMessage { seq, message } | ServerFrame::MessageUpdated { seq, message } => {
                 return self.apply_change(seq, message)
@@ -754,11 +753,10 @@ mod tests {
         let owner = Owner::new();
         owner.set();
         let store = store();
-        assert_eq!(store.greeted_as.get_untracked(), None);
+        assert_eq!(store.me.with_untracked(|u| u.display_name.clone()), "Me");
         let renamed = User { id: ME, username: "me".into(), display_name: "Sea Breeze".into() };
         store.apply(ServerFrame::Hello { user: renamed.clone(), online: vec![UserId(2)] });
-        assert_eq!(store.greeted_as.get_untracked(), Some(renamed));
-        assert_eq!(store.me.with_value(|u| u.display_name.clone()), "Sea Breeze");
+        assert_eq!(store.me.get_untracked(), renamed);
         assert!(store.online.with_untracked(|o| o.contains(&UserId(2))));
     }
 

@@ -25,8 +25,7 @@ pub mod search;
 use std::{path::PathBuf, str::FromStr, time::Duration};
 
 use app::types::{
-    quote_text, shown_plain, Attachment, Message, MessageId, MessageKind, Quote, Room, RoomId, RoomKind, Seq,
-    SystemEvent, User, UserId,
+    Attachment, Message, MessageId, MessageKind, Quote, Room, RoomId, RoomKind, Seq, SystemEvent, User, UserId,
 };
 use sqlx::{
     any::{AnyConnectOptions, AnyPoolOptions, AnyRow},
@@ -491,10 +490,7 @@ fn message_from(r: &AnyRow) -> Result<Message> {
                 id: MessageId(id),
                 sender_id: UserId(sender),
                 sender_name: r.try_get("q_sender_name")?,
-                content: match deleted {
-                    true => String::new(),
-                    false => quote_text(&shown_plain(html.as_deref(), &text.unwrap_or_default())),
-                },
+                content: Quote::content_of(deleted, html.as_deref(), &text.unwrap_or_default()),
                 deleted,
             })
         }
