@@ -11,8 +11,9 @@
 #       Noto Color Emoji 2.042 (CBDT bitmaps), from Debian 12's fonts-noto-color-emoji
 #       2.042-0+deb12u1, subset to the $EMOJI list below plus ZWJ and VS16, and whatever
 #       ZWJ/flag ligatures those complete. The whole font is ~10 MB and the picker offers all
-#       ~1,900 emoji, so only the quick reactions and the most common ones are kept, to stay under
-#       $EMOJI_BUDGET; no skin-tone variants (they would add ~140 KB), no flags.
+#       ~1,900 emoji, so only the quick reactions, the UI's own icons, the picker's first screen
+#       and the most common ones are kept, to stay under $EMOJI_BUDGET; no skin-tone variants
+#       (they would add ~140 KB), no flags.
 #   OFL-NotoSansThai.txt, OFL-NotoColorEmoji.txt
 #       The fonts' copyright notices plus the OFL text from the Debian packages' copyright files.
 #
@@ -38,12 +39,17 @@ out="$CONFAB_ROOT/public/fonts"
 NOTO_CORE="fonts-noto-core=20201225-1"
 NOTO_EMOJI="fonts-noto-color-emoji=2.042-0+deb12u1"
 PY_PACKAGES=(fonttools==4.68.0 brotli==1.2.1)
-EMOJI_BUDGET=307200 # bytes (300 KiB)
+EMOJI_BUDGET=368640 # bytes (360 KiB)
 
-# Every one is in the picker's catalog (the `emojis` crate); the first six are the toolbar's
-# quick reactions (app/src/components/message_toolbar.rs). Spaces and newlines are dropped.
+# Every one is in the picker's catalog (the `emojis` crate). The first line is the toolbar's
+# quick reactions (app/src/components/message_toolbar.rs); the second the icons the UI itself
+# shows (delete, muted room, image and file previews), which must never be boxes; the third the
+# rest of the picker's first screen (its first six rows, less what Noto 2.042 lacks: 🫩 and the
+# Unicode 15.1 head shakes). Spaces and newlines are dropped.
 EMOJI="
 👍 ❤️ 😂 🎉 😮 😢
+🗑 🔕 🖼 📎
+🫠 🤩 😗 ☺️ 😚 😙 🥲 🤑 🫢 🫣 🤫 🫡 🤐 🫥 😶‍🌫️ 😒 😮‍💨 🤥 🫨
 👎 😀 😃 😄 😁 😆 😅 🤣 😊 😇 🙂 🙃 😉 😌 😍 🥰 😘 😋 😛 😜 🤪 😝 🤗 🤭 🤔 🤨 😐 😑 😶 🙄 😏
 😬 😴 🤤 😷 🤯 🥳 😎 😕 😟 🙁 😯 😲 😳 🥺 😥 😭 😱 😣 😞 😩 😫 😤 😡 😠 🤬 😈 💀 💩 🙈 🙊
 🧡 💛 💚 💙 💜 🖤 🤍 💔 💕 💖 💯 💥 💤 💬

@@ -16,12 +16,16 @@ pub enum AppError {
     /// Malformed request (e.g. a form field missing or of the wrong type).
     #[error("{message}")]
     BadRequest { message: String },
-    /// Input that parsed but breaks a rule; `field` names the form field to highlight.
+    /// Input that parsed but breaks a rule; `field` names the form field to highlight. `more`
+    /// holds other fields' problems found by the same check: a form is told all it must fix
+    /// at once, not one complaint per try.
     #[error("{message}")]
     Invalid {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         field: Option<String>,
         message: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        more: Vec<FieldProblem>,
     },
     #[error("{message}")]
     Unauthorized { message: String },
@@ -47,12 +51,58 @@ pub enum AppError {
     Network { message: String },
 }
 
+/// A form field's problem, besides the one an [`AppError::Invalid`] leads with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
+}
+
 impl AppError {
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::BadRequest { message: message.into() }
     }
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Self::Invalid { field: Some(field.to_string()), message: message.into() }
+        Self::Invalid { field: Some(field.to_string()), message: message.into(), more: Vec::new() }
+    }
+
+    /// One error for several checks' failures, in order: the first leads, and the problems of
+    /// the fields after it go along in `more`. `None` when every check passed.
+    pub fn together(errors: impl IntoIterator<Item = Option<AppError>>) -> Option<AppError> {
+        let mut errors = errors.into_iter().flatten();
+        let mut first = errors.next()?;
+        if let Self::Invalid { more, .. } = &mut first {
+            for e in errors {
+                more.extend(e.problems().into_iter().filter_map(|(field, message)| {
+                    Some(FieldProblem { field: field?.to_string(), message: message.to_string() })
+                }));
+            }
+        }
+        Some(first)
+    }
+
+    /// Every problem this error reports, the lead first: the field it is about (if any) and
+    /// its message.
+    pub fn problems(&self) -> Vec<(Option<&str>, &str)> {
+        let mut all = vec![(self.field(), self.message())];
+        if let Self::Invalid { more, .. } = self {
+            all.extend(more.iter().map(|p| (Some(p.field.as_str()), p.message.as_str())));
+        }
+        all
+    }
+
+    /// The same error about the field `name`: a shared rule (a password's length) checked
+    /// for a form that calls the field its own way.
+    pub fn about(mut self, name: &str) -> Self {
+        if let Self::Invalid { field, .. } | Self::Conflict { field, .. } = &mut self {
+            *field = Some(name.to_string());
+        }
+        self
+    }
+
+    /// Whether this error is about the form field `name` (the lead's or one in `more`).
+    pub fn is_about(&self, name: &str) -> bool {
+        self.problems().iter().any(|(field, _)| *field == Some(name))
     }
     pub fn unauthorized() -> Self {
         Self::Unauthorized { message: "Please log in.".into() }
@@ -277,6 +327,27 @@ mod tests {
         );
         // What no template makes stays as it came.
         assert_eq!(localize("Something new.", Locale::th), "Something new.");
+    }
+
+    #[test]
+    fn several_fields_problems_travel_in_one_error() {
+        let name = crate::types::normalize_username("a!").err();
+        let password = crate::types::validate_password("x").err();
+        let e = AppError::together([name, None, password]).unwrap();
+        assert_eq!(e.status_code(), 422);
+        assert_eq!(e.field(), Some("username"));
+        assert!(e.is_about("username") && e.is_about("password") && !e.is_about("display_name"));
+        let problems = e.problems();
+        assert_eq!(problems.len(), 2);
+        assert_eq!(problems[1], (Some("password"), "Passwords need at least 8 characters."));
+        // As the wire carries it, and back.
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["more"][0]["field"], "password");
+        assert_eq!(serde_json::from_value::<AppError>(json).unwrap(), e);
+        // One problem: no `more` on the wire.
+        let one = AppError::together([None, crate::types::validate_password("x").err()]).unwrap();
+        assert!(serde_json::to_value(&one).unwrap().get("more").is_none());
+        assert_eq!(AppError::together([None, None]), None);
     }
 
     #[test]

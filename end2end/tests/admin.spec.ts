@@ -60,6 +60,8 @@ test("instance admins watch the live monitor; others are refused; rights apply a
   await expect(node.getByTestId("chart-memory").getByTestId("metric-latest")).toHaveText(/MiB|GiB/);
   await expect(node.getByTestId("chart-database").getByTestId("metric-latest")).toHaveText(/MiB|GiB/);
   await expect(node.getByTestId("chart-latency").locator("svg")).toHaveAttribute("aria-label", /p50 .*p99 /);
+  // The scale says what it is: the window's highest value, at its dashed line.
+  await expect(node.getByTestId("chart-memory").locator(".metric-scale")).toHaveText(/^highest \d.* (MiB|GiB)$/);
 
   // The monitor is as accessible as every other screen (WCAG 2.1 A and AA), in both themes.
   for (const scheme of ["light", "dark"] as const) {

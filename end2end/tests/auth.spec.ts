@@ -39,6 +39,19 @@ test("a taken username and a short password are explained on the form", async ({
   // the browser's own minlength check is not set on password, so the server answers
   await form.getByRole("button", { name: "Create account" }).click();
   await expect(p2.getByRole("alert")).toContainText("at least 8 characters");
+  // Focus goes to the field to fix, its text selected to type over.
+  await expect(form.getByLabel("Password")).toBeFocused();
+
+  // Everything wrong at once is said at once, and each field is marked.
+  await form.getByLabel("Username").fill("a!");
+  await form.getByLabel("Password").fill("x");
+  await form.getByRole("button", { name: "Create account" }).click();
+  const alert = p2.getByRole("alert");
+  await expect(alert).toContainText("Usernames are 3 to 32 characters long.");
+  await expect(alert).toContainText("Passwords need at least 8 characters.");
+  await expect(form.getByLabel("Username")).toHaveAttribute("aria-invalid", "true");
+  await expect(form.getByLabel("Password")).toHaveAttribute("aria-invalid", "true");
+  await expect(form.getByLabel("Username")).toBeFocused();
   await other.close();
 });
 
@@ -50,6 +63,8 @@ test("wrong credentials get one generic message", async ({ expectConsoleError, p
   await logout(page);
   await login(page, username, "not the password");
   await expect(page.getByRole("alert")).toContainText("Wrong username or password.");
+  // Focus is on the password, to try again, not lost to the page.
+  await expect(page.getByLabel("Password")).toBeFocused();
   await login(page, uniqueName("nobody"), "whatever123");
   await expect(page.getByRole("alert")).toContainText("Wrong username or password.");
 });

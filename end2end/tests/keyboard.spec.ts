@@ -1,5 +1,5 @@
 import { expect, Page } from "@playwright/test";
-import { hydrated, newUser, send, startPrivateChat, test } from "./helpers";
+import { createGroup, hydrated, newUser, send, startPrivateChat, test } from "./helpers";
 
 /**
  * The core flow by keyboard alone: from the chat list, open a room, send, reply, react and
@@ -45,8 +45,9 @@ test("open a room, send, reply, react and search by keyboard alone", async ({ br
   // along it with the arrows.
   const bobs = list.getByTestId("message").filter({ hasText: "Lunch at noon?" });
   const bobsId = await bobs.getAttribute("data-message-id");
+  // By id from here: the reply below will quote this message's text too.
+  const bobsRow = list.locator(`[data-message-id="${bobsId}"]`);
   const toolbar = `[data-message-id="${bobsId}"] [role="toolbar"]`;
-  // By id: the reply below will quote this message's text too.
   const replyButton = page.locator(`${toolbar} [data-testid="reply"]`);
   await expect(page.locator(`${toolbar} button:not([tabindex="-1"])`)).toHaveCount(1);
   await tabTo(page, `${toolbar} button[tabindex="0"]`, { back: true });
@@ -66,7 +67,24 @@ test("open a room, send, reply, react and search by keyboard alone", async ({ br
   await page.keyboard.press("Home");
   await expect(page.locator(`${toolbar} > .reaction-tool:first-child`)).toBeFocused();
   await page.keyboard.press("Enter");
-  await expect(bobs.getByTestId("reaction").filter({ hasText: "👍" })).toBeVisible();
+  await expect(bobsRow.getByTestId("reaction").filter({ hasText: "👍" })).toBeVisible();
+  // The message was drawn anew with its reaction; focus is on the same button in it, so
+  // Enter again takes the reaction back.
+  const thumbsUp = page.locator(`${toolbar} > .reaction-tool:first-child`);
+  await expect(thumbsUp).toBeFocused();
+  await expect(thumbsUp).toHaveAttribute("aria-pressed", "true");
+  await page.keyboard.press("Enter");
+  await expect(bobsRow.getByTestId("reaction")).toHaveCount(0);
+  await expect(thumbsUp).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(bobsRow.getByTestId("reaction").filter({ hasText: "👍" })).toBeVisible();
+  // A reaction's chip keeps focus the same way; once the last is taken back, focus stays on
+  // its message.
+  const chip = bobsRow.getByTestId("reaction").filter({ hasText: "👍" });
+  await chip.focus();
+  await page.keyboard.press("Enter");
+  await expect(bobsRow.getByTestId("reaction")).toHaveCount(0);
+  await expect(bobsRow).toBeFocused();
 
   // Search, pick the result with the arrows.
   await page.keyboard.press("Control+k");
@@ -103,4 +121,43 @@ test("a dialog puts focus on its first field, keeps it inside, and gives it back
   await expect(dialog).toBeHidden();
   await expect(page.getByTestId("new-chat")).toBeFocused();
   await alice.context.close();
+});
+
+test("what the room's menu opens gives focus back to the menu's button", async ({ browser }) => {
+  const alice = await newUser(browser, "kma", "Kma");
+  const bob = await newUser(browser, "kmb", "Kmb");
+  const page = alice.page;
+  await createGroup(page, "Focus crew", [bob.username]);
+  const menu = page.getByTestId("room-menu");
+
+  // A dialog: Escape closes it, and focus is back on ⋯, not on the page.
+  for (const item of ["room-retention-menu", "leave-room"]) {
+    await menu.click();
+    await page.getByTestId(item).focus();
+    await page.keyboard.press("Enter");
+    await expect(page.locator("dialog[open]")).toBeVisible();
+    await page.keyboard.press("Escape");
+    await expect(page.locator("dialog[open]")).toHaveCount(0);
+    await expect(menu).toBeFocused();
+  }
+
+  // Renaming: the field opens focused with the name selected; Escape gives up, and Save
+  // renames; both end on ⋯.
+  await menu.click();
+  await page.getByTestId("rename-room").focus();
+  await page.keyboard.press("Enter");
+  const field = page.getByLabel("Group name");
+  await expect(field).toBeFocused();
+  await page.keyboard.press("Escape");
+  await expect(field).toHaveCount(0);
+  await expect(menu).toBeFocused();
+  await menu.click();
+  await page.getByTestId("rename-room").click();
+  await expect(field).toBeFocused();
+  await page.keyboard.type("Focus crew 2");
+  await page.keyboard.press("Enter");
+  await expect(page.getByTestId("room-title")).toHaveText("Focus crew 2");
+  await expect(menu).toBeFocused();
+  await alice.context.close();
+  await bob.context.close();
 });

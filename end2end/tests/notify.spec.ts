@@ -78,6 +78,14 @@ test("a muted room stays quiet; unmuted, a message elsewhere shows a toast and c
   await expect(bob.page.getByTestId("room-title")).toHaveText("Nal");
   await expect(bob.page).toHaveTitle(/^Nal · Confab$/);
   await expect(bob.page.locator("link[rel=icon]")).toHaveAttribute("href", "/favicon.svg");
+
+  // A room opened another way (the sidebar) takes its toast away at once: it has nothing
+  // left to say. (A toast lasts 6 s by itself.)
+  await bob.page.getByRole("link", { name: "Chat", exact: true }).click();
+  await send(alice.page, "once more");
+  await expect(toast).toContainText("once more");
+  await openRoomFromSidebar(bob.page, "Nal");
+  await expect(toast).toHaveCount(0, { timeout: 1_500 });
   await alice.context.close();
   await bob.context.close();
 });

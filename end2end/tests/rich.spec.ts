@@ -90,6 +90,9 @@ test("an edit, a deletion, reactions and a reply reach the other side without a 
   // The full picker: search by name, Enter picks.
   await (await actionsOf(theirs)).getByRole("button", { name: "Add reaction" }).click();
   const picker = bob.page.getByRole("dialog", { name: "Add reaction" });
+  // By shortcode too, as in Slack: `smile` is 😄, whose name says "smiling".
+  await picker.getByRole("combobox", { name: "Search emoji" }).fill("smile");
+  await expect(picker.getByRole("option", { name: "grinning face with smiling eyes" })).toBeVisible();
   await picker.getByRole("combobox", { name: "Search emoji" }).fill("party popper");
   await expect(picker.getByRole("option", { name: "party popper" })).toBeVisible();
   await bob.page.keyboard.press("Enter");
@@ -249,7 +252,7 @@ test("Markdown renders: a fenced code block, a safe link, and raw HTML as text",
   await openRoomFromSidebar(bob.page, "Kal");
 
   const input = alice.page.getByTestId("message-input");
-  await input.fill("Try this:\n```\nfn main() {\n    println!(\"hi\");\n}\n```\nSee the [docs](https://example.org/docs) and **bold** <img src=x onerror=alert(1)>");
+  await input.fill("Try this:\n```\nfn main() {\n    println!(\"hi\");\n}\n```\nSee the [docs](https://example.org/docs), www.example.com and **bold** <img src=x onerror=alert(1)>");
   await input.press("Enter");
 
   const message = messageWithText(bob.page, "Try this:");
@@ -262,6 +265,7 @@ test("Markdown renders: a fenced code block, a safe link, and raw HTML as text",
   await expect(link).toHaveAttribute("rel", /noopener/);
   await expect(link).toHaveAttribute("rel", /noreferrer/);
   await expect(link).toHaveAttribute("rel", /nofollow/);
+  await expect(message.getByRole("link", { name: "www.example.com" })).toHaveAttribute("href", "https://www.example.com");
   await expect(message.locator(".md strong")).toHaveText("bold");
   await expect(message.locator("img")).toHaveCount(0);
   await expect(message).toContainText("<img src=x onerror=alert(1)>");
@@ -283,6 +287,15 @@ test("a group's owner deletes anyone's message and may mention @room; members ma
   const bobInput = bob.page.getByTestId("message-input");
   await bobInput.pressSequentially("@roo");
   await expect(bob.page.getByRole("listbox", { name: "People to mention" })).toHaveCount(0);
+  // Typed out anyway, it is refused: the message says why, and offers no Retry that could
+  // never work.
+  await bobInput.fill("@room everyone look");
+  await bobInput.press("Enter");
+  const refused = bob.page.getByTestId("pending-message");
+  await expect(refused).toContainText("Only owners and admins can notify the whole group with @room.");
+  await expect(refused.getByRole("button", { name: "Retry" })).toHaveCount(0);
+  await refused.getByRole("button", { name: "Discard" }).click();
+  await expect(refused).toHaveCount(0);
   await bobInput.fill("");
   const aliceInput = alice.page.getByTestId("message-input");
   await aliceInput.pressSequentially("@roo");

@@ -45,6 +45,11 @@ test("settings: a new display name shows at once; a password change logs out the
   await password.getByLabel("Confirm the new password").fill("a different one");
   await password.getByRole("button", { name: "Change password" }).click();
   await expect(password.getByRole("alert")).toHaveText("The new password and its confirmation differ.");
+  // The field to fix is marked and has focus.
+  const confirm = password.getByLabel("Confirm the new password");
+  await expect(confirm).toHaveAttribute("aria-invalid", "true");
+  await expect(confirm).toBeFocused();
+  await expect(password.getByLabel("Current password")).toHaveAttribute("aria-invalid", "false");
   await password.getByLabel("Confirm the new password").fill("a whole new secret");
   await password.getByRole("button", { name: "Change password" }).click();
   await expect(password.getByRole("status")).toContainText("Password changed");

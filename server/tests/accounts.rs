@@ -115,6 +115,14 @@ async fn registration_refuses_duplicates_and_bad_input_with_clear_errors() {
         assert_eq!(body["field"], *field, "{body}");
         assert!(body["message"].as_str().unwrap().contains(text), "{body}");
     }
+    // Every field's problem at once: the form is told all it must fix in one answer.
+    let long_name = "n".repeat(200);
+    let all_wrong = [("username", "a!"), ("display_name", long_name.as_str()), ("password", "x")];
+    let (got, body, _) = form(&server.client(), server.url("/api/register"), &all_wrong).await;
+    assert_eq!((got, body["field"].as_str()), (422, Some("username")), "{body}");
+    let more: Vec<&str> = body["more"].as_array().unwrap().iter().map(|p| p["field"].as_str().unwrap()).collect();
+    assert_eq!(more, ["display_name", "password"], "{body}");
+    assert!(body["more"][1]["message"].as_str().unwrap().contains("at least 8"), "{body}");
     // A missing field is a 400, not a crash.
     let (got, body, _) = form(&server.client(), server.url("/api/register"), &[("username", "dave")]).await;
     assert_eq!(got, 400, "{body}");

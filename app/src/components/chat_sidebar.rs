@@ -40,9 +40,10 @@ pub fn ChatSidebar(rooms: Resource<Result<Vec<RoomSummary>, AppError>>) -> impl 
     };
 
     view! {
-        <aside class="sidebar">
+        // Named by its heading: the room's member list is a second `aside`.
+        <aside class="sidebar" aria-labelledby="sidebar-heading">
             <div class="sidebar-head">
-                <h2>{tr!(i18n, rooms.sidebar.chats)}</h2>
+                <h2 id="sidebar-heading">{tr!(i18n, rooms.sidebar.chats)}</h2>
                 <button class="button small" data-testid="new-chat" on:click=move |_| dialog_open.set(true)>
                     {tr!(i18n, rooms.sidebar.new_chat)}
                 </button>

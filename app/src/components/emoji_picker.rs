@@ -11,7 +11,7 @@ use crate::{
     lazy::{wasm_split, Loaded},
     state::{
         actions::{load_emoji, react},
-        store::{use_chat, EmojiCatalog},
+        store::{use_chat, Emoji, EmojiCatalog},
     },
     tr,
     types::{MessageId, RoomId},
@@ -32,7 +32,7 @@ pub fn EmojiPicker(room: RoomId, message: MessageId) -> impl IntoView {
     let sections = Memo::new(move |_| {
         let q = query.with(|q| q.trim().to_lowercase());
         store.emoji.with(|catalog| match catalog {
-            EmojiCatalog::Loaded(list) => sections_of(list.iter().map(|e| (e.group.as_str(), e.name.as_str())), &q),
+            EmojiCatalog::Loaded(list) => sections_of(list, &q),
             _ => Vec::new(),
         })
     });
@@ -211,12 +211,17 @@ fn option_id(index: usize) -> String {
     format!("emoji-{index}")
 }
 
-/// The emoji whose name contains `query` (lower-case; empty: all), as indexes into the list,
-/// in sections of consecutive emoji of one group.
-pub fn sections_of<'a>(list: impl Iterator<Item = (&'a str, &'a str)>, query: &str) -> Vec<(String, Vec<usize>)> {
+/// The emoji whose name or shortcodes contain `query` (lower-case; empty: all), or that are
+/// `query` itself (pasted), as indexes into the list, in sections of consecutive emoji of one
+/// group.
+pub fn sections_of(list: &[Emoji], query: &str) -> Vec<(String, Vec<usize>)> {
     let mut sections: Vec<(String, Vec<usize>)> = Vec::new();
-    for (i, (group, name)) in list.enumerate() {
-        if !query.is_empty() && !name.to_lowercase().contains(query) {
+    for (i, Emoji { emoji, name, keywords, group }) in list.iter().enumerate() {
+        let found = query.is_empty()
+            || name.to_lowercase().contains(query)
+            || keywords.contains(query)
+            || emoji.trim_end_matches('\u{fe0f}') == query.trim_end_matches('\u{fe0f}');
+        if !found {
             continue;
         }
         match sections.last_mut() {
@@ -283,14 +288,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn search_filters_by_name_and_keeps_groups() {
-        let list =
-            [("Smileys", "grinning face"), ("Smileys", "Winking Face"), ("Food", "pizza"), ("Food", "face of bread")];
-        let all = sections_of(list.iter().copied(), "");
-        assert_eq!(all, vec![("Smileys".to_string(), vec![0, 1]), ("Food".to_string(), vec![2, 3])]);
-        let faces = sections_of(list.iter().copied(), "face");
-        assert_eq!(faces, vec![("Smileys".to_string(), vec![0, 1]), ("Food".to_string(), vec![3])]);
-        assert!(sections_of(list.iter().copied(), "zebra").is_empty());
+    fn search_filters_by_name_and_shortcode_and_keeps_groups() {
+        let emoji = |emoji: &str, group: &str, name: &str, keywords: &str| Emoji {
+            emoji: emoji.into(),
+            name: name.into(),
+            keywords: keywords.into(),
+            group: group.into(),
+        };
+        let list = [
+            emoji("😀", "Smileys", "grinning face", "grinning"),
+            emoji("😉", "Smileys", "Winking Face", "wink"),
+            emoji("🍕", "Food", "pizza", "pizza"),
+            emoji("🍞", "Food", "face of bread", "bread"),
+            emoji("😄", "Smileys", "grinning face with smiling eyes", "smile"),
+            emoji("❤\u{fe0f}", "Smileys", "red heart", "heart"),
+        ];
+        let all = sections_of(&list, "");
+        let smileys = |ids: Vec<usize>| ("Smileys".to_string(), ids);
+        assert_eq!(all, vec![smileys(vec![0, 1]), ("Food".to_string(), vec![2, 3]), smileys(vec![4, 5])]);
+        let faces = sections_of(&list, "face");
+        assert_eq!(faces, vec![smileys(vec![0, 1]), ("Food".to_string(), vec![3]), smileys(vec![4])]);
+        assert_eq!(sections_of(&list, "smile"), vec![smileys(vec![4])], "by its shortcode");
+        assert_eq!(sections_of(&list, "❤"), vec![smileys(vec![5])], "pasted, without its selector");
+        assert!(sections_of(&list, "zebra").is_empty());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! attachment's caption), reactions and its actions; the inline editor in its place while it
 //! is edited; a note in its place once it was deleted.
 
-use leptos::prelude::*;
+use leptos::{html, prelude::*, wasm_bindgen::JsCast, web_sys};
 
 use super::{
     file_card::FileCard, image_preview::ImagePreview, message_editor::MessageEditor, message_toolbar::MessageToolbar,
@@ -38,6 +38,12 @@ pub fn MessageItem(message: Message, show_header: bool, me: UserId) -> impl Into
     let editing = move || store.editing.with(|e| e.as_ref().is_some_and(|e| e.id == id));
     let highlighted = move || store.highlight.get() == Some(id);
     let time = move || clock.date_time(created);
+    let row = NodeRef::<html::Div>::new();
+    Effect::new(move || {
+        if let Some(row) = row.get() {
+            take_focus_back(&row, store.focus_in_message.get_value(), id);
+        }
+    });
 
     let body = if deleted {
         view! {
@@ -116,9 +122,57 @@ pub fn MessageItem(message: Message, show_header: bool, me: UserId) -> impl Into
             data-testid="message"
             data-message-id=id.0
             tabindex="-1"
+            node_ref=row
+            on:focusin=move |ev| {
+                let row = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+                let focused = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+                if let (Some(row), Some(focused)) = (row, focused) {
+                    store.focus_in_message.set_value(Some((id, selector_within(&row, &focused))));
+                }
+            }
         >
             {header}
             {body}
         </div>
     }
+}
+
+/// A selector that finds `focused` again in a new rendering of `row`: a reaction chip by its
+/// emoji, a toolbar button by its place, another control by its test id; empty for the row.
+fn selector_within(row: &web_sys::Element, focused: &web_sys::Element) -> String {
+    if let Some(emoji) = focused.get_attribute("data-emoji") {
+        return format!(".reactions [data-emoji=\"{emoji}\"]");
+    }
+    if let Some(bar) = focused.closest(".toolbar").ok().flatten().filter(|b| row.contains(Some(b))) {
+        if let Ok(buttons) = bar.query_selector_all("button") {
+            let place = (0..buttons.length()).position(|i| buttons.item(i).is_some_and(|b| b == **focused));
+            if let Some(place) = place {
+                return format!(".toolbar > button:nth-of-type({})", place + 1);
+            }
+        }
+    }
+    focused.get_attribute("data-testid").map(|t| format!("[data-testid=\"{t}\"]")).unwrap_or_default()
+}
+
+/// Focus goes back into this row if it was last inside this message and fell to the page
+/// when the row it was in was replaced (the new row is this one); a control that is gone
+/// (the last of a reaction, taken back) leaves it on the row.
+fn take_focus_back(
+    row: &web_sys::HtmlDivElement,
+    last: Option<(crate::types::MessageId, String)>,
+    id: crate::types::MessageId,
+) {
+    let Some((_, selector)) = last.filter(|(at, _)| *at == id) else { return };
+    let lost = document().active_element().is_none_or(|a| document().body().is_some_and(|b| a == *b));
+    if !lost {
+        return;
+    }
+    let control = (!selector.is_empty())
+        .then(|| row.query_selector(&selector).ok().flatten())
+        .flatten()
+        .and_then(|c| c.dyn_into::<web_sys::HtmlElement>().ok());
+    let _ = match control {
+        Some(control) => control.focus(),
+        None => row.focus(),
+    };
 }

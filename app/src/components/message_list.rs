@@ -226,17 +226,18 @@ pub fn MessageList(
                     let retry = move |_| retry(store, &client_id);
                     let discard_id = p.client_id.clone();
                     let discard = move |_| discard(store, &discard_id);
-                    let failed = matches!(p.state, SendState::Failed(_));
+                    let failed = matches!(p.state, SendState::Failed { .. });
                     view! {
                         <div class="message mine pending" class=("failed", failed) data-testid="pending-message">
                             <div class="bubble">{p.content.clone()}</div>
                             <div class="status">
                                 {match p.state.clone() {
                                     SendState::Sending => tr!(i18n, chat.pending.sending).into_any(),
-                                    SendState::Failed(why) => {
+                                    SendState::Failed { why, retry: can_retry } => {
+                                        let why = crate::error::localize(&why, i18n.get_locale_untracked());
                                         view! {
                                             {t!(i18n, chat.pending.not_sent, why = move || why.clone())}
-                                            <button on:click=retry>{tr!(i18n, chat.pending.retry)}</button>
+                                            {can_retry.then(|| view! { <button on:click=retry>{tr!(i18n, chat.pending.retry)}</button> })}
                                             <button on:click=discard>{tr!(i18n, chat.pending.discard)}</button>
                                         }
                                             .into_any()

@@ -56,23 +56,30 @@ pub fn reveal_option(id: &str) {
 
 /// Escape closes a `<details>` menu and puts focus back on its summary.
 pub fn close_on_escape(ev: leptos::ev::KeyboardEvent) {
-    #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        if ev.key() != "Escape" {
-            return;
-        }
-        let menu = ev.current_target().and_then(|t| t.dyn_into::<web_sys::HtmlDetailsElement>().ok());
-        if let Some(menu) = menu.filter(|m| m.open()) {
-            ev.prevent_default();
-            menu.set_open(false);
-            if let Some(summary) = menu.query_selector("summary").ok().flatten() {
-                if let Ok(summary) = summary.dyn_into::<web_sys::HtmlElement>() {
-                    let _ = summary.focus();
-                }
-            }
-        }
+    use leptos::wasm_bindgen::JsCast;
+    if ev.key() != "Escape" {
+        return;
     }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = ev;
+    let menu = ev.current_target().and_then(|t| t.dyn_into::<leptos::web_sys::HtmlDetailsElement>().ok());
+    if let Some(menu) = menu.filter(|m| m.open()) {
+        ev.prevent_default();
+        close_menu(&menu);
+    }
+}
+
+/// Closes a `<details>` menu with focus back on its summary. The item just chosen hides with the
+/// menu, so focus would otherwise fall to the page, and a dialog that item opens would have
+/// nothing to give focus back to when it closes.
+pub fn close_menu(menu: &leptos::web_sys::HtmlDetailsElement) {
+    menu.set_open(false);
+    focus_summary(menu);
+}
+
+/// Puts focus on a `<details>` menu's button: where an action that started from the menu ends.
+pub fn focus_summary(menu: &leptos::web_sys::HtmlDetailsElement) {
+    use leptos::wasm_bindgen::JsCast;
+    let summary = menu.query_selector("summary").ok().flatten();
+    if let Some(summary) = summary.and_then(|s| s.dyn_into::<leptos::web_sys::HtmlElement>().ok()) {
+        let _ = summary.focus();
+    }
 }

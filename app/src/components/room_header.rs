@@ -34,9 +34,27 @@ pub fn RoomHeader(details: RoomDetails) -> impl IntoView {
     let name = RwSignal::new(summary.title.clone());
     let error = RwSignal::new(None::<String>);
     let menu = NodeRef::<html::Details>::new();
+    let name_field = NodeRef::<html::Input>::new();
+    // The name field opens with focus and its text selected, to type over; it closes with focus
+    // back on the menu's button it was opened from.
+    Effect::new(move || {
+        if let Some(field) = name_field.get() {
+            // The value may not be in the field yet when this runs: put it there first, or the
+            // selection would be of nothing.
+            field.set_value(&name.get_untracked());
+            let _ = field.focus();
+            field.select();
+        }
+    });
+    let stop_renaming = move || {
+        renaming.try_set(false);
+        if let Some(m) = menu.get_untracked() {
+            super::focus_summary(&m);
+        }
+    };
     let close_menu = move || {
         if let Some(m) = menu.get_untracked() {
-            m.set_open(false);
+            super::close_menu(&m);
         }
     };
     let subtitle = {
@@ -54,7 +72,7 @@ pub fn RoomHeader(details: RoomDetails) -> impl IntoView {
             // The header may have been rebuilt meanwhile (the room changed): hence `try_set`.
             match api::rename_room(room, new_name).await {
                 Ok(_) => {
-                    renaming.try_set(false);
+                    stop_renaming();
                     error.try_set(None);
                     store.refresh_rooms();
                 }
@@ -86,13 +104,20 @@ pub fn RoomHeader(details: RoomDetails) -> impl IntoView {
                         }
                     >
                         <input
+                            node_ref=name_field
                             aria-label=move || t_string!(i18n, rooms.header.group_name)
+                            on:keydown=move |ev| {
+                                if ev.key() == "Escape" {
+                                    ev.prevent_default();
+                                    stop_renaming();
+                                }
+                            }
                             maxlength=crate::types::limits::ROOM_NAME_MAX
                             prop:value=move || name.get()
                             on:input=move |ev| name.set(event_target_value(&ev))
                         />
                         <button class="button small" type="submit">{tr!(i18n, rooms.header.save)}</button>
-                        <button class="button small ghost" type="button" on:click=move |_| renaming.set(false)>
+                        <button class="button small ghost" type="button" on:click=move |_| stop_renaming()>
                             {tr!(i18n, rooms.header.cancel)}
                         </button>
                     </form>

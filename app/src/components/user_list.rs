@@ -40,9 +40,17 @@ pub fn UserList(details: RoomDetails) -> impl IntoView {
                             data-testid="presence-dot"
                         ></span>
                     </span>
+                    // A long name is cut, never the "(you)" after it.
                     <span class="member-name">
-                        {p.user.display_name.clone()}
-                        {(id == me).then_some(move || format!(" ({})", t_string!(i18n, rooms.members.you)))}
+                        <span class="member-display">{p.user.display_name.clone()}</span>
+                        {(id == me)
+                            .then(|| {
+                                view! {
+                                    <span class="member-you">
+                                        {move || format!(" ({})", t_string!(i18n, rooms.members.you))}
+                                    </span>
+                                }
+                            })}
                     </span>
                     <span class="role">
                         {(p.role.can_manage()).then_some(move || role_label(i18n.get_locale(), p.role))}

@@ -6,7 +6,7 @@ use leptos_router::{components::A, hooks::use_query_map};
 
 use crate::{
     api::Login,
-    components::form_error::{error_until_edited, FormError, LeaveIfLoggedIn},
+    components::form_error::{error_until_edited, focus_on_error, FormError, LeaveIfLoggedIn},
     i18n::{t_string, use_i18n},
     state::session::follow_login,
     tr,
@@ -18,6 +18,8 @@ pub fn Login() -> impl IntoView {
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_else(|| "/chat".to_string());
     let (error, on_edit) = error_until_edited(action);
+    let form = NodeRef::new();
+    focus_on_error(form, error, "password");
     follow_login(action.value());
     let i18n = use_i18n();
 
@@ -26,7 +28,7 @@ pub fn Login() -> impl IntoView {
         <LeaveIfLoggedIn next=Signal::derive(next) />
         <section class="auth-card" on:input=on_edit>
             <h1>{tr!(i18n, auth.log_in)}</h1>
-            <ActionForm action attr:class="form" attr:data-testid="login-form">
+            <ActionForm action node_ref=form attr:class="form" attr:data-testid="login-form">
                 <input type="hidden" name="next" value=next />
                 <label>
                     {tr!(i18n, auth.username)}

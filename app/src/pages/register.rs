@@ -7,7 +7,7 @@ use leptos_router::{components::A, hooks::use_query_map};
 
 use crate::{
     api::Register,
-    components::form_error::{error_until_edited, FormError, LeaveIfLoggedIn},
+    components::form_error::{error_until_edited, focus_on_error, FormError, LeaveIfLoggedIn},
     i18n::{t, t_string, use_i18n},
     state::session::follow_login,
     tr,
@@ -20,7 +20,9 @@ pub fn Register() -> impl IntoView {
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_else(|| "/chat".to_string());
     let (error, on_edit) = error_until_edited(action);
-    let invalid = move |field: &'static str| move || error.get().is_some_and(|e| e.field() == Some(field));
+    let form = NodeRef::new();
+    focus_on_error(form, error, "username");
+    let invalid = move |field: &'static str| move || error.get().is_some_and(|e| e.is_about(field));
     follow_login(action.value());
     let i18n = use_i18n();
 
@@ -29,7 +31,7 @@ pub fn Register() -> impl IntoView {
         <LeaveIfLoggedIn next=Signal::derive(next) />
         <section class="auth-card" on:input=on_edit>
             <h1>{tr!(i18n, auth.register.heading)}</h1>
-            <ActionForm action attr:class="form" attr:data-testid="register-form">
+            <ActionForm action node_ref=form attr:class="form" attr:data-testid="register-form">
                 <input type="hidden" name="next" value=next />
                 <label>
                     {tr!(i18n, auth.username)}
@@ -53,7 +55,12 @@ pub fn Register() -> impl IntoView {
                 </label>
                 <label>
                     {tr!(i18n, auth.display_name)}
-                    <input name="display_name" autocomplete="name" maxlength=limits::DISPLAY_NAME_MAX />
+                    <input
+                        name="display_name"
+                        autocomplete="name"
+                        maxlength=limits::DISPLAY_NAME_MAX
+                        aria-invalid=move || invalid("display_name")().to_string()
+                    />
                 </label>
                 <label>
                     {tr!(i18n, auth.password)}

@@ -7,7 +7,10 @@ use leptos_meta::Title;
 
 use crate::{
     api,
-    components::require_user::RequireUser,
+    components::{
+        form_error::{focus_on_error, FormError},
+        require_user::RequireUser,
+    },
     i18n::{t, t_string, td_string, use_i18n, Locale},
     lazy::{wasm_split, LazyPage, Loaded},
     state::{
@@ -16,6 +19,7 @@ use crate::{
     },
     tr,
     types::{limits, Language, NotifyLevel, Settings, SettingsChange, Theme},
+    AppError,
 };
 
 type I18n = leptos_i18n::I18nContext<Locale>;
@@ -69,7 +73,7 @@ fn settings_view() -> Loaded {
                     .get()
                     .map(|s| match s {
                         Ok(settings) => view! { <SettingsForms settings /> }.into_any(),
-                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <p class="form-error" role="alert">{e.localized(i18n.get_locale())}</p> }.into_any(),
                     })
             }}
         </Transition>
@@ -84,17 +88,9 @@ enum Done {
     PasswordChanged,
 }
 
-/// Why a section did not do it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Failed {
-    /// The new password and its confirmation differ (checked here).
-    Mismatch,
-    /// The server's answer.
-    Server(String),
-}
-
-/// The outcome of saving one section.
-type Outcome = Option<Result<Done, Failed>>;
+/// The outcome of saving one section: done, or why not (the server's answer, or a check made
+/// here).
+type Outcome = Option<Result<Done, AppError>>;
 
 /// Applies a saved language: a pinned one at once; "same as the browser" by loading the page
 /// again, so the server resolves it from the browser's languages (the cookie is gone).
@@ -117,8 +113,8 @@ fn SettingsForms(settings: Settings) -> impl IntoView {
     let display_name = RwSignal::new(settings.user.display_name.clone());
     let notify = RwSignal::new(settings.notify);
     let sound = RwSignal::new(settings.sound);
-    let profile_outcome = RwSignal::new(None::<Result<Done, Failed>>);
-    let notify_outcome = RwSignal::new(None::<Result<Done, Failed>>);
+    let profile_outcome = RwSignal::new(None::<Result<Done, AppError>>);
+    let notify_outcome = RwSignal::new(None::<Result<Done, AppError>>);
     // Saves what one section changed; `outcome` is that section's.
     let save = move |change: SettingsChange, outcome: RwSignal<Outcome>| {
         spawn_local(async move {
@@ -133,13 +129,13 @@ fn SettingsForms(settings: Settings) -> impl IntoView {
                     }
                 }
                 Err(e) => {
-                    outcome.try_set(Some(Err(Failed::Server(e.to_string()))));
+                    outcome.try_set(Some(Err(e)));
                 }
             }
         });
     };
     let theme = RwSignal::new(settings.theme);
-    let theme_outcome = RwSignal::new(None::<Result<Done, Failed>>);
+    let theme_outcome = RwSignal::new(None::<Result<Done, AppError>>);
     // A theme applies at once, here and (by its cookie) on every page the server renders.
     let choose_theme = move |chosen: Theme| {
         theme.set(chosen);
@@ -156,7 +152,7 @@ fn SettingsForms(settings: Settings) -> impl IntoView {
         save(SettingsChange { theme: Some(chosen), ..Default::default() }, theme_outcome);
     };
     let language = RwSignal::new(settings.language);
-    let language_outcome = RwSignal::new(None::<Result<Done, Failed>>);
+    let language_outcome = RwSignal::new(None::<Result<Done, AppError>>);
     // Saved on its own; the UI switches once the server has it (see `apply_language`).
     let choose_language = move |chosen: Language| {
         language.set(chosen);
@@ -315,21 +311,24 @@ fn SettingsForms(settings: Settings) -> impl IntoView {
 #[component]
 fn OutcomeLine(outcome: RwSignal<Outcome>) -> impl IntoView {
     let i18n = use_i18n();
-    move || {
-        outcome.get().map(|o| match o {
-            Ok(done) => {
-                let text = move || match done {
-                    Done::Saved => t_string!(i18n, settings.saved),
-                    Done::PasswordChanged => t_string!(i18n, settings.password.changed),
-                };
-                view! { <p class="form-ok" role="status">"✓ " {text}</p> }.into_any()
-            }
-            Err(Failed::Mismatch) => {
-                view! { <p class="form-error" role="alert">{tr!(i18n, settings.password.mismatch)}</p> }.into_any()
-            }
-            Err(Failed::Server(e)) => view! { <p class="form-error" role="alert">{e}</p> }.into_any(),
+    let done = move || {
+        outcome.get().and_then(Result::ok).map(|done| {
+            let text = move || match done {
+                Done::Saved => t_string!(i18n, settings.saved),
+                Done::PasswordChanged => t_string!(i18n, settings.password.changed),
+            };
+            view! { <p class="form-ok" role="status">"✓ " {text}</p> }
         })
+    };
+    view! {
+        {done}
+        <FormError error=failure(outcome) />
     }
+}
+
+/// Why a section's last save failed, while it shows.
+fn failure(outcome: RwSignal<Outcome>) -> Signal<Option<AppError>> {
+    Signal::derive(move || outcome.get().and_then(Result::err))
 }
 
 #[component]
@@ -338,12 +337,13 @@ fn PasswordForm() -> impl IntoView {
     let new = RwSignal::new(String::new());
     let confirm = RwSignal::new(String::new());
     let i18n = use_i18n();
-    let outcome = RwSignal::new(None::<Result<Done, Failed>>);
+    let outcome = RwSignal::new(None::<Result<Done, AppError>>);
     let busy = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if new.get_untracked() != confirm.get_untracked() {
-            outcome.try_set(Some(Err(Failed::Mismatch)));
+            let mismatch = AppError::invalid("confirm_password", "The new password and its confirmation differ.");
+            outcome.try_set(Some(Err(mismatch)));
             return;
         }
         busy.set(true);
@@ -356,12 +356,14 @@ fn PasswordForm() -> impl IntoView {
                     outcome.try_set(Some(Ok(Done::PasswordChanged)));
                 }
                 Err(e) => {
-                    outcome.try_set(Some(Err(Failed::Server(e.to_string()))));
+                    outcome.try_set(Some(Err(e)));
                 }
             }
             busy.try_set(false);
         });
     };
+    let form = NodeRef::new();
+    focus_on_error(form, failure(outcome), "current_password");
     let field =
         move |label: fn(I18n) -> &'static str, value: RwSignal<String>, name: &'static str, complete: &'static str| {
             view! {
@@ -371,6 +373,7 @@ fn PasswordForm() -> impl IntoView {
                         type="password"
                         name=name
                         autocomplete=complete
+                        aria-invalid=move || outcome.with(|o| matches!(o, Some(Err(e)) if e.is_about(name))).to_string()
                         required
                         prop:value=move || value.get()
                         on:input=move |ev| value.set(event_target_value(&ev))
@@ -381,7 +384,7 @@ fn PasswordForm() -> impl IntoView {
     view! {
         <section aria-labelledby="password-heading">
             <h2 id="password-heading">{tr!(i18n, settings.password.heading)}</h2>
-            <form class="form" data-testid="password-form" on:input=move |_| outcome.set(None) on:submit=submit>
+            <form class="form" data-testid="password-form" node_ref=form on:input=move |_| outcome.set(None) on:submit=submit>
                 {field(|i18n| t_string!(i18n, settings.password.current_password), current, "current_password", "current-password")}
                 {field(|i18n| t_string!(i18n, settings.password.new_password), new, "new_password", "new-password")}
                 {field(|i18n| t_string!(i18n, settings.password.confirm_password), confirm, "confirm_password", "new-password")}

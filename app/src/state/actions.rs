@@ -7,7 +7,7 @@
 use leptos::{prelude::*, task::spawn_local};
 
 use super::{
-    socket,
+    alerts, socket,
     store::{ChatStore, EmojiCatalog, Pending, SendState},
     timeline::Timeline,
     upload::Upload,
@@ -35,6 +35,7 @@ pub fn disconnect(token: u64) {
 /// then joins it from the page's seq, so every change made meanwhile arrives as catch-up. A
 /// room already loaded catches up from the seq it has applied.
 pub fn open_room(store: ChatStore, room: RoomId, rendered: Option<MessagePage>) {
+    alerts::dismiss_room(store, room);
     if store.timelines.with_untracked(|t| t.contains_key(&room)) {
         socket::join(&store, room);
     } else if let Some(page) = rendered {

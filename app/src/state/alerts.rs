@@ -13,6 +13,7 @@ use leptos::prelude::*;
 
 use super::store::{Alert, ChatStore, Toast};
 use crate::i18n::{td_string, Locale};
+use crate::types::RoomId;
 
 /// How long a toast stays on screen.
 pub const TOAST_MS: u32 = 6_000;
@@ -91,6 +92,13 @@ fn toast(store: ChatStore, alert: Alert) {
 
 pub fn dismiss(store: ChatStore, id: u64) {
     store.toasts.try_update(|t| t.retain(|t| t.id != id));
+}
+
+/// The room is open now: its toast has nothing left to say.
+pub fn dismiss_room(store: ChatStore, room: RoomId) {
+    if store.toasts.with_untracked(|t| t.iter().any(|t| t.alert.room == room)) {
+        store.toasts.update(|t| t.retain(|t| t.alert.room != room));
+    }
 }
 
 /// The title of an alert, in `locale`: who wrote, and where (a group's name).

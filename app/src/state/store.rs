@@ -40,7 +40,12 @@ pub enum Connection {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SendState {
     Sending,
-    Failed(String),
+    /// Refused, with the server's reason; `retry` when sending again may work (the server
+    /// was busy or failed), not when the message itself was refused (a rule it breaks).
+    Failed {
+        why: String,
+        retry: bool,
+    },
 }
 
 /// A message typed but not yet acknowledged: the outbox, resent on reconnect.
@@ -83,6 +88,9 @@ pub struct Emoji {
     pub emoji: String,
     #[serde(rename = "n")]
     pub name: String,
+    /// Its shortcodes (`smile`, `+1`), space-separated: searched besides the name.
+    #[serde(rename = "k", default)]
+    pub keywords: String,
     #[serde(rename = "g")]
     pub group: String,
 }
@@ -177,6 +185,10 @@ pub struct ChatStore {
     pub jump: RwSignal<Option<MessageId>>,
     /// The message briefly highlighted after a jump.
     pub highlight: RwSignal<Option<MessageId>>,
+    /// Where focus last went inside a message: that message's id and the control's selector
+    /// within it. A change to a message (a reaction, an edit) renders its row anew, and the
+    /// new row takes focus back from this when the old one took it to the page.
+    pub focus_in_message: StoredValue<Option<(MessageId, String)>>,
     /// A page after the newest message held is on its way (detached timelines).
     pub loading_newer: RwSignal<bool>,
     pub emoji: RwSignal<EmojiCatalog>,
@@ -226,6 +238,7 @@ impl ChatStore {
             dialog: RwSignal::new(None),
             jump: RwSignal::new(None),
             highlight: RwSignal::new(None),
+            focus_in_message: StoredValue::new(None),
             loading_newer: RwSignal::new(false),
             emoji: RwSignal::new(EmojiCatalog::NotLoaded),
             prefs: RwSignal::new(Prefs::default()),
@@ -299,7 +312,8 @@ impl ChatStore {
                 match unsent {
                     Some(id) => self.pending.update(|p| {
                         if let Some(m) = p.iter_mut().find(|m| m.client_id == id) {
-                            m.state = SendState::Failed(message);
+                            let retry = matches!(code.as_str(), "rate_limited" | "internal" | "network");
+                            m.state = SendState::Failed { why: message, retry };
                         }
                     }),
                     // An edit, a deletion or a reaction that was refused (their request ids
@@ -950,10 +964,19 @@ mod tests {
             client_id: Some(client_id.into()),
         };
         store.apply(error("c-1"));
-        assert_eq!(store.pending.with_untracked(|p| p[0].state.clone()), SendState::Failed("Too late to edit.".into()));
+        let refused = SendState::Failed { why: "Too late to edit.".into(), retry: false };
+        assert_eq!(store.pending.with_untracked(|p| p[0].state.clone()), refused);
         assert_eq!(store.notice.get_untracked(), None);
         store.apply(error("c-edit"));
         assert_eq!(store.notice.get_untracked().as_deref(), Some("Too late to edit."));
+        // A busy server's refusal can be tried again.
+        store.apply(ServerFrame::Error {
+            code: "rate_limited".into(),
+            message: "Slow down.".into(),
+            client_id: Some("c-1".into()),
+        });
+        let busy = SendState::Failed { why: "Slow down.".into(), retry: true };
+        assert_eq!(store.pending.with_untracked(|p| p[0].state.clone()), busy);
     }
 
     #[test]

@@ -40,9 +40,17 @@ impl Accounts {
     }
 
     pub async fn register(&self, username: &str, display_name: &str, password: &str) -> Result<NewSession, AppError> {
-        let username = types::normalize_username(username)?;
-        let display_name = types::validate_display_name(display_name, &username)?;
-        types::validate_password(password)?;
+        // Every field is checked, so the form can say all that is wrong at once.
+        let username = types::normalize_username(username);
+        let display_name = types::validate_display_name(display_name, username.as_deref().unwrap_or_default());
+        let password_ok = types::validate_password(password);
+        let (username, display_name) = match (username, display_name, password_ok) {
+            (Ok(username), Ok(display_name), Ok(())) => (username, display_name),
+            (username, display_name, password_ok) => {
+                let errors = [username.err(), display_name.err(), password_ok.err()];
+                return Err(AppError::together(errors).unwrap_or_else(AppError::internal));
+            }
+        };
         let hash = auth::hash_password(password.to_string()).await?;
         let user = match self.storage.create_user(&username, &display_name, &hash, now_ms()).await {
             Ok(user) => user,
@@ -134,7 +142,7 @@ impl Accounts {
         if !auth::verify_password(current.to_string(), hash).await? {
             return Err(AppError::invalid("current_password", "That is not your current password."));
         }
-        types::validate_password(new)?;
+        types::validate_password(new).map_err(|e| e.about("new_password"))?;
         let new_hash = auth::hash_password(new.to_string()).await?;
         let ended = self.storage.change_password(me.id, &new_hash, Some(&auth::hash_token(token))).await?;
         tracing::info!(user = %me.id, sessions_ended = ended.len(), "password changed");

@@ -18,13 +18,18 @@ pub fn canonical(raw: &str) -> Result<&'static str, AppError> {
     emojis::get(&bare).or_else(|| emojis::get(raw)).map(|e| e.as_str()).ok_or_else(invalid)
 }
 
-/// Every emoji (without skin-tone variants) as JSON: `[{"e": "😀", "n": "grinning face",
-/// "g": "Smileys & Emotion"}, …]`, built once (about 1,900 entries; the server compresses it).
+/// Every emoji (without skin-tone variants) as JSON: `[{"e": "😄", "n": "grinning face with
+/// smiling eyes", "k": "smile", "g": "Smileys & Emotion"}, …]`, built once (about 1,900 entries;
+/// the server compresses it). `k` is the emoji's GitHub/Slack shortcodes, so the picker finds 😄
+/// by `smile` and 👍 by `+1`, as users of those apps search.
 pub fn catalog_json() -> &'static str {
     static CATALOG: LazyLock<String> = LazyLock::new(|| {
         let entries: Vec<serde_json::Value> = emojis::iter()
             .filter(|e| e.skin_tone().is_none_or(|t| t == emojis::SkinTone::Default))
-            .map(|e| serde_json::json!({"e": e.as_str(), "n": e.name(), "g": group_name(e.group())}))
+            .map(|e| {
+                let keywords = e.shortcodes().collect::<Vec<_>>().join(" ");
+                serde_json::json!({"e": e.as_str(), "n": e.name(), "k": keywords, "g": group_name(e.group())})
+            })
             .collect();
         serde_json::Value::Array(entries).to_string()
     });
@@ -77,7 +82,8 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(catalog_json()).unwrap();
         let all = v.as_array().unwrap();
         assert!(all.len() > 1500);
-        assert!(all.iter().any(|e| e["e"] == "👍" && e["n"] == "thumbs up"));
+        assert!(all.iter().any(|e| e["e"] == "👍" && e["n"] == "thumbs up" && e["k"] == "+1 thumbsup"));
+        assert!(all.iter().any(|e| e["e"] == "😄" && e["k"] == "smile"));
         assert!(all.iter().all(|e| canonical(e["e"].as_str().unwrap()).is_ok()));
     }
 }

@@ -195,8 +195,8 @@ pub fn render(source: &str, members: &HashMap<String, UserId>) -> Rendered {
     out
 }
 
-/// Whether `source` is certainly plain text (one line with nothing Markdown, a link or a
-/// mention could start with), so most messages skip parsing. Anything else is parsed.
+/// Whether `source` is certainly plain text (one line with nothing Markdown, a link (`:` of a
+/// scheme, `www.`) or a mention could start with), so most messages skip parsing. Anything else is parsed.
 fn plainly_text(source: &str) -> bool {
     let special = |b: u8| b"*_~`[]<>&#!|\\@:\n\r".contains(&b);
     let starts_block = |s: &str| {
@@ -204,7 +204,8 @@ fn plainly_text(source: &str) -> bool {
         s.starts_with(['-', '+', '=', ' ', '\t'])
             || (after_digits.len() < s.len() && after_digits.starts_with(['.', ')']))
     };
-    !source.bytes().any(special) && !starts_block(source)
+    let www = || source.as_bytes().windows(4).any(|w| w.eq_ignore_ascii_case(b"www."));
+    !source.bytes().any(special) && !starts_block(source) && !www()
 }
 
 /// The text a plain paragraph shows, line breaks as newlines.
@@ -261,24 +262,50 @@ enum Piece<'a> {
     Mention(String),
 }
 
-static LINKS: LazyLock<linkify::LinkFinder> = LazyLock::new(linkify::LinkFinder::new);
+/// Finds addresses with a scheme and without (`www.example.org`); of those without, only the
+/// ones starting `www.` become links: `main.rs` or `v1.2` are not addresses.
+static LINKS: LazyLock<linkify::LinkFinder> = LazyLock::new(|| {
+    let mut finder = linkify::LinkFinder::new();
+    finder.url_must_have_scheme(false);
+    finder
+});
 
-/// Splits text into plain runs, links (http, https and e-mail addresses) and `@mentions`.
+/// Splits text into plain runs, links (http, https, `www.` and e-mail addresses) and
+/// `@mentions`.
 fn pieces(text: &str) -> Vec<Piece<'_>> {
     let mut out = Vec::new();
     for span in LINKS.spans(text) {
         let s = span.as_str();
         match span.kind() {
-            Some(linkify::LinkKind::Url) if is_web_url(s) => {
-                let link = url_end(s);
-                out.push(Piece::Link { href: link.to_string(), text: link });
-                mentions_in(&s[link.len()..], &mut out);
-            }
+            Some(linkify::LinkKind::Url) if is_web_url(s) || starts_www(s) => link_in(s, &mut out),
+            // Without a scheme, a word of a script written without spaces is taken into the
+            // address (`ดูที่www.example.org`): the link starts at `www.`.
+            Some(linkify::LinkKind::Url) => match www_after_script(s) {
+                Some(at) => {
+                    mentions_in(&s[..at], &mut out);
+                    link_in(&s[at..], &mut out);
+                }
+                None => mentions_in(s, &mut out),
+            },
             Some(linkify::LinkKind::Email) => out.push(Piece::Link { href: format!("mailto:{s}"), text: s }),
             _ => mentions_in(s, &mut out),
         }
     }
     out
+}
+
+/// A link at the start of `s` (to https for a `www.` address), then the text after it.
+fn link_in<'a>(s: &'a str, out: &mut Vec<Piece<'a>>) {
+    let link = url_end(s);
+    let href = if starts_www(link) { format!("https://{link}") } else { link.to_string() };
+    out.push(Piece::Link { href, text: link });
+    mentions_in(&s[link.len()..], out);
+}
+
+/// Where `www.` starts in `s` right after a character of a script written without spaces.
+fn www_after_script(s: &str) -> Option<usize> {
+    let at = s.as_bytes().windows(4).position(|w| w.eq_ignore_ascii_case(b"www."))?;
+    s[..at].chars().next_back().is_some_and(written_without_spaces).then_some(at)
 }
 
 /// Where a link found in running text ends. Thai (like Lao, Khmer, Burmese, Chinese and
@@ -305,6 +332,10 @@ fn written_without_spaces(c: char) -> bool {
         | 0x3000..=0x30FF // CJK punctuation, kana
         | 0x3400..=0x4DBF | 0x4E00..=0x9FFF // CJK ideographs
         | 0xFF00..=0xFFEF) // full-width forms
+}
+
+fn starts_www(s: &str) -> bool {
+    s.get(..4).is_some_and(|w| w.eq_ignore_ascii_case("www.")) && s.len() > 4
 }
 
 fn is_web_url(s: &str) -> bool {
@@ -445,6 +476,16 @@ mod tests {
         assert_eq!(
             html("看https://example.com/x这个"),
             "<p>看<a href=\"https://example.com/x\" rel=\"noopener noreferrer nofollow\">https://example.com/x</a>这个</p>\n"
+        );
+        // `www.` addresses are links too (to https); other dotted words are not.
+        assert_eq!(
+            html("and www.example.org/a, or main.rs and v1.2 or file.txt"),
+            "<p>and <a href=\"https://www.example.org/a\" rel=\"noopener noreferrer nofollow\">www.example.org/a</a>, \
+             or main.rs and v1.2 or file.txt</p>\n"
+        );
+        assert_eq!(
+            html("ดูที่www.example.orgครับ"),
+            "<p>ดูที่<a href=\"https://www.example.org\" rel=\"noopener noreferrer nofollow\">www.example.org</a>ครับ</p>\n"
         );
         let wiki = "https://th.wikipedia.org/wiki/ประเทศไทย";
         assert!(html(wiki).contains(&format!(">{wiki}</a>")), "{}", html(wiki));
