@@ -81,8 +81,11 @@ test("the server renders the chosen language: the cookie, then Accept-Language",
 
 test("a Thai screen shows no English UI string; dates and times are Thai and in the reader's zone", async ({
   browser,
+  expectConsoleError,
 }) => {
   test.setTimeout(90_000);
+  // The refused registration at the end: the browser logs the refusal.
+  expectConsoleError(/status of 422/);
   const alice = await newUser(browser, "tha", "Tha");
   const bob = await newUser(browser, "thb", "Thb");
   await startPrivateChat(alice.page, bob.username, "Thb");
@@ -135,6 +138,16 @@ test("a Thai screen shows no English UI string; dates and times are Thai and in 
   await page.getByTestId("search-input").pressSequentially("ประชุม");
   await expect(page.getByTestId("search-result").first()).toBeVisible();
   await expectNoEnglish(page, "search");
+  await page.keyboard.press("Escape");
+
+  // The emoji picker names emoji in Thai (CLDR's names) and finds them by Thai words.
+  await message.hover();
+  await message.getByTestId("add-reaction").click();
+  const picker = page.getByTestId("emoji-picker");
+  await picker.getByTestId("emoji-search").fill("ยิ้ม");
+  await expect(picker.getByRole("option", { name: "หน้ายิ้มตายิ้ม และอ้าปาก" })).toBeVisible();
+  await expectNoEnglish(page, "emoji picker");
+  await page.keyboard.press("Escape");
 
   // And before logging in.
   const visitor = await browser.newContext({ locale: "th-TH" });
@@ -145,6 +158,13 @@ test("a Thai screen shows no English UI string; dates and times are Thai and in 
     await expect(door.locator("html")).toHaveAttribute("lang", "th");
     await expectNoEnglish(door, screen);
   }
+  // A refused form says why in Thai, every field's problem at once.
+  await door.locator('input[name="username"]').fill("a!");
+  await door.locator('input[name="password"]').fill("x");
+  await door.locator('button[type="submit"]').click();
+  await expect(door.getByRole("alert")).toContainText("ชื่อผู้ใช้ต้องยาว 3 ถึง 32 ตัวอักษร");
+  await expect(door.getByRole("alert")).toContainText("รหัสผ่านต้องมีอย่างน้อย 8 ตัวอักษร");
+  await expectNoEnglish(door, "register, refused");
   await visitor.close();
   await thai.close();
   await alice.context.close();

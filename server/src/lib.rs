@@ -51,7 +51,7 @@ use app::{
 };
 use axum::{
     body::Body,
-    extract::{ConnectInfo, FromRef, State},
+    extract::{ConnectInfo, FromRef, Query, State},
     http::{header, HeaderValue, Request, StatusCode},
     middleware::{self, Next},
     response::{IntoResponse, Response},
@@ -272,18 +272,24 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// `GET /api/emoji`: every emoji with its name and group, for the reaction picker. The data
-/// is served (compressed, cached for a day) when the picker first opens instead of being built
-/// into the WASM bundle.
-async fn emoji_catalog() -> Response {
+/// `GET /api/emoji[?lang=th]`: every emoji with its name and group, for the reaction picker,
+/// names in the reader's language. The data is served (compressed, cached for a day) when the
+/// picker first opens instead of being built into the WASM bundle.
+async fn emoji_catalog(Query(query): Query<EmojiQuery>) -> Response {
+    let names = service::emoji::Names::of(query.lang.as_deref());
     (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
             (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400")),
         ],
-        service::emoji::catalog_json(),
+        service::emoji::catalog_json(names),
     )
         .into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct EmojiQuery {
+    lang: Option<String>,
 }
 
 /// Records the client's address for rate limits, where server functions can read it: the

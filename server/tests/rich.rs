@@ -334,4 +334,9 @@ async fn the_emoji_catalog_is_served_as_cacheable_data() {
     assert_eq!(res.headers()["cache-control"], "public, max-age=86400");
     let all: Vec<Value> = res.json().await.unwrap();
     assert!(all.iter().any(|e| e["e"] == "🎉" && e["n"] == "party popper"));
+    // In Thai: the Thai name, and the English one still found in the keywords.
+    let thai: Vec<Value> = reqwest::get(server.url("/api/emoji?lang=th")).await.unwrap().json().await.unwrap();
+    let party = thai.iter().find(|e| e["e"] == "🎉").unwrap();
+    assert_eq!(party["n"], "ปาร์ตี้");
+    assert!(party["k"].as_str().unwrap().contains("party popper"), "{party}");
 }

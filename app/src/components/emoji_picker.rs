@@ -32,7 +32,7 @@ pub fn EmojiPicker(room: RoomId, message: MessageId) -> impl IntoView {
     let sections = Memo::new(move |_| {
         let q = query.with(|q| q.trim().to_lowercase());
         store.emoji.with(|catalog| match catalog {
-            EmojiCatalog::Loaded(list) => sections_of(list, &q),
+            EmojiCatalog::Loaded(list, _) => sections_of(list, &q),
             _ => Vec::new(),
         })
     });
@@ -56,7 +56,7 @@ pub fn EmojiPicker(room: RoomId, message: MessageId) -> impl IntoView {
 
     let pick = move |index: usize| {
         let emoji = store.emoji.with_untracked(|c| match c {
-            EmojiCatalog::Loaded(list) => list.get(index).map(|e| e.emoji.clone()),
+            EmojiCatalog::Loaded(list, _) => list.get(index).map(|e| e.emoji.clone()),
             _ => None,
         });
         let Some(emoji) = emoji else { return };
@@ -98,7 +98,7 @@ pub fn EmojiPicker(room: RoomId, message: MessageId) -> impl IntoView {
             </div>
         }
         .into_any(),
-        EmojiCatalog::Loaded(list) => {
+        EmojiCatalog::Loaded(list, _) => {
             let list = StoredValue::new(list);
             view! {
                 <div class="emoji-list" role="listbox" id="emoji-listbox" aria-label=move || t_string!(i18n, chat.emoji.list)>

@@ -355,27 +355,31 @@ pub fn drop_upload(store: ChatStore, client_id: &str) {
     transfer::release(client_id);
 }
 
-/// Loads the emoji list for the picker, once (again after a failure).
+/// Loads the emoji list for the picker, with names in the UI's language: once (again after a
+/// failure, or when the language changed since).
 pub fn load_emoji(store: ChatStore) {
-    if matches!(store.emoji.get_untracked(), EmojiCatalog::Loading | EmojiCatalog::Loaded(_)) {
-        return;
+    let locale = store.locale.get_untracked();
+    match store.emoji.get_untracked() {
+        EmojiCatalog::Loading => return,
+        EmojiCatalog::Loaded(_, loaded) if loaded == locale => return,
+        _ => {}
     }
     store.emoji.set(EmojiCatalog::Loading);
     #[cfg(feature = "hydrate")]
     spawn_local(async move {
-        let locale = store.locale.get_untracked();
         store.emoji.set(match fetch_emoji(locale).await {
-            Ok(list) => EmojiCatalog::Loaded(std::sync::Arc::new(list)),
+            Ok(list) => EmojiCatalog::Loaded(std::sync::Arc::new(list), locale),
             Err(e) => EmojiCatalog::Failed(e),
         });
     });
 }
 
-/// `GET /api/emoji`: a static list the server serves (and the browser caches).
+/// `GET /api/emoji?lang=…`: a static list the server serves (and the browser caches).
 #[cfg(feature = "hydrate")]
 async fn fetch_emoji(locale: crate::i18n::Locale) -> Result<Vec<super::store::Emoji>, String> {
     let failed = |e: gloo_net::Error| td_string!(locale, common.chat.emoji_failed, error = e.to_string());
-    let response = gloo_net::http::Request::get("/api/emoji").send().await.map_err(failed)?;
+    let url = format!("/api/emoji?lang={}", leptos_i18n::Locale::as_str(locale));
+    let response = gloo_net::http::Request::get(&url).send().await.map_err(failed)?;
     if !response.ok() {
         return Err(td_string!(locale, common.chat.emoji_failed_http, status = response.status()));
     }

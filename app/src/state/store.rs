@@ -101,7 +101,8 @@ pub struct Emoji {
 pub enum EmojiCatalog {
     NotLoaded,
     Loading,
-    Loaded(Arc<Vec<Emoji>>),
+    /// With the language its names are in.
+    Loaded(Arc<Vec<Emoji>>, Locale),
     Failed(String),
 }
 
