@@ -100,6 +100,18 @@ impl AppError {
         self
     }
 
+    /// Whether the same request may succeed if made again: the server was busy or failed, could
+    /// not be reached, or wants the session renewed first. Not a refusal of the request itself
+    /// (a rule it breaks), which Retry cannot mend.
+    pub fn is_transient(&self) -> bool {
+        Self::is_transient_code(self.code())
+    }
+
+    /// [`Self::is_transient`] for an error known only by its code (a WebSocket `error` frame's).
+    pub fn is_transient_code(code: &str) -> bool {
+        matches!(code, "network" | "internal" | "rate_limited" | "unauthorized")
+    }
+
     /// Whether this error is about the form field `name` (the lead's or one in `more`).
     pub fn is_about(&self, name: &str) -> bool {
         self.problems().iter().any(|(field, _)| *field == Some(name))

@@ -41,6 +41,8 @@ test("a taken username and a short password are explained on the form", async ({
   await expect(p2.getByRole("alert")).toContainText("at least 8 characters");
   // Focus goes to the field to fix, its text selected to type over.
   await expect(form.getByLabel("Password")).toBeFocused();
+  const selection = await form.getByLabel("Password").evaluate((el: HTMLInputElement) => [el.selectionStart, el.selectionEnd]);
+  expect(selection).toEqual([0, "short".length]);
 
   // Everything wrong at once is said at once, and each field is marked.
   await form.getByLabel("Username").fill("a!");

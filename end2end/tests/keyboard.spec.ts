@@ -85,6 +85,14 @@ test("open a room, send, reply, react and search by keyboard alone", async ({ br
   await page.keyboard.press("Enter");
   await expect(bobsRow.getByTestId("reaction")).toHaveCount(0);
   await expect(bobsRow).toBeFocused();
+  // Focus that left for nothing is not pulled back when the message is redrawn later (Bob
+  // reacts to it).
+  await page.evaluate(() => (document.activeElement as HTMLElement).blur());
+  const bobsOwn = bob.page.locator(`[data-message-id="${bobsId}"]`);
+  await bobsOwn.hover();
+  await bobsOwn.getByRole("button", { name: "React with 🎉" }).click();
+  await expect(bobsRow.getByTestId("reaction").filter({ hasText: "🎉" })).toBeVisible();
+  expect(await page.evaluate(() => document.activeElement === document.body)).toBe(true);
 
   // Search, pick the result with the arrows.
   await page.keyboard.press("Control+k");

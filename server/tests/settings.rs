@@ -165,7 +165,7 @@ async fn password_change_ends_other_sessions(server: &TestServer, tag: &str) {
     assert_eq!((status, err["field"].as_str()), (422, Some("current_password")), "{err}");
     let (status, err) =
         alice.post("/api/password", json!({"current_password": common::PASSWORD, "new_password": "short"})).await;
-    assert_eq!((status, err["field"].as_str()), (422, Some("password")), "{err}");
+    assert_eq!((status, err["field"].as_str()), (422, Some("new_password")), "{err}");
     assert_eq!(laptop.get("/api/settings").await.0, 200, "refusals change nothing");
 
     let (status, body) =

@@ -127,8 +127,30 @@ pub fn MessageItem(message: Message, show_header: bool, me: UserId) -> impl Into
                 let row = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
                 let focused = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
                 if let (Some(row), Some(focused)) = (row, focused) {
-                    store.focus_in_message.set_value(Some((id, selector_within(&row, &focused))));
+                    store.focus_in_message.set_value(Some((id, place_within(&row, &focused))));
                 }
+            }
+            // Focus left for somewhere else (another control, a click on nothing): there is
+            // nothing to give back. Looked at once the change that moved focus is done: a row
+            // taken out of the page (redrawn) keeps the record for the row replacing it.
+            on:focusout=move |ev| {
+                let Some(row) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else {
+                    return;
+                };
+                let to = ev.related_target().and_then(|t| t.dyn_into::<web_sys::Node>().ok());
+                if row.contains(to.as_ref()) {
+                    return;
+                }
+                request_animation_frame(move || {
+                    let focus_inside = document().active_element().is_some_and(|a| row.contains(Some(&a)));
+                    if row.is_connected() && !focus_inside {
+                        store.focus_in_message.update_value(|last| {
+                            if last.as_ref().is_some_and(|(at, _)| *at == id) {
+                                *last = None;
+                            }
+                        });
+                    }
+                });
             }
         >
             {header}
@@ -137,41 +159,55 @@ pub fn MessageItem(message: Message, show_header: bool, me: UserId) -> impl Into
     }
 }
 
-/// A selector that finds `focused` again in a new rendering of `row`: a reaction chip by its
-/// emoji, a toolbar button by its place, another control by its test id; empty for the row.
-fn selector_within(row: &web_sys::Element, focused: &web_sys::Element) -> String {
+/// Where `focused` is in `row`, to find it again in a new rendering of the row: a reaction
+/// chip by its emoji (`emoji:👍`), a toolbar button by its place (`tool:3`), another control by
+/// its test id (`id:edited-mark`); empty for the row itself.
+fn place_within(row: &web_sys::Element, focused: &web_sys::Element) -> String {
     if let Some(emoji) = focused.get_attribute("data-emoji") {
-        return format!(".reactions [data-emoji=\"{emoji}\"]");
+        return format!("emoji:{emoji}");
     }
-    if let Some(bar) = focused.closest(".toolbar").ok().flatten().filter(|b| row.contains(Some(b))) {
-        if let Ok(buttons) = bar.query_selector_all("button") {
-            let place = (0..buttons.length()).position(|i| buttons.item(i).is_some_and(|b| b == **focused));
-            if let Some(place) = place {
-                return format!(".toolbar > button:nth-of-type({})", place + 1);
-            }
-        }
+    let bar = focused.closest(".toolbar").ok().flatten().filter(|b| row.contains(Some(b)));
+    if let Some(place) = bar.and_then(|bar| elements(&bar, "button").iter().position(|b| b == focused)) {
+        return format!("tool:{place}");
     }
-    focused.get_attribute("data-testid").map(|t| format!("[data-testid=\"{t}\"]")).unwrap_or_default()
+    focused.get_attribute("data-testid").map(|t| format!("id:{t}")).unwrap_or_default()
 }
 
-/// Focus goes back into this row if it was last inside this message and fell to the page
-/// when the row it was in was replaced (the new row is this one); a control that is gone
-/// (the last of a reaction, taken back) leaves it on the row.
+/// The control at `place` (see [`place_within`]) in `row`, if it is still there.
+fn find_place(row: &web_sys::Element, place: &str) -> Option<web_sys::HtmlElement> {
+    let found = if let Some(emoji) = place.strip_prefix("emoji:") {
+        elements(row, ".reactions [data-emoji]")
+            .into_iter()
+            .find(|c| c.get_attribute("data-emoji").as_deref() == Some(emoji))
+    } else if let Some(n) = place.strip_prefix("tool:").and_then(|n| n.parse::<usize>().ok()) {
+        row.query_selector(".toolbar").ok().flatten().and_then(|bar| elements(&bar, "button").into_iter().nth(n))
+    } else {
+        let id = place.strip_prefix("id:")?;
+        elements(row, "[data-testid]").into_iter().find(|c| c.get_attribute("data-testid").as_deref() == Some(id))
+    };
+    found?.dyn_into::<web_sys::HtmlElement>().ok()
+}
+
+fn elements(within: &web_sys::Element, selector: &str) -> Vec<web_sys::Element> {
+    let Ok(list) = within.query_selector_all(selector) else { return Vec::new() };
+    (0..list.length()).filter_map(|i| list.item(i)?.dyn_into::<web_sys::Element>().ok()).collect()
+}
+
+/// Focus goes back into this row when it was last inside this message, and fell to the page
+/// because the row it was in was replaced by this one (focus that left for elsewhere cleared
+/// the record); a control that is gone (the last of a reaction, taken back) leaves it on the
+/// row.
 fn take_focus_back(
     row: &web_sys::HtmlDivElement,
     last: Option<(crate::types::MessageId, String)>,
     id: crate::types::MessageId,
 ) {
-    let Some((_, selector)) = last.filter(|(at, _)| *at == id) else { return };
+    let Some((_, place)) = last.filter(|(at, _)| *at == id) else { return };
     let lost = document().active_element().is_none_or(|a| document().body().is_some_and(|b| a == *b));
     if !lost {
         return;
     }
-    let control = (!selector.is_empty())
-        .then(|| row.query_selector(&selector).ok().flatten())
-        .flatten()
-        .and_then(|c| c.dyn_into::<web_sys::HtmlElement>().ok());
-    let _ = match control {
+    let _ = match find_place(row, &place) {
         Some(control) => control.focus(),
         None => row.focus(),
     };

@@ -46,9 +46,15 @@ pub fn RoomHeader(details: RoomDetails) -> impl IntoView {
             field.select();
         }
     });
+    // Ends renaming; focus goes back to the menu's button unless the reader has moved on
+    // meanwhile (the answer to Save can come late). The header may be gone by then (the room
+    // changed): hence `try_`.
     let stop_renaming = move || {
+        let focus_in_form = document().active_element().is_none_or(|a| {
+            a.closest("form.rename").ok().flatten().is_some() || document().body().is_some_and(|b| a == *b)
+        });
         renaming.try_set(false);
-        if let Some(m) = menu.get_untracked() {
+        if let Some(m) = menu.try_get_untracked().flatten().filter(|_| focus_in_form) {
             super::focus_summary(&m);
         }
     };

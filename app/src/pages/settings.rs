@@ -187,6 +187,7 @@ fn SettingsForms(settings: Settings) -> impl IntoView {
                             name="display_name"
                             autocomplete="name"
                             maxlength=limits::DISPLAY_NAME_MAX
+                            aria-invalid=is_invalid(profile_outcome, "display_name")
                             prop:value=move || display_name.get()
                             on:input=move |ev| display_name.set(event_target_value(&ev))
                         />
@@ -326,6 +327,11 @@ fn OutcomeLine(outcome: RwSignal<Outcome>) -> impl IntoView {
     }
 }
 
+/// `aria-invalid` of the field `name`: whether the section's last save failed because of it.
+fn is_invalid(outcome: RwSignal<Outcome>, name: &'static str) -> impl Fn() -> &'static str + Copy {
+    move || if outcome.with(|o| matches!(o, Some(Err(e)) if e.is_about(name))) { "true" } else { "false" }
+}
+
 /// Why a section's last save failed, while it shows.
 fn failure(outcome: RwSignal<Outcome>) -> Signal<Option<AppError>> {
     Signal::derive(move || outcome.get().and_then(Result::err))
@@ -373,7 +379,7 @@ fn PasswordForm() -> impl IntoView {
                         type="password"
                         name=name
                         autocomplete=complete
-                        aria-invalid=move || outcome.with(|o| matches!(o, Some(Err(e)) if e.is_about(name))).to_string()
+                        aria-invalid=is_invalid(outcome, name)
                         required
                         prop:value=move || value.get()
                         on:input=move |ev| value.set(event_target_value(&ev))

@@ -88,7 +88,8 @@ pub struct Emoji {
     pub emoji: String,
     #[serde(rename = "n")]
     pub name: String,
-    /// Its shortcodes (`smile`, `+1`), space-separated: searched besides the name.
+    /// What a search finds it by besides its name: its shortcodes (`smile`, `+1`), and in
+    /// another language than English its English name and that language's keywords.
     #[serde(rename = "k", default)]
     pub keywords: String,
     #[serde(rename = "g")]
@@ -313,7 +314,7 @@ impl ChatStore {
                 match unsent {
                     Some(id) => self.pending.update(|p| {
                         if let Some(m) = p.iter_mut().find(|m| m.client_id == id) {
-                            let retry = matches!(code.as_str(), "rate_limited" | "internal" | "network");
+                            let retry = crate::AppError::is_transient_code(&code);
                             m.state = SendState::Failed { why: message, retry };
                         }
                     }),

@@ -61,12 +61,10 @@ impl UploadFailure {
 
 impl From<AppError> for UploadFailure {
     fn from(e: AppError) -> Self {
-        match e {
-            AppError::Network { .. }
-            | AppError::Internal { .. }
-            | AppError::RateLimited { .. }
-            | AppError::Unauthorized { .. } => Self::Said(e.to_string()),
-            _ => Self::Refused(e.to_string()),
+        if e.is_transient() {
+            Self::Said(e.to_string())
+        } else {
+            Self::Refused(e.to_string())
         }
     }
 }

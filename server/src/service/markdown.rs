@@ -262,11 +262,13 @@ enum Piece<'a> {
     Mention(String),
 }
 
-/// Finds addresses with a scheme and without (`www.example.org`); of those without, only the
-/// ones starting `www.` become links: `main.rs` or `v1.2` are not addresses.
-static LINKS: LazyLock<linkify::LinkFinder> = LazyLock::new(|| {
+static LINKS: LazyLock<linkify::LinkFinder> = LazyLock::new(linkify::LinkFinder::new);
+
+/// Finds an address without a scheme, for text that starts with `www.`: looked for only there,
+/// since without a scheme linkify takes any dotted word (`main.rs`, `@john_doe.smith`) for one.
+static WWW: LazyLock<linkify::LinkFinder> = LazyLock::new(|| {
     let mut finder = linkify::LinkFinder::new();
-    finder.url_must_have_scheme(false);
+    finder.url_must_have_scheme(false).kinds(&[linkify::LinkKind::Url]);
     finder
 });
 
@@ -277,35 +279,46 @@ fn pieces(text: &str) -> Vec<Piece<'_>> {
     for span in LINKS.spans(text) {
         let s = span.as_str();
         match span.kind() {
-            Some(linkify::LinkKind::Url) if is_web_url(s) || starts_www(s) => link_in(s, &mut out),
-            // Without a scheme, a word of a script written without spaces is taken into the
-            // address (`ดูที่www.example.org`): the link starts at `www.`.
-            Some(linkify::LinkKind::Url) => match www_after_script(s) {
-                Some(at) => {
-                    mentions_in(&s[..at], &mut out);
-                    link_in(&s[at..], &mut out);
-                }
-                None => mentions_in(s, &mut out),
-            },
+            Some(linkify::LinkKind::Url) if is_web_url(s) => {
+                let link = url_end(s);
+                out.push(Piece::Link { href: link.to_string(), text: link });
+                www_in(&s[link.len()..], &mut out);
+            }
             Some(linkify::LinkKind::Email) => out.push(Piece::Link { href: format!("mailto:{s}"), text: s }),
-            _ => mentions_in(s, &mut out),
+            _ => www_in(s, &mut out),
         }
     }
     out
 }
 
-/// A link at the start of `s` (to https for a `www.` address), then the text after it.
-fn link_in<'a>(s: &'a str, out: &mut Vec<Piece<'a>>) {
-    let link = url_end(s);
-    let href = if starts_www(link) { format!("https://{link}") } else { link.to_string() };
-    out.push(Piece::Link { href, text: link });
-    mentions_in(&s[link.len()..], out);
-}
-
-/// Where `www.` starts in `s` right after a character of a script written without spaces.
-fn www_after_script(s: &str) -> Option<usize> {
-    let at = s.as_bytes().windows(4).position(|w| w.eq_ignore_ascii_case(b"www."))?;
-    s[..at].chars().next_back().is_some_and(written_without_spaces).then_some(at)
+/// Text with the `www.` addresses in it made links (to https), and its mentions found. An
+/// address starts a word, or follows a script written without spaces (`ดูที่www.example.org`).
+fn www_in<'a>(text: &'a str, out: &mut Vec<Piece<'a>>) {
+    let mut plain_from = 0;
+    let mut search_from = 0;
+    while let Some(at) = text[search_from..].as_bytes().windows(4).position(|w| w.eq_ignore_ascii_case(b"www.")) {
+        let at = search_from + at;
+        let starts_word = text[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|c| written_without_spaces(c) || !(c.is_alphanumeric() || "_.-@/".contains(c)));
+        let link = WWW
+            .links(&text[at..])
+            .next()
+            .filter(|l| starts_word && l.start() == 0)
+            .map(|l| url_end(l.as_str()))
+            .filter(|l| l.len() > 4);
+        match link {
+            Some(link) => {
+                mentions_in(&text[plain_from..at], out);
+                out.push(Piece::Link { href: format!("https://{link}"), text: link });
+                plain_from = at + link.len();
+                search_from = plain_from;
+            }
+            None => search_from = at + 4,
+        }
+    }
+    mentions_in(&text[plain_from..], out);
 }
 
 /// Where a link found in running text ends. Thai (like Lao, Khmer, Burmese, Chinese and
@@ -332,10 +345,6 @@ fn written_without_spaces(c: char) -> bool {
         | 0x3000..=0x30FF // CJK punctuation, kana
         | 0x3400..=0x4DBF | 0x4E00..=0x9FFF // CJK ideographs
         | 0xFF00..=0xFFEF) // full-width forms
-}
-
-fn starts_www(s: &str) -> bool {
-    s.get(..4).is_some_and(|w| w.eq_ignore_ascii_case("www.")) && s.len() > 4
 }
 
 fn is_web_url(s: &str) -> bool {
@@ -482,6 +491,18 @@ mod tests {
             html("and www.example.org/a, or main.rs and v1.2 or file.txt"),
             "<p>and <a href=\"https://www.example.org/a\" rel=\"noopener noreferrer nofollow\">www.example.org/a</a>, \
              or main.rs and v1.2 or file.txt</p>\n"
+        );
+        // Only `www.` starts an address without a scheme: a dotted username stays a mention,
+        // and an address cut to nothing by Thai after its dot stays text.
+        let john = [("john_doe.smith".to_string(), UserId(4))].into_iter().collect();
+        let r = render("hi @john_doe.smith, see www.ไทย.com or xwww.example.org", &john);
+        assert_eq!(r.mentions, vec![UserId(4)]);
+        assert_eq!(
+            r.html.as_deref(),
+            Some(
+                "<p>hi <span class=\"mention\" data-user-id=\"4\">@john_doe.smith</span>, see www.ไทย.com or \
+                 xwww.example.org</p>\n"
+            )
         );
         assert_eq!(
             html("ดูที่www.example.orgครับ"),
