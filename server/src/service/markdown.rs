@@ -296,7 +296,7 @@ fn pieces(text: &str) -> Vec<Piece<'_>> {
 fn www_in<'a>(text: &'a str, out: &mut Vec<Piece<'a>>) {
     let mut plain_from = 0;
     let mut search_from = 0;
-    while let Some(at) = text[search_from..].as_bytes().windows(4).position(|w| w.eq_ignore_ascii_case(b"www.")) {
+    while let Some(at) = text.as_bytes()[search_from..].windows(4).position(|w| w.eq_ignore_ascii_case(b"www.")) {
         let at = search_from + at;
         let starts_word = text[..at]
             .chars()
