@@ -3,7 +3,7 @@
 //! attachment's caption), reactions and its actions; the inline editor in its place while it
 //! is edited; a note in its place once it was deleted.
 
-use leptos::{html, prelude::*, wasm_bindgen::JsCast, web_sys};
+use leptos::{prelude::*, wasm_bindgen::JsCast, web_sys};
 
 use super::{
     file_card::FileCard, image_preview::ImagePreview, message_editor::MessageEditor, message_toolbar::MessageToolbar,
@@ -38,12 +38,11 @@ pub fn MessageItem(message: Message, show_header: bool, me: UserId) -> impl Into
     let editing = move || store.editing.with(|e| e.as_ref().is_some_and(|e| e.id == id));
     let highlighted = move || store.highlight.get() == Some(id);
     let time = move || clock.date_time(created);
-    let row = NodeRef::<html::Div>::new();
-    Effect::new(move || {
-        if let Some(row) = row.get() {
-            take_focus_back(&row, store.focus_in_message.get_value(), id);
-        }
-    });
+    // Only a row drawn again while focus was in this message looks for it, once it is in the
+    // page: a room's rows on first load have nothing to do (and no effect to create).
+    if store.focus_in_message.with_value(|last| last.as_ref().is_some_and(|(at, _)| *at == id)) {
+        Effect::new(move || take_focus_back(store.focus_in_message.get_value(), id));
+    }
 
     let body = if deleted {
         view! {
@@ -122,7 +121,6 @@ pub fn MessageItem(message: Message, show_header: bool, me: UserId) -> impl Into
             data-testid="message"
             data-message-id=id.0
             tabindex="-1"
-            node_ref=row
             on:focusin=move |ev| {
                 let row = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
                 let focused = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
@@ -197,17 +195,14 @@ fn elements(within: &web_sys::Element, selector: &str) -> Vec<web_sys::Element> 
 /// because the row it was in was replaced by this one (focus that left for elsewhere cleared
 /// the record); a control that is gone (the last of a reaction, taken back) leaves it on the
 /// row.
-fn take_focus_back(
-    row: &web_sys::HtmlDivElement,
-    last: Option<(crate::types::MessageId, String)>,
-    id: crate::types::MessageId,
-) {
+fn take_focus_back(last: Option<(crate::types::MessageId, String)>, id: crate::types::MessageId) {
     let Some((_, place)) = last.filter(|(at, _)| *at == id) else { return };
     let lost = document().active_element().is_none_or(|a| document().body().is_some_and(|b| a == *b));
-    if !lost {
-        return;
-    }
-    let _ = match find_place(row, &place) {
+    let selector = format!("[data-testid=\"message-list\"] [data-message-id=\"{}\"]", id.0);
+    let row =
+        document().query_selector(&selector).ok().flatten().and_then(|r| r.dyn_into::<web_sys::HtmlElement>().ok());
+    let Some(row) = row.filter(|_| lost) else { return };
+    let _ = match find_place(&row, &place) {
         Some(control) => control.focus(),
         None => row.focus(),
     };
