@@ -123,6 +123,12 @@ async fn registration_refuses_duplicates_and_bad_input_with_clear_errors() {
     let more: Vec<&str> = body["more"].as_array().unwrap().iter().map(|p| p["field"].as_str().unwrap()).collect();
     assert_eq!(more, ["display_name", "password"], "{body}");
     assert!(body["more"][1]["message"].as_str().unwrap().contains("at least 8"), "{body}");
+    // A taken name is said with the rest, after the rules broken.
+    let taken_and_short = [("username", "Bob"), ("password", "x")];
+    let (got, body, _) = form(&server.client(), server.url("/api/register"), &taken_and_short).await;
+    assert_eq!((got, body["field"].as_str()), (422, Some("password")), "{body}");
+    assert_eq!(body["more"][0]["field"], "username", "{body}");
+    assert!(body["more"][0]["message"].as_str().unwrap().contains("taken"), "{body}");
     // A missing field is a 400, not a crash.
     let (got, body, _) = form(&server.client(), server.url("/api/register"), &[("username", "dave")]).await;
     assert_eq!(got, 400, "{body}");

@@ -40,23 +40,34 @@ impl Accounts {
     }
 
     pub async fn register(&self, username: &str, display_name: &str, password: &str) -> Result<NewSession, AppError> {
-        // Every field is checked, so the form can say all that is wrong at once.
+        // Every field is checked, so the form can say all that is wrong at once: a taken
+        // username too (the insert below still settles a race for it).
+        let taken = || AppError::conflict("username", "That username is taken. Please choose another.");
         let username = types::normalize_username(username);
+        let username_taken = match &username {
+            Ok(name) => self.storage.credentials(name).await?.is_some(),
+            Err(_) => false,
+        };
         let display_name = types::validate_display_name(display_name, username.as_deref().unwrap_or_default());
         let password_ok = types::validate_password(password);
         let (username, display_name) = match (username, display_name, password_ok) {
-            (Ok(username), Ok(display_name), Ok(())) => (username, display_name),
+            (Ok(username), Ok(display_name), Ok(())) if !username_taken => (username, display_name),
             (username, display_name, password_ok) => {
-                let errors = [username.err(), display_name.err(), password_ok.err()];
+                let name_error = username.err().or_else(|| username_taken.then(taken));
+                let (display_error, password_error) = (display_name.err(), password_ok.err());
+                // A broken rule leads (422); a taken name follows it, or is the answer alone (409).
+                let errors = if matches!(name_error, Some(AppError::Conflict { .. })) {
+                    [display_error, password_error, name_error]
+                } else {
+                    [name_error, display_error, password_error]
+                };
                 return Err(AppError::together(errors).unwrap_or_else(AppError::internal));
             }
         };
         let hash = auth::hash_password(password.to_string()).await?;
         let user = match self.storage.create_user(&username, &display_name, &hash, now_ms()).await {
             Ok(user) => user,
-            Err(StorageError::Conflict) => {
-                return Err(AppError::conflict("username", "That username is taken. Please choose another."))
-            }
+            Err(StorageError::Conflict) => return Err(taken()),
             Err(e) => return Err(e.into()),
         };
         tracing::info!(user = %user.id, username = %user.username, "account created");
