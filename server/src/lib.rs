@@ -273,8 +273,9 @@ async fn healthz(State(state): State<AppState>) -> Response {
 }
 
 /// `GET /api/emoji[?lang=th]`: every emoji with its name, search keywords and group, for the
-/// reaction picker, names in the reader's language (see [`service::emoji::catalog_json`]). The data is served (compressed, cached for a day) when the
-/// picker first opens instead of being built into the WASM bundle.
+/// reaction picker, names in the reader's language (see [`service::emoji::catalog_json`]).
+/// The data is served (compressed, cached for a day) when the picker first opens instead of
+/// being built into the WASM bundle.
 async fn emoji_catalog(Query(query): Query<EmojiQuery>) -> Response {
     let names = service::emoji::Names::of(query.lang.as_deref());
     (

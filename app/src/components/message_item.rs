@@ -197,7 +197,7 @@ fn elements(within: &web_sys::Element, selector: &str) -> Vec<web_sys::Element> 
 /// row.
 fn take_focus_back(last: Option<(crate::types::MessageId, String)>, id: crate::types::MessageId) {
     let Some((_, place)) = last.filter(|(at, _)| *at == id) else { return };
-    let lost = document().active_element().is_none_or(|a| document().body().is_some_and(|b| a == *b));
+    let lost = super::focus_fell_to_page();
     let selector = format!("[data-testid=\"message-list\"] [data-message-id=\"{}\"]", id.0);
     let row =
         document().query_selector(&selector).ok().flatten().and_then(|r| r.dyn_into::<web_sys::HtmlElement>().ok());

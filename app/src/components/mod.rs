@@ -83,3 +83,54 @@ pub fn focus_summary(menu: &leptos::web_sys::HtmlDetailsElement) {
         let _ = summary.focus();
     }
 }
+
+/// Whether focus has fallen to the page (nothing, or the body has it): after the control that
+/// had it left the page, say. Only then may code put it somewhere on the reader's behalf.
+pub fn focus_fell_to_page() -> bool {
+    let document = leptos::prelude::document();
+    document.active_element().is_none_or(|a| document.body().is_some_and(|b| a == *b))
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every emoji the UI itself writes (icons, quick reactions, previews) is in the bundled
+    /// emoji font's `unicode-range`, so it is never an empty box on a machine without an emoji
+    /// font. A new icon fails here until `.ci/fonts.sh` includes it.
+    #[test]
+    fn the_emoji_font_covers_every_emoji_the_ui_shows() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let css = std::fs::read_to_string(root.join("../style/main.css")).unwrap();
+        let face = &css[css.find("font-family: \"Confab Emoji\"").expect("the emoji @font-face")..];
+        let range = &face[face.find("unicode-range:").unwrap() + "unicode-range:".len()..];
+        let range = &range[..range.find(';').unwrap()];
+        let spans: Vec<(u32, u32)> = range
+            .split(',')
+            .map(|part| {
+                let hex = |h: &str| u32::from_str_radix(h.trim().trim_start_matches("U+"), 16).unwrap();
+                match part.split_once('-') {
+                    Some((a, b)) => (hex(a), hex(b)),
+                    None => (hex(part), hex(part)),
+                }
+            })
+            .collect();
+        let mut dirs = vec![root.join("src")];
+        let mut checked = 0;
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                let source = std::fs::read_to_string(&path).unwrap();
+                let source = source.split("#[cfg(test)]").next().unwrap_or_default();
+                for c in source.chars().filter(|&c| matches!(c as u32, 0x1F000..=0x1FAFF | 0x2764)) {
+                    let covered = spans.iter().any(|&(a, b)| (a..=b).contains(&(c as u32)));
+                    assert!(covered, "{c} (U+{:X}) in {} is not in the emoji font", c as u32, path.display());
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked >= 10, "found only {checked} emoji: the scan is broken");
+    }
+}

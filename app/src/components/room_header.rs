@@ -50,9 +50,8 @@ pub fn RoomHeader(details: RoomDetails) -> impl IntoView {
     // meanwhile (the answer to Save can come late). The header may be gone by then (the room
     // changed): hence `try_`.
     let stop_renaming = move || {
-        let focus_in_form = document().active_element().is_none_or(|a| {
-            a.closest("form.rename").ok().flatten().is_some() || document().body().is_some_and(|b| a == *b)
-        });
+        let in_form = document().active_element().is_some_and(|a| a.closest("form.rename").ok().flatten().is_some());
+        let focus_in_form = in_form || super::focus_fell_to_page();
         renaming.try_set(false);
         if let Some(m) = menu.try_get_untracked().flatten().filter(|_| focus_in_form) {
             super::focus_summary(&m);

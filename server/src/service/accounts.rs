@@ -41,15 +41,18 @@ impl Accounts {
 
     pub async fn register(&self, username: &str, display_name: &str, password: &str) -> Result<NewSession, AppError> {
         // Every field is checked, so the form can say all that is wrong at once: a taken
-        // username too (the insert below still settles a race for it).
+        // username too. It is looked up only to go with other problems; alone, the insert
+        // below finds it (and settles a race for it).
         let taken = || AppError::conflict("username", "That username is taken. Please choose another.");
         let username = types::normalize_username(username);
-        let username_taken = match &username {
-            Ok(name) => self.storage.credentials(name).await?.is_some(),
-            Err(_) => false,
-        };
         let display_name = types::validate_display_name(display_name, username.as_deref().unwrap_or_default());
         let password_ok = types::validate_password(password);
+        let username_taken = match &username {
+            Ok(name) if display_name.is_err() || password_ok.is_err() => {
+                self.storage.credentials(name).await?.is_some()
+            }
+            _ => false,
+        };
         let (username, display_name) = match (username, display_name, password_ok) {
             (Ok(username), Ok(display_name), Ok(())) if !username_taken => (username, display_name),
             (username, display_name, password_ok) => {

@@ -196,7 +196,8 @@ pub fn render(source: &str, members: &HashMap<String, UserId>) -> Rendered {
 }
 
 /// Whether `source` is certainly plain text (one line with nothing Markdown, a link (`:` of a
-/// scheme, `www.`) or a mention could start with), so most messages skip parsing. Anything else is parsed.
+/// scheme, `www.`) or a mention could start with), so most messages skip parsing. Anything
+/// else is parsed.
 fn plainly_text(source: &str) -> bool {
     let special = |b: u8| b"*_~`[]<>&#!|\\@:\n\r".contains(&b);
     let starts_block = |s: &str| {
@@ -204,8 +205,7 @@ fn plainly_text(source: &str) -> bool {
         s.starts_with(['-', '+', '=', ' ', '\t'])
             || (after_digits.len() < s.len() && after_digits.starts_with(['.', ')']))
     };
-    let www = || source.as_bytes().windows(4).any(|w| w.eq_ignore_ascii_case(b"www."));
-    !source.bytes().any(special) && !starts_block(source) && !www()
+    !source.bytes().any(special) && !starts_block(source) && find_www(source.as_bytes()).is_none()
 }
 
 /// The text a plain paragraph shows, line breaks as newlines.
@@ -296,7 +296,7 @@ fn pieces(text: &str) -> Vec<Piece<'_>> {
 fn www_in<'a>(text: &'a str, out: &mut Vec<Piece<'a>>) {
     let mut plain_from = 0;
     let mut search_from = 0;
-    while let Some(at) = text.as_bytes()[search_from..].windows(4).position(|w| w.eq_ignore_ascii_case(b"www.")) {
+    while let Some(at) = find_www(&text.as_bytes()[search_from..]) {
         let at = search_from + at;
         let starts_word = text[..at]
             .chars()
@@ -319,6 +319,11 @@ fn www_in<'a>(text: &'a str, out: &mut Vec<Piece<'a>>) {
         }
     }
     mentions_in(&text[plain_from..], out);
+}
+
+/// Where `www.` (any case) first appears in `bytes`.
+fn find_www(bytes: &[u8]) -> Option<usize> {
+    bytes.windows(4).position(|w| w.eq_ignore_ascii_case(b"www."))
 }
 
 /// Where a link found in running text ends. Thai (like Lao, Khmer, Burmese, Chinese and
