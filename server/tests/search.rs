@@ -1,5 +1,6 @@
 //! Search over HTTP on SQLite and on a throwaway PostgreSQL (created with a UTF-8 ctype):
-//! substrings in Thai, Chinese and emoji, case-insensitive English, short terms, only rooms
+//! substrings in Thai, Chinese and emoji, case-insensitive English, accents and full-width
+//! letters folded (Thai tone marks kept), short terms, only rooms
 //! the searcher is in now, deleted and edited messages, filters, paging — the same results on
 //! both engines.
 
@@ -49,6 +50,7 @@ async fn search_cases(server: &TestServer) -> Vec<(String, usize)> {
     let party = send(&carol, group, "t3", "Launch day 🎉 everyone").await;
     let hello = send(&alice, private, "t4", "hello from the private room").await;
     let shout = send(&bob, private, "t5", "HELLO again, Alice").await;
+    let cafe = send(&carol, group, "t6", "Un café crème au ＢＡＲ, เสื้อขาว").await;
 
     let mut seen = Vec::new();
     let mut check = |q: &str, found: &(Vec<i64>, Value), want: &[i64]| {
@@ -64,12 +66,27 @@ async fn search_cases(server: &TestServer) -> Vec<(String, usize)> {
     check("Hello", &search(&bob, "Hello", "").await, &[shout, hello]);
     check("hello private", &search(&bob, "hello private", "").await, &[hello]);
     check("nothing", &search(&bob, "pineapple", "").await, &[]);
+    // Accents and compatibility forms fold away; Thai tone marks do not (ข้าว is not ขาว).
+    check("cafe", &search(&bob, "cafe", "").await, &[cafe]);
+    check("CRÈME", &search(&bob, "CRÈME", "").await, &[cafe]);
+    check("bar (full-width in the text)", &search(&bob, "bar", "").await, &[cafe]);
+    check("ขาว", &search(&bob, "ขาว", "").await, &[cafe]);
+    check("ข้าว", &search(&bob, "ข้าว", "").await, &[thai]);
 
     // The snippet marks the match in the text as written.
     let (_, found) = search(&bob, "ข้าวมันไก่", "").await;
     let hit = &found["hits"][0];
     assert_eq!(hit["room_title"], "Food club");
     assert_eq!(hit["snippet"], json!([{"text": "ฉันชอบกิน"}, {"text": "ข้าวมันไก่", "hit": true}, {"text": "มาก"}]));
+    let (_, found) = search(&bob, "cafe bar", "").await;
+    let marked: Vec<&str> = found["hits"][0]["snippet"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["hit"] == true)
+        .map(|p| p["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(marked, ["café", "ＢＡＲ"]);
 
     // Filters, in the box and as parameters, combine.
     check("from:bob hello", &search(&alice, "from:bob hello", "").await, &[shout]);
@@ -102,6 +119,8 @@ async fn search_cases(server: &TestServer) -> Vec<(String, usize)> {
     check("indexed: new text", &search(&bob, "ส้มตำ", "").await, &[thai]);
     check("indexed: deleted", &search(&alice, "上海", "").await, &[]);
     check("indexed: Hello", &search(&bob, "Hello", "").await, &[shout, hello]);
+    check("indexed: cafe", &search(&bob, "cafe", "").await, &[cafe]);
+    check("indexed: ขาว", &search(&bob, "ขาว", "").await, &[cafe]);
 
     // Pages: newest first, keyset cursor, across what is indexed and what is not yet.
     let mut ids = Vec::new();
@@ -132,4 +151,65 @@ async fn search_finds_the_same_on_sqlite_and_postgres() {
     let server = TestServer::start_on(tempfile::tempdir().unwrap(), &pg.url, |_| {}).await;
     let on_postgres = search_cases(&server).await;
     assert_eq!(on_sqlite, on_postgres, "identical results on both engines");
+}
+
+/// A database written before search folded accents and width, upgraded: the server computes
+/// every message's search text again as it starts, and (on SQLite) indexes it all again.
+async fn upgrade_folds_old_messages(server: TestServer, folding_migration: i64) {
+    let alice = server.register("alice").await;
+    let bob = server.register("bob").await;
+    let room = alice.private_room_with(&bob).await;
+    let cafe = send(&alice, room, "u1", "Un CAFÉ, ＡＢＣ").await;
+    let plain = send(&alice, room, "u2", "plain words").await;
+    let deleted = send(&alice, room, "u3", "a deleted café").await;
+    alice.post("/api/messages/delete", json!({"room_id": room, "message_id": deleted})).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    // What a server from before the folding left: NFC and lower case only (indexed so, on
+    // SQLite), and its migrations without the folding one.
+    let pool = server.state.service.storage.pool().clone();
+    sqlx::query("UPDATE messages SET search_text = $1 WHERE id = $2")
+        .bind("un café, ａｂｃ")
+        .bind(cafe)
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = $1")
+        .bind(folding_migration)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(search(&bob, "cafe", "").await.0, Vec::<i64>::new(), "the old text keeps its accent");
+    assert_eq!(search(&bob, "café", "").await.0, Vec::<i64>::new(), "a folded term misses it too");
+
+    let url = server.database_url.clone();
+    let dir = server.stop().await;
+    let server = TestServer::start_on(dir, &url, |_| {}).await;
+    let bob = Account { base: server.base.clone(), ..bob };
+    for (when, wait) in [("at once", 0), ("indexed again", 1200)] {
+        tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+        assert_eq!(search(&bob, "cafe", "").await.0, [cafe], "{when}");
+        assert_eq!(search(&bob, "abc", "").await.0, [cafe], "{when}");
+        assert_eq!(search(&bob, "plain words", "").await.0, [plain], "{when}");
+    }
+    assert_eq!(search(&bob, "deleted", "").await.0, Vec::<i64>::new(), "deleted messages stay unfound");
+    let storage = &server.state.service.storage;
+    if storage.dialect() == server::storage::Dialect::Sqlite {
+        // The index holds the folded text only: the old entries went with the upgrade.
+        let entries = |term: &'static str| {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM message_search WHERE message_search MATCH $1")
+                .bind(term)
+                .fetch_one(storage.pool())
+        };
+        assert_eq!((entries("cafe").await.unwrap(), entries("café").await.unwrap()), (1, 0));
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_upgrade_folds_what_older_servers_stored() {
+    upgrade_folds_old_messages(TestServer::start().await, 15).await;
+    let Some(pg) = PgServer::start() else {
+        return;
+    };
+    upgrade_folds_old_messages(TestServer::start_on(tempfile::tempdir().unwrap(), &pg.url, |_| {}).await, 14).await;
 }

@@ -2,10 +2,11 @@
 //!
 //! Thai and Chinese put no spaces between words, so word-based full-text search finds nothing
 //! inside a sentence. Confab matches substrings instead: a message is found by its
-//! `search_text`, its text (and file name) NFC-normalized and lower-cased here, in Rust, so
-//! SQLite's FTS5 trigram index and PostgreSQL's pg_trgm compare exactly the same strings and
-//! agree on every result. Matching is case-insensitive for every script with case (Unicode
-//! lower-casing), and canonically equivalent spellings (NFC) match each other.
+//! `search_text`, its text (and file name) folded here, in Rust ([`normalize`]), so SQLite's
+//! FTS5 trigram index and PostgreSQL's pg_trgm compare exactly the same strings and agree on
+//! every result. Matching ignores case in every script with case, how a character is encoded
+//! (composed or decomposed), compatibility forms (full-width `ＡＢＣ` is `abc`) and accents
+//! (`cafe` finds `café`), but never the vowel and tone marks of scripts such as Thai.
 //!
 //! A query is terms separated by whitespace, all required, and filters: `from:username`,
 //! `in:room` (its name, the start of it, or the other person's username), `before:YYYY-MM-DD`, `after:YYYY-MM-DD` (UTC days), `has:image`, `has:file`.
@@ -71,13 +72,55 @@ pub fn search_text(content: &str, file_name: Option<&str>) -> Option<String> {
     (!text.trim().is_empty()).then(|| normalize(&text))
 }
 
-/// NFC, then lower case: what both the indexed text and the terms go through.
+/// What both the indexed text and the terms go through: NFC, then each character folded
+/// (see [`fold_char`]). Folding goes character by character so that a snippet can map every
+/// folded character back to the one shown (see [`snippet`]).
 pub fn normalize(s: &str) -> String {
-    // ASCII is its own NFC form: most messages skip the Unicode tables.
+    // ASCII is its own NFC form and folds to itself but for case: most messages skip the
+    // Unicode tables.
     if s.is_ascii() {
         return s.to_ascii_lowercase();
     }
-    s.nfc().flat_map(char::to_lowercase).collect()
+    let mut out = String::with_capacity(s.len());
+    let mut scratch = String::new();
+    for c in s.nfc() {
+        fold_char(c, &mut out, &mut scratch);
+    }
+    out
+}
+
+/// One character as search compares it, pushed onto `out`: its compatibility form (NFKC:
+/// full-width `Ａ` is `A`, `ﬁ` is `fi`, `①` is `1`), without accents (`é` is `e`, `ñ` is `n`),
+/// in lower case. Accents are the generic combining diacritics that Latin, Greek and Cyrillic
+/// letters carry; the marks of scripts such as Thai are combining characters too, but they
+/// spell different words (`ข้าว` rice, `ขาว` white) and are kept.
+fn fold_char(c: char, out: &mut String, scratch: &mut String) {
+    if c.is_ascii() {
+        out.push(c.to_ascii_lowercase());
+        return;
+    }
+    scratch.clear();
+    unicode_normalization::char::decompose_compatible(c, |d| {
+        for l in d.to_lowercase() {
+            if !is_accent(l) {
+                scratch.push(l);
+            }
+        }
+    });
+    // Composed again, so that what had no accent to lose (a Hangul syllable) comes out as it
+    // went in. One character is composed already: most non-Latin text is that.
+    let mut chars = scratch.chars();
+    match (chars.next(), chars.next()) {
+        (Some(only), None) => out.push(only),
+        _ => out.extend(scratch.nfc()),
+    }
+}
+
+/// The combining diacritical mark blocks (U+0300–036F and their supplements and extension).
+/// Combining marks of particular scripts (Thai vowels and tones, Devanagari signs), and the
+/// marks for symbols (the keycap of `1️⃣`), lie outside them.
+fn is_accent(c: char) -> bool {
+    matches!(c, '\u{300}'..='\u{36f}' | '\u{1ab0}'..='\u{1aff}' | '\u{1dc0}'..='\u{1dff}' | '\u{fe20}'..='\u{fe2f}')
 }
 
 /// A query's pieces before they are resolved against the database.
@@ -230,25 +273,24 @@ const CONTEXT_BEFORE: usize = 40;
 const SNIPPET_CHARS: usize = 160;
 
 /// The part of a message's text around its first match, in pieces, with every occurrence of
-/// a term marked. Matching is on the normalized text, mapped back to the characters shown.
+/// a term marked. Matching is on the folded text, mapped back to the characters shown.
 pub fn snippet(content: &str, file_name: Option<&str>, terms: &[String]) -> Vec<Snippet> {
     let text: Vec<char> = match file_name {
         Some(name) if content.is_empty() => name.nfc().collect(),
         _ => content.nfc().collect(),
     };
-    // The lower-cased text, and for each of its bytes the shown character it came from.
-    let mut lower = String::new();
+    // The folded text, and for each of its bytes the shown character it came from.
+    let mut folded = String::new();
     let mut origin: Vec<usize> = Vec::new();
-    for (i, c) in text.iter().enumerate() {
-        for l in c.to_lowercase() {
-            let start = lower.len();
-            lower.push(l);
-            origin.extend(std::iter::repeat_n(i, lower.len() - start));
-        }
+    let mut scratch = String::new();
+    for (i, &c) in text.iter().enumerate() {
+        let start = folded.len();
+        fold_char(c, &mut folded, &mut scratch);
+        origin.extend(std::iter::repeat_n(i, folded.len() - start));
     }
     let mut hit = vec![false; text.len()];
     for term in terms.iter().filter(|t| !t.is_empty()) {
-        for (at, _) in lower.match_indices(term.as_str()) {
+        for (at, _) in folded.match_indices(term.as_str()) {
             for &i in &origin[at..at + term.len()] {
                 hit[i] = true;
             }
@@ -287,13 +329,28 @@ mod tests {
 
     #[test]
     fn text_is_normalized_and_lower_cased() {
-        assert_eq!(normalize("Hello ÉCOLE"), "hello école");
+        assert_eq!(normalize("Hello ÉCOLE"), "hello ecole");
         assert_eq!(normalize("Plain ASCII, 42!"), "plain ascii, 42!");
         // "é" as e + combining acute is the same as the precomposed letter.
-        assert_eq!(normalize("e\u{301}"), "\u{e9}");
+        assert_eq!(normalize("e\u{301}"), normalize("\u{e9}"));
         assert_eq!(search_text("", Some("Report.PDF")).as_deref(), Some("report.pdf"));
         assert_eq!(search_text("ดูนี่", Some("a.png")).as_deref(), Some("ดูนี่\na.png"));
         assert_eq!(search_text("  ", None), None);
+    }
+
+    #[test]
+    fn width_compatibility_forms_and_accents_fold_away() {
+        assert_eq!(normalize("Café CRÈME brûlée"), "cafe creme brulee");
+        assert_eq!(normalize("ＡＢＣ ｶﾀｶﾅ ﬁle ① x²"), "abc カタカナ file 1 x2");
+        assert_eq!(normalize("Tiếng Việt, Ñandú, Ελληνικά, Ёлка"), "tieng viet, nandu, ελληνικα, елка");
+        // The dotted capital I lower-cases to i with a combining dot, which goes too.
+        assert_eq!(normalize("İstanbul"), "istanbul");
+        // Thai vowel and tone marks spell different words and stay (ข้าว is not ขาว); SARA AM
+        // is its compatibility spelling, NIKHAHIT + SARA AA, as a query of either spelling is.
+        assert_eq!(normalize("ข้าวขาว"), "ข้าวขาว");
+        assert_eq!(normalize("น้ำ"), normalize("น้\u{e4d}\u{e32}"));
+        // Hangul, CJK, emoji and keycaps come out as they went in.
+        assert_eq!(normalize("한국어 上海 🎉 1\u{fe0f}\u{20e3}"), "한국어 上海 🎉 1\u{fe0f}\u{20e3}");
     }
 
     #[test]
@@ -329,6 +386,9 @@ mod tests {
                 Snippet { text: "มาก".into(), hit: false },
             ]
         );
+        let s = snippet("Un CAFÉ, ＣＡＦＥ", None, &[normalize("cafe")]);
+        let hits: Vec<&str> = s.iter().filter(|p| p.hit).map(|p| p.text.as_str()).collect();
+        assert_eq!(hits, ["CAFÉ", "ＣＡＦＥ"]);
         let s = snippet("Say HELLO and hello", None, &["hello".to_string()]);
         let hits: Vec<&str> = s.iter().filter(|p| p.hit).map(|p| p.text.as_str()).collect();
         assert_eq!(hits, ["HELLO", "hello"]);
