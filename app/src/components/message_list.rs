@@ -208,12 +208,12 @@ pub fn MessageList(
             </p>
             <For
                 each=rows
-                key=|(m, first)| (m.id, m.change_seq, *first, quote_key(m))
+                key=|(m, first)| (m.id, *first)
                 children=move |(m, first)| {
                     if m.system.is_some() {
                         view! { <SystemLine message=m /> }.into_any()
                     } else {
-                        view! { <MessageItem message=m show_header=first me /> }.into_any()
+                        view! { <MessageItem message=live_message(messages, m) show_header=first me /> }.into_any()
                     }
                 }
             />
@@ -317,8 +317,23 @@ pub fn MessageList(
 }
 
 /// What of a message's row its quote decides: quotes change without the message changing.
-fn quote_key(m: &Message) -> Option<(bool, String, String)> {
-    m.reply_to.as_ref().map(|q| (q.deleted, q.sender_name.clone(), q.content.clone()))
+/// A row's message as the timeline holds it now, for a row that stays in the page while its
+/// message changes (see `message_item`). It is looked for again only when the message's
+/// change seq or its quote (kept current by the store without a seq of its own) moves, so a
+/// new message in the room costs each row a lookup, not a copy of its message.
+fn live_message(messages: Memo<Vec<Message>>, drawn: Message) -> Memo<Message> {
+    let id = drawn.id;
+    let at = move |all: &[Message]| all.binary_search_by_key(&id, |m| m.id).ok();
+    let version =
+        Memo::new(move |_| messages.with(|all| at(all).map(|i| (all[i].change_seq, all[i].reply_to.clone()))));
+    // A row on its way out (its message paged out of the window) keeps what it showed.
+    Memo::new(move |last: Option<&Message>| {
+        // Read, not only tracked: a memo that is never read never runs, and so never learns
+        // what it depends on.
+        version.with(|_| ());
+        let now = messages.with_untracked(|all| at(all).map(|i| all[i].clone()));
+        now.or_else(|| last.cloned()).unwrap_or_else(|| drawn.clone())
+    })
 }
 
 /// The row of the list that stays where it is on screen while a page comes in: the oldest

@@ -21,17 +21,20 @@ use crate::{
 pub const QUICK_REACTIONS: [&str; 6] = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
 
 #[component]
-pub fn MessageToolbar(message: Message, me: UserId) -> impl IntoView {
+pub fn MessageToolbar(
+    /// The message as the store holds it now: the toolbar stays while it changes.
+    message: Memo<Message>,
+    me: UserId,
+) -> impl IntoView {
     let store = use_chat();
     let i18n = use_i18n();
     let language = crate::text::language(i18n);
-    let (id, room) = (message.id, message.room_id);
-    let mine = message.sender_id == me;
+    let (id, room, mine) = message.with_untracked(|m| (m.id, m.room_id, m.sender_id == me));
     let quick = QUICK_REACTIONS
         .iter()
         .enumerate()
         .map(|(i, &emoji)| {
-            let reacted = message.reacted(me, emoji);
+            let reacted = move || message.with(|m| m.reacted(me, emoji));
             view! {
                 <button
                     type="button"
@@ -39,10 +42,10 @@ pub fn MessageToolbar(message: Message, me: UserId) -> impl IntoView {
                     class="tool reaction-tool"
                     class=("on", reacted)
                     aria-label=move || td_string!(language.get(), chat.actions.react_with, emoji)
-                    aria-pressed=reacted.to_string()
+                    aria-pressed=move || reacted().to_string()
                     title=move || td_string!(language.get(), chat.actions.react_with, emoji)
                     on:click=move |_| {
-                        react(store, room, id, emoji.to_string(), !reacted);
+                        react(store, room, id, emoji.to_string(), !reacted());
                     }
                 >
                     {emoji}
@@ -50,15 +53,17 @@ pub fn MessageToolbar(message: Message, me: UserId) -> impl IntoView {
             }
         })
         .collect_view();
-    let quote = Quote::of(&message);
     let reply = move |_| {
+        let quote = message.with_untracked(Quote::of);
         store.replying.update(|r| {
-            r.insert(room, quote.clone());
+            r.insert(room, quote);
         });
         focus_composer();
     };
-    let content = message.content.clone();
-    let edit = move |_| store.editing.set(Some(Editing { room, id, draft: content.clone() }));
+    let edit = move |_| {
+        let draft = message.with_untracked(|m| m.content.clone());
+        store.editing.set(Some(Editing { room, id, draft }));
+    };
     let can_delete = move || mine || store.moderates(room);
 
     view! {

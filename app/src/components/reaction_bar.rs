@@ -1,7 +1,7 @@
 //! The reactions under a message: one chip per emoji with its count, pressed when I am among
 //! those who reacted, naming them all in its tooltip and accessible name; a click toggles mine.
 
-use leptos::prelude::*;
+use leptos::{prelude::*, wasm_bindgen::JsCast, web_sys};
 
 use crate::{
     state::{actions::react, store::use_chat},
@@ -9,37 +9,77 @@ use crate::{
 };
 
 #[component]
-pub fn ReactionBar(room: RoomId, message: MessageId, reactions: Vec<Reaction>, me: UserId) -> impl IntoView {
+pub fn ReactionBar(room: RoomId, message: MessageId, reactions: Memo<Vec<Reaction>>, me: UserId) -> impl IntoView {
     let store = use_chat();
-    (!reactions.is_empty()).then(|| {
-        let chips = reactions
-            .into_iter()
-            .map(|r| {
-                let mine = r.includes(me);
-                let count = r.users.len();
-                let names = r.users.iter().map(|u| u.name.as_str()).collect::<Vec<_>>().join(", ");
-                let label = format!("{} {count}: {names}", r.emoji);
-                let emoji = r.emoji.clone();
-                view! {
-                    <button
-                        type="button"
-                        class="reaction"
-                        class=("mine", mine)
-                        aria-pressed=mine.to_string()
-                        aria-label=label.clone()
-                        title=label
-                        data-testid="reaction"
-                        data-emoji=r.emoji.clone()
-                        on:click=move |_| {
-                            react(store, room, message, emoji.clone(), !mine);
-                        }
-                    >
-                        <span aria-hidden="true">{r.emoji.clone()}</span>
-                        <span class="reaction-count" aria-hidden="true">{count}</span>
-                    </button>
-                }
+    let bar = NodeRef::<leptos::html::Div>::new();
+    let emojis = Memo::new(move |_| {
+        let now = reactions.with(|all| all.iter().map(|r| r.emoji.clone()).collect::<Vec<_>>());
+        focus_message_if_chip_goes(bar, &now);
+        now
+    });
+    // A chip stays in the page while its count changes, so focus stays on it.
+    let chip = move |emoji: String| {
+        let reaction = Memo::new({
+            let emoji = emoji.clone();
+            move |_| reactions.with(|all| all.iter().find(|r| r.emoji == emoji).cloned())
+        });
+        let mine = move || reaction.with(|r| r.as_ref().is_some_and(|r| r.includes(me)));
+        let count = move || reaction.with(|r| r.as_ref().map_or(0, |r| r.users.len()));
+        let label = move || {
+            reaction.with(|r| {
+                r.as_ref().map(|r| {
+                    let names = r.users.iter().map(|u| u.name.as_str()).collect::<Vec<_>>().join(", ");
+                    format!("{} {}: {names}", r.emoji, r.users.len())
+                })
             })
-            .collect_view();
-        view! { <div class="reactions" data-testid="reactions">{chips}</div> }
-    })
+        };
+        let shown = emoji.clone();
+        view! {
+            <button
+                type="button"
+                class="reaction"
+                class=("mine", mine)
+                aria-pressed=move || mine().to_string()
+                aria-label=label
+                title=label
+                data-testid="reaction"
+                data-emoji=emoji.clone()
+                on:click=move |_| {
+                    react(store, room, message, emoji.clone(), !mine());
+                }
+            >
+                <span aria-hidden="true">{shown}</span>
+                <span class="reaction-count" aria-hidden="true">{count}</span>
+            </button>
+        }
+    };
+    let any = Memo::new(move |_| !emojis.with(Vec::is_empty));
+    move || {
+        any.get().then(|| {
+            view! {
+                <div class="reactions" data-testid="reactions" node_ref=bar>
+                    <For each=move || emojis.get() key=String::clone children=chip />
+                </div>
+            }
+        })
+    }
+}
+
+/// The chip with focus is about to go (the last of its emoji taken back, by me or anyone):
+/// focus goes to its message once the chip is gone, rather than falling to the page. Called
+/// with the chips to come, before the page changes, while the chip still has focus.
+fn focus_message_if_chip_goes(bar: NodeRef<leptos::html::Div>, chips: &[String]) {
+    let Some(bar) = bar.get_untracked() else { return };
+    let Some(focused) = document().active_element().filter(|a| bar.contains(Some(a))) else { return };
+    if focused.get_attribute("data-emoji").is_none_or(|emoji| chips.contains(&emoji)) {
+        return;
+    }
+    let row = focused.closest(".message").ok().flatten().and_then(|r| r.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(row) = row {
+        request_animation_frame(move || {
+            if super::focus_fell_to_page() {
+                let _ = row.focus();
+            }
+        });
+    }
 }

@@ -187,10 +187,6 @@ pub struct ChatStore {
     pub jump: RwSignal<Option<MessageId>>,
     /// The message briefly highlighted after a jump.
     pub highlight: RwSignal<Option<MessageId>>,
-    /// Where focus last went inside a message: that message's id and the control's selector
-    /// within it. A change to a message (a reaction, an edit) renders its row anew, and the
-    /// new row takes focus back from this when the old one took it to the page.
-    pub focus_in_message: StoredValue<Option<(MessageId, String)>>,
     /// A page after the newest message held is on its way (detached timelines).
     pub loading_newer: RwSignal<bool>,
     pub emoji: RwSignal<EmojiCatalog>,
@@ -240,7 +236,6 @@ impl ChatStore {
             dialog: RwSignal::new(None),
             jump: RwSignal::new(None),
             highlight: RwSignal::new(None),
-            focus_in_message: StoredValue::new(None),
             loading_newer: RwSignal::new(false),
             emoji: RwSignal::new(EmojiCatalog::NotLoaded),
             prefs: RwSignal::new(Prefs::default()),
