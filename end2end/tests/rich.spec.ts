@@ -131,6 +131,9 @@ test("an edit, a deletion, reactions and a reply reach the other side without a 
     /Original message was deleted/,
   );
   await expect(mine.getByTestId("tombstone")).toBeVisible();
+  // The Delete button that had focus back from the dialog went with the message's body: focus
+  // is on the message, not lost to the page.
+  await expect(mine).toBeFocused();
 
   // Up in the empty composer edits my last message.
   await send(alice.page, "tpyo here");

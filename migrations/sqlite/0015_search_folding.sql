@@ -1,8 +1,8 @@
 -- Search folds compatibility forms and accents from this version on (`cafe` finds `café`,
 -- `abc` finds `ＡＢＣ`). The folding is done by the server, in Rust, so every message's search
--- text is computed again: it is emptied here, the server fills it in as it starts
--- (`Storage::fill_search_text`), and the search indexer indexes every message again from the
--- first, in its usual small steps. Until it has, searches scan the messages not indexed yet.
+-- text is computed again: it is emptied here, and the server fills it in and indexes every
+-- message again from the first, in the search indexer's usual steps, before it listens
+-- (`service::search::catch_up`).
 -- Entries waiting to be removed are removed first (by their trigger), then the whole index.
 DELETE FROM search_removed;
 UPDATE search_state SET indexed_up_to = 0 WHERE id = 1;

@@ -154,7 +154,7 @@ async fn search_finds_the_same_on_sqlite_and_postgres() {
 }
 
 /// A database written before search folded accents and width, upgraded: the server computes
-/// every message's search text again as it starts, and (on SQLite) indexes it all again.
+/// every message's search text again, and (on SQLite) indexes it all again, before it listens.
 async fn upgrade_folds_old_messages(server: TestServer, folding_migration: i64) {
     let alice = server.register("alice").await;
     let bob = server.register("bob").await;
@@ -185,22 +185,27 @@ async fn upgrade_folds_old_messages(server: TestServer, folding_migration: i64) 
     let dir = server.stop().await;
     let server = TestServer::start_on(dir, &url, |_| {}).await;
     let bob = Account { base: server.base.clone(), ..bob };
-    for (when, wait) in [("at once", 0), ("indexed again", 1200)] {
-        tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
-        assert_eq!(search(&bob, "cafe", "").await.0, [cafe], "{when}");
-        assert_eq!(search(&bob, "abc", "").await.0, [cafe], "{when}");
-        assert_eq!(search(&bob, "plain words", "").await.0, [plain], "{when}");
-    }
+    // Ready as soon as the server listens: the texts computed again, and indexed.
+    assert_eq!(search(&bob, "cafe", "").await.0, [cafe]);
+    assert_eq!(search(&bob, "abc", "").await.0, [cafe]);
+    assert_eq!(search(&bob, "plain words", "").await.0, [plain]);
     assert_eq!(search(&bob, "deleted", "").await.0, Vec::<i64>::new(), "deleted messages stay unfound");
     let storage = &server.state.service.storage;
     if storage.dialect() == server::storage::Dialect::Sqlite {
-        // The index holds the folded text only: the old entries went with the upgrade.
+        // The index holds every message, folded, and the old entries are gone.
         let entries = |term: &'static str| {
             sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM message_search WHERE message_search MATCH $1")
                 .bind(term)
                 .fetch_one(storage.pool())
         };
         assert_eq!((entries("cafe").await.unwrap(), entries("café").await.unwrap()), (1, 0));
+        assert_eq!(entries("plain").await.unwrap(), 1);
+        let behind: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE id > (SELECT indexed_up_to FROM search_state)")
+                .fetch_one(storage.pool())
+                .await
+                .unwrap();
+        assert_eq!(behind, 0, "nothing is left to scan");
     }
     server.stop().await;
 }

@@ -20,7 +20,7 @@ pub fn MessageEditor(message: Message) -> impl IntoView {
     let i18n = use_i18n();
     let (id, room) = (message.id, message.room_id);
     let input = NodeRef::<html::Textarea>::new();
-    // The draft survives the row being rebuilt (someone reacts while I edit).
+    // The draft survives the row being drawn anew (see `Editing`).
     let draft = store.editing.with_untracked(|e| e.as_ref().filter(|e| e.id == id).map(|e| e.draft.clone()));
     let draft = draft.unwrap_or_else(|| message.content.clone());
     let chars = RwSignal::new(message_chars(&draft));

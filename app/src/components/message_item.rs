@@ -5,7 +5,8 @@
 //!
 //! The row stays in the page while its message changes: each part follows the message as the
 //! store holds it now, so a reaction, an edit or a quote brought up to date changes only that
-//! part, and focus stays on the control it was on (a toolbar button, a chip).
+//! part, and focus stays on the control it was on (a toolbar button, a chip). Focus on a part
+//! that is drawn again (the quote, the text) or taken away (by a deletion) goes to the row.
 
 use leptos::prelude::*;
 
@@ -49,11 +50,13 @@ pub fn MessageItem(
     let highlighted = move || store.highlight.get() == Some(id);
     let time = move || clock.date_time(created);
     let deleted = Memo::new(move |_| message.with(Message::is_deleted));
+    let row = NodeRef::<leptos::html::Div>::new();
     let mentions_me = move || message.with(|m| m.mentions_user(me)) && !deleted.get();
 
     // The attachment never changes, and a deletion takes the whole body: drawn again only then.
     let body = move || {
         if deleted.get() {
+            hold_focus(row, "*");
             return view! {
                 <div class="bubble deleted" title=time data-testid="tombstone">
                     {tr!(i18n, chat.message.deleted)}
@@ -62,9 +65,13 @@ pub fn MessageItem(
             .into_any();
         }
         let quote = Memo::new(move |_| message.with(|m| m.reply_to.clone()));
-        let quote = move || quote.get().map(|quote| view! { <QuoteBlock quote room /> });
+        let quote = move || {
+            hold_focus(row, "[data-testid=reply-quote]");
+            quote.get().map(|quote| view! { <QuoteBlock quote room /> })
+        };
         let edited_at = Memo::new(move |_| message.with(|m| m.edited_at));
         let edited = move || {
+            hold_focus(row, "[data-testid=edited-mark]");
             edited_at.get().map(|at| {
                 view! {
                     <button
@@ -90,6 +97,7 @@ pub fn MessageItem(
         });
         let text = Memo::new(move |_| message.with(|m| (m.content.clone(), m.html.clone())));
         let shown = move || {
+            hold_focus(row, "[data-testid=message-body]");
             // An attachment without a caption has no text to show.
             let (content, html) = text.get();
             (!content.is_empty()).then(|| {
@@ -133,9 +141,19 @@ pub fn MessageItem(
             data-testid="message"
             data-message-id=id.0
             tabindex="-1"
+            node_ref=row
         >
             {header}
             {body}
         </div>
+    }
+}
+
+/// Before a part of the row (`part`, a selector) is drawn again or taken away: if focus is in
+/// it, focus goes to the row once it is gone (see `keep_focus_in_message`).
+fn hold_focus(row: NodeRef<leptos::html::Div>, part: &str) {
+    let Some(focused) = row.get_untracked().and_then(|row| super::focused_within(&row)) else { return };
+    if focused.closest(part).ok().flatten().is_some() {
+        super::keep_focus_in_message(&focused);
     }
 }

@@ -91,6 +91,26 @@ pub fn focus_fell_to_page() -> bool {
     document.active_element().is_none_or(|a| document.body().is_some_and(|b| a == *b))
 }
 
+/// The element with focus, when it is inside `within` (not `within` itself).
+pub fn focused_within(within: &leptos::web_sys::Element) -> Option<leptos::web_sys::Element> {
+    leptos::prelude::document().active_element().filter(|a| a != within && within.contains(Some(a)))
+}
+
+/// `focused` is part of a message and about to leave the page (a chip whose last reaction was
+/// taken back, a quote brought up to date, the body of a deleted message): once it is gone,
+/// focus goes to the message rather than falling to the page. Called before the page changes.
+pub fn keep_focus_in_message(focused: &leptos::web_sys::Element) {
+    use leptos::wasm_bindgen::JsCast;
+    let row = focused.closest(".message").ok().flatten();
+    if let Some(row) = row.and_then(|r| r.dyn_into::<leptos::web_sys::HtmlElement>().ok()) {
+        leptos::prelude::request_animation_frame(move || {
+            if focus_fell_to_page() {
+                let _ = row.focus();
+            }
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     /// Every emoji the UI itself writes (icons, quick reactions, previews) is in the bundled

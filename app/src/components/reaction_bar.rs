@@ -1,7 +1,7 @@
 //! The reactions under a message: one chip per emoji with its count, pressed when I am among
 //! those who reacted, naming them all in its tooltip and accessible name; a click toggles mine.
 
-use leptos::{prelude::*, wasm_bindgen::JsCast, web_sys};
+use leptos::prelude::*;
 
 use crate::{
     state::{actions::react, store::use_chat},
@@ -65,21 +65,11 @@ pub fn ReactionBar(room: RoomId, message: MessageId, reactions: Memo<Vec<Reactio
     }
 }
 
-/// The chip with focus is about to go (the last of its emoji taken back, by me or anyone):
-/// focus goes to its message once the chip is gone, rather than falling to the page. Called
-/// with the chips to come, before the page changes, while the chip still has focus.
+/// Called with the chips to come, before the page changes: the chip with focus, if it is not
+/// among them, is about to go.
 fn focus_message_if_chip_goes(bar: NodeRef<leptos::html::Div>, chips: &[String]) {
-    let Some(bar) = bar.get_untracked() else { return };
-    let Some(focused) = document().active_element().filter(|a| bar.contains(Some(a))) else { return };
-    if focused.get_attribute("data-emoji").is_none_or(|emoji| chips.contains(&emoji)) {
-        return;
-    }
-    let row = focused.closest(".message").ok().flatten().and_then(|r| r.dyn_into::<web_sys::HtmlElement>().ok());
-    if let Some(row) = row {
-        request_animation_frame(move || {
-            if super::focus_fell_to_page() {
-                let _ = row.focus();
-            }
-        });
+    let Some(focused) = bar.get_untracked().and_then(|bar| super::focused_within(&bar)) else { return };
+    if focused.get_attribute("data-emoji").is_some_and(|emoji| !chips.contains(&emoji)) {
+        super::keep_focus_in_message(&focused);
     }
 }

@@ -59,8 +59,9 @@ pub struct Pending {
     pub state: SendState,
 }
 
-/// The message being edited in place. The draft lives here, not in the editor, because the
-/// message's row is rebuilt whenever the message changes (a reaction while editing).
+/// The message being edited in place. The draft lives here, not in the editor, so that it
+/// outlives the editor: the message's row is drawn anew when it comes to start a sender's
+/// group, or leaves the window of history and comes back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Editing {
     pub room: RoomId,

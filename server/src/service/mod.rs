@@ -117,10 +117,7 @@ impl ChatService {
             AppError::internal()
         })?;
         let files = Arc::new(Files::new(storage.clone(), access.clone(), Arc::new(blobs), config.files));
-        let filled = storage.fill_search_text(search::search_text).await?;
-        if filled > 0 {
-            tracing::info!(messages = filled, "indexed messages for search");
-        }
+        search::catch_up(&storage).await?;
         let search = search::Search::new(storage.clone(), access.clone());
         tokio::spawn(search::index_loop(Arc::downgrade(&storage)));
         let monitor = Arc::default();

@@ -62,6 +62,23 @@ pub async fn index_loop(storage: std::sync::Weak<Storage>) {
     }
 }
 
+/// Before the server listens: messages without a search text get theirs (after an upgrade
+/// that changed the folding, every message), and SQLite's index takes them all in. Searches
+/// meanwhile would scan every message not yet indexed, a full table on SQLite's one
+/// connection (about 5 s for a million messages), stalling the writer; so once, at start-up,
+/// rather than in the background.
+pub async fn catch_up(storage: &Storage) -> Result<(), AppError> {
+    let started = std::time::Instant::now();
+    let filled = storage.fill_search_text(search_text).await?;
+    if filled == 0 {
+        return Ok(());
+    }
+    tracing::info!(messages = filled, "computing the search index again (once, after an upgrade)");
+    while storage.search_index_step().await? {}
+    tracing::info!(messages = filled, seconds = started.elapsed().as_secs(), "search index ready");
+    Ok(())
+}
+
 /// The text a message is found by, or `None` when there is none.
 pub fn search_text(content: &str, file_name: Option<&str>) -> Option<String> {
     let text = match file_name {
@@ -94,10 +111,14 @@ pub fn normalize(s: &str) -> String {
 /// in lower case. Accents are the generic combining diacritics that Latin, Greek and Cyrillic
 /// letters carry; the marks of scripts such as Thai are combining characters too, but they
 /// spell different words (`ข้าว` rice, `ขาว` white) and are kept.
-fn fold_char(c: char, out: &mut String, scratch: &mut String) {
+///
+/// Returns where in `out` this character's part begins: before the end when it joined the
+/// character before it (half-width `ｶﾞ` is `ガ`, as its full-width spelling is).
+fn fold_char(c: char, out: &mut String, scratch: &mut String) -> usize {
+    let start = out.len();
     if c.is_ascii() {
         out.push(c.to_ascii_lowercase());
-        return;
+        return start;
     }
     scratch.clear();
     unicode_normalization::char::decompose_compatible(c, |d| {
@@ -107,13 +128,31 @@ fn fold_char(c: char, out: &mut String, scratch: &mut String) {
             }
         }
     });
-    // Composed again, so that what had no accent to lose (a Hangul syllable) comes out as it
-    // went in. One character is composed already: most non-Latin text is that.
     let mut chars = scratch.chars();
     match (chars.next(), chars.next()) {
+        // A mark left on its own (the half-width sound marks) composes with the character
+        // before it where Unicode has the pair.
+        (Some(mark), None) if unicode_normalization::char::is_combining_mark(mark) => {
+            let joined = out
+                .chars()
+                .next_back()
+                .and_then(|before| unicode_normalization::char::compose(before, mark).map(|joined| (before, joined)));
+            match joined {
+                Some((before, joined)) => {
+                    out.truncate(start - before.len_utf8());
+                    out.push(joined);
+                    return out.len() - joined.len_utf8();
+                }
+                None => out.push(mark),
+            }
+        }
+        // One character is composed already: most non-Latin text is that.
         (Some(only), None) => out.push(only),
+        // Composed again, so that what had no accent to lose (a Hangul syllable) comes out as
+        // it went in.
         _ => out.extend(scratch.nfc()),
     }
+    start
 }
 
 /// The combining diacritical mark blocks (U+0300–036F and their supplements and extension).
@@ -154,9 +193,12 @@ fn parse(req: &SearchQuery) -> Result<Parsed, AppError> {
             Some(("after", v)) if !v.is_empty() => set_date(&mut p.after, v)?,
             Some(("has", v)) if !v.is_empty() => p.kind = Some(parse_has(v)?),
             _ => {
-                let term = normalize(word);
-                if !p.terms.contains(&term) {
-                    p.terms.push(term);
+                // Folding can leave less than a word: a lone accent folds to nothing, a
+                // spacing one (`´`) to a space. Neither may match every message.
+                for term in normalize(word).split_whitespace() {
+                    if !p.terms.iter().any(|t| t == term) {
+                        p.terms.push(term.to_string());
+                    }
                 }
             }
         }
@@ -279,20 +321,22 @@ pub fn snippet(content: &str, file_name: Option<&str>, terms: &[String]) -> Vec<
         Some(name) if content.is_empty() => name.nfc().collect(),
         _ => content.nfc().collect(),
     };
-    // The folded text, and for each of its bytes the shown character it came from.
+    // The folded text, and for each of its bytes the shown characters it came from (two, where
+    // a mark joined the character before it).
     let mut folded = String::new();
-    let mut origin: Vec<usize> = Vec::new();
+    let mut origin: Vec<(usize, usize)> = Vec::new();
     let mut scratch = String::new();
     for (i, &c) in text.iter().enumerate() {
-        let start = folded.len();
-        fold_char(c, &mut folded, &mut scratch);
-        origin.extend(std::iter::repeat_n(i, folded.len() - start));
+        let from = fold_char(c, &mut folded, &mut scratch);
+        let first = if from < origin.len() { origin[from].0 } else { i };
+        origin.truncate(from);
+        origin.resize(folded.len(), (first, i));
     }
     let mut hit = vec![false; text.len()];
     for term in terms.iter().filter(|t| !t.is_empty()) {
         for (at, _) in folded.match_indices(term.as_str()) {
-            for &i in &origin[at..at + term.len()] {
-                hit[i] = true;
+            for &(first, last) in &origin[at..at + term.len()] {
+                hit[first..=last].fill(true);
             }
         }
     }
@@ -349,6 +393,9 @@ mod tests {
         // is its compatibility spelling, NIKHAHIT + SARA AA, as a query of either spelling is.
         assert_eq!(normalize("ข้าวขาว"), "ข้าวขาว");
         assert_eq!(normalize("น้ำ"), normalize("น้\u{e4d}\u{e32}"));
+        // Half-width katakana with a sound mark is its full-width letter.
+        assert_eq!(normalize("ｶﾞｷﾞ ﾊﾟ"), normalize("ガギ パ"));
+        assert_eq!(normalize("ガギ パ"), "ガギ パ");
         // Hangul, CJK, emoji and keycaps come out as they went in.
         assert_eq!(normalize("한국어 上海 🎉 1\u{fe0f}\u{20e3}"), "한국어 上海 🎉 1\u{fe0f}\u{20e3}");
     }
@@ -366,6 +413,9 @@ mod tests {
         assert!(parse(&req("before:yesterday")).is_err());
         assert!(parse(&req("has:video")).is_err());
         assert_eq!(parse(&req("http://x.y")).unwrap().terms, vec!["http://x.y".to_string()]);
+        // What folds to nothing is no term; what folds to a space splits.
+        assert_eq!(parse(&req("\u{301} a\u{b4}b")).unwrap().terms, vec!["a".to_string(), "b".to_string()]);
+        assert!(parse(&req("\u{301}")).unwrap().terms.is_empty());
     }
 
     #[test]
@@ -389,6 +439,8 @@ mod tests {
         let s = snippet("Un CAFÉ, ＣＡＦＥ", None, &[normalize("cafe")]);
         let hits: Vec<&str> = s.iter().filter(|p| p.hit).map(|p| p.text.as_str()).collect();
         assert_eq!(hits, ["CAFÉ", "ＣＡＦＥ"]);
+        let s = snippet("ｶﾞｲﾄﾞ", None, &[normalize("ガイ")]);
+        assert_eq!(s, vec![Snippet { text: "ｶﾞｲ".into(), hit: true }, Snippet { text: "ﾄﾞ".into(), hit: false }]);
         let s = snippet("Say HELLO and hello", None, &["hello".to_string()]);
         let hits: Vec<&str> = s.iter().filter(|p| p.hit).map(|p| p.text.as_str()).collect();
         assert_eq!(hits, ["HELLO", "hello"]);
