@@ -333,6 +333,21 @@ async fn search_plans(s: &Storage) {
     assert!(ids(&first).windows(2).all(|w| w[0] > w[1]));
     let next = search(None, Some(first[20].0.id)).await;
     assert!(next[0].0.id < first[20].0.id && next.len() == 21);
+
+    // A short term in every room: SQLite reads a window of messages at a time. Across many
+    // small windows, the same pages as in one, and a term found nowhere reads them all.
+    let short = |term: &'static str, cursor: Option<MessageId>| {
+        let filter = Filter { terms: vec![normalize(term)], cursor, ..Filter::default() };
+        async move { ids(&s.search(b.id, &filter, 21).await.unwrap()) }
+    };
+    let whole = short("17", None).await;
+    let whole_next = short("17", Some(whole[20])).await;
+    assert_eq!((whole.len(), whole_next.len()), (21, 21));
+    s.set_scan_window(100);
+    assert_eq!(short("17", None).await, whole);
+    assert_eq!(short("17", Some(whole[20])).await, whole_next);
+    assert_eq!(short("zq", None).await, Vec::<MessageId>::new());
+    s.set_scan_window(server::storage::search::SCAN_WINDOW);
 }
 
 /// A batch removes a room's oldest messages in seq order, at most `batch` of them, and stops at

@@ -29,6 +29,12 @@ const COMMON_MATCHES: i64 = 2000;
 /// The shortest term the trigram indexes can narrow.
 const INDEXED_TERM_CHARS: usize = 3;
 
+/// SQLite: messages a search without an index reads per statement, newest first. A short
+/// term found in few messages made one statement read every message, holding SQLite's one
+/// connection (3.0–4.8 s for a million messages) while the message writer waited; read a
+/// window at a time, the writer commits between windows (about 30 ms each at a million).
+pub const SCAN_WINDOW: i64 = 10_000;
+
 impl Storage {
     /// Up to `limit` messages matching `filter` in rooms `me` is a member of now, newest
     /// first, each with the room's title as `me` sees it.
@@ -43,6 +49,9 @@ impl Storage {
             (Some(q), Dialect::Sqlite, Some(_)) => !self.common_term(q).await?,
         };
         if !fts {
+            if self.dialect == Dialect::Sqlite && filter.room.is_none() {
+                return self.scan_in_windows(me, filter, limit).await;
+            }
             return self.search_by(me, filter, limit, None).await;
         }
         // The index holds messages up to `indexed`; the newest few beyond it are scanned (they
@@ -61,6 +70,35 @@ impl Storage {
         Ok(found)
     }
 
+    /// SQLite, no index to use and every room: the newest messages a window at a time (see
+    /// [`SCAN_WINDOW`]), until `limit` are found or none are left. (One room's messages are
+    /// read through its own index, and PostgreSQL's connections do not wait for each other.)
+    async fn scan_in_windows(&self, me: UserId, filter: &Filter, limit: u32) -> Result<Vec<(Message, String)>> {
+        let window = self.scan_window.load(std::sync::atomic::Ordering::Relaxed);
+        let mut found = Vec::new();
+        let mut below = filter.cursor;
+        while found.len() < limit as usize {
+            let floor: Option<i64> = sqlx::query_scalar(
+                "SELECT MIN(id) FROM (SELECT id FROM messages WHERE id < $1 ORDER BY id DESC LIMIT $2)",
+            )
+            .bind(below.map_or(i64::MAX, |c| c.0))
+            .bind(window)
+            .fetch_one(&self.pool)
+            .await?;
+            let Some(floor) = floor else { break };
+            let within = Filter { cursor: below, ..filter.clone() };
+            let rest = limit - found.len() as u32;
+            found.extend(self.search_by(me, &within, rest, Some(Plan::From(floor))).await?);
+            below = Some(MessageId(floor));
+        }
+        Ok(found)
+    }
+
+    /// Sets [`SCAN_WINDOW`] for this storage (tests, to cross windows with few messages).
+    pub fn set_scan_window(&self, messages: i64) {
+        self.scan_window.store(messages.max(1), std::sync::atomic::Ordering::Relaxed);
+    }
+
     async fn search_by(
         &self,
         me: UserId,
@@ -75,8 +113,10 @@ impl Storage {
         };
         let mut conditions = vec!["m.search_text IS NOT NULL".to_string()];
         let fts = matches!(plan, Some(Plan::Index(_)));
-        if let Some(Plan::Newer(indexed)) = plan {
-            conditions.push(format!("m.id > {}", param(Bind::Int(indexed), &mut binds)));
+        match plan {
+            Some(Plan::Newer(indexed)) => conditions.push(format!("m.id > {}", param(Bind::Int(indexed), &mut binds))),
+            Some(Plan::From(floor)) => conditions.push(format!("m.id >= {}", param(Bind::Int(floor), &mut binds))),
+            _ => {}
         }
         let (from, order) = if fts {
             (format!("message_search s, {MESSAGE_FROM}"), "s.rowid DESC")
@@ -210,11 +250,13 @@ impl Storage {
     }
 }
 
-/// How a search reads SQLite: through the FTS5 index (with this query), or by scanning the
-/// messages newer than the index (`None`: scanning everything, for short terms).
+/// How a search reads SQLite: through the FTS5 index (with this query), by scanning the
+/// messages newer than the index, or one window of messages from this id up (`None`: scanning
+/// everything, for short terms in one room, and on PostgreSQL).
 enum Plan {
     Index(String),
     Newer(i64),
+    From(i64),
 }
 
 /// The FTS5 query for a filter's terms long enough to be indexed: each quoted (quotes
