@@ -64,15 +64,19 @@ pub fn MessageItem(
             }
             .into_any();
         }
-        let quote = Memo::new(move |_| message.with(|m| m.reply_to.clone()));
-        let quote = move || {
-            hold_focus(row, "[data-testid=reply-quote]");
-            quote.get().map(|quote| view! { <QuoteBlock quote room /> })
-        };
-        let edited_at = Memo::new(move |_| message.with(|m| m.edited_at));
+        // A reply stays one; only a reply follows its quote.
+        let quote = message.with_untracked(|m| m.reply_to.is_some()).then(|| {
+            let quote = Memo::new(move |_| message.with(|m| m.reply_to.clone()));
+            move || {
+                hold_focus(row, "[data-testid=reply-quote]");
+                quote.get().map(|quote| view! { <QuoteBlock quote room /> })
+            }
+        });
+        // What an edit changes, together.
+        let text = Memo::new(move |_| message.with(|m| (m.content.clone(), m.html.clone(), m.edited_at)));
         let edited = move || {
             hold_focus(row, "[data-testid=edited-mark]");
-            edited_at.get().map(|at| {
+            text.with(|t| t.2).map(|at| {
                 view! {
                     <button
                         class="edited-mark"
@@ -95,11 +99,10 @@ pub fn MessageItem(
             };
             view! { <div class="attachment" title=time>{file}</div> }
         });
-        let text = Memo::new(move |_| message.with(|m| (m.content.clone(), m.html.clone())));
         let shown = move || {
             hold_focus(row, "[data-testid=message-body]");
             // An attachment without a caption has no text to show.
-            let (content, html) = text.get();
+            let (content, html, _) = text.get();
             (!content.is_empty()).then(|| {
                 let text = match html {
                     // Rendered and sanitized by the server (links, code, mentions); never the raw

@@ -11,12 +11,6 @@ use crate::{
 #[component]
 pub fn ReactionBar(room: RoomId, message: MessageId, reactions: Memo<Vec<Reaction>>, me: UserId) -> impl IntoView {
     let store = use_chat();
-    let bar = NodeRef::<leptos::html::Div>::new();
-    let emojis = Memo::new(move |_| {
-        let now = reactions.with(|all| all.iter().map(|r| r.emoji.clone()).collect::<Vec<_>>());
-        focus_message_if_chip_goes(bar, &now);
-        now
-    });
     // A chip stays in the page while its count changes, so focus stays on it.
     let chip = move |emoji: String| {
         let reaction = Memo::new({
@@ -53,11 +47,23 @@ pub fn ReactionBar(room: RoomId, message: MessageId, reactions: Memo<Vec<Reactio
             </button>
         }
     };
-    let any = Memo::new(move |_| !emojis.with(Vec::is_empty));
+    // Most messages have no reactions: the list of chips is made only for those that do.
+    let any = Memo::new(move |_| {
+        let any = reactions.with(|all| !all.is_empty());
+        if !any {
+            focus_message_if_chip_goes(message, &[]);
+        }
+        any
+    });
     move || {
         any.get().then(|| {
+            let emojis = Memo::new(move |_| {
+                let now = reactions.with(|all| all.iter().map(|r| r.emoji.clone()).collect::<Vec<_>>());
+                focus_message_if_chip_goes(message, &now);
+                now
+            });
             view! {
-                <div class="reactions" data-testid="reactions" node_ref=bar>
+                <div class="reactions" data-testid="reactions">
                     <For each=move || emojis.get() key=String::clone children=chip />
                 </div>
             }
@@ -65,11 +71,17 @@ pub fn ReactionBar(room: RoomId, message: MessageId, reactions: Memo<Vec<Reactio
     }
 }
 
-/// Called with the chips to come, before the page changes: the chip with focus, if it is not
-/// among them, is about to go.
-fn focus_message_if_chip_goes(bar: NodeRef<leptos::html::Div>, chips: &[String]) {
-    let Some(focused) = bar.get_untracked().and_then(|bar| super::focused_within(&bar)) else { return };
-    if focused.get_attribute("data-emoji").is_some_and(|emoji| !chips.contains(&emoji)) {
+/// Called with the chips to come, before the page changes: a chip of this message with focus,
+/// if it is not among them, is about to go.
+fn focus_message_if_chip_goes(message: MessageId, chips: &[String]) {
+    if !cfg!(feature = "hydrate") {
+        return;
+    }
+    let Some(focused) = document().active_element() else { return };
+    let Some(emoji) = focused.get_attribute("data-emoji") else { return };
+    let row = focused.closest(".message").ok().flatten();
+    let here = row.and_then(|r| r.get_attribute("data-message-id")) == Some(message.0.to_string());
+    if here && focused.closest(".reactions").ok().flatten().is_some() && !chips.contains(&emoji) {
         super::keep_focus_in_message(&focused);
     }
 }
