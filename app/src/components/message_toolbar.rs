@@ -35,14 +35,17 @@ pub fn MessageToolbar(
     // every message of a long room, added 45 ms to a room's hydration (Lighthouse, mobile).
     let pressed = Memo::new(move |_| message.with(|m| QUICK_REACTIONS.map(|emoji| m.reacted(me, emoji))));
     let bar = NodeRef::<leptos::html::Div>::new();
-    Effect::new(move |drawn: Option<()>| {
-        let now = pressed.get();
-        // The first run only subscribes: the buttons were written in that state.
-        if let Some(bar) = bar.get_untracked().filter(|_| drawn.is_some()) {
-            show_pressed(&bar, now);
-        }
-    });
     let first = pressed.get_untracked();
+    // The state the buttons show; on its first run the effect usually finds them so already.
+    Effect::new(move |shown: Option<[bool; QUICK_REACTIONS.len()]>| {
+        let now = pressed.get();
+        if now != shown.unwrap_or(first) {
+            if let Some(bar) = bar.get_untracked() {
+                show_pressed(&bar, now);
+            }
+        }
+        now
+    });
     let quick = QUICK_REACTIONS
         .iter()
         .enumerate()

@@ -1029,7 +1029,11 @@ mod search {
         let storage = Storage::connect(url, node).await?;
         let (searcher, room_ids) = if existing {
             let searcher = storage.user_by_username("searcher").await?.ok_or("no corpus in this database")?;
-            let rooms = storage.room_summaries(searcher.id, None).await?.into_iter().map(|s| s.room.id).collect();
+            let rooms: Vec<RoomId> =
+                storage.room_summaries(searcher.id, None).await?.into_iter().map(|s| s.room.id).collect();
+            if rooms.is_empty() {
+                return Err("the corpus in this database has no rooms".into());
+            }
             (searcher, rooms)
         } else {
             corpus(&storage, messages, rooms, no_index).await?
