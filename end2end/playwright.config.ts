@@ -5,7 +5,8 @@ import * as fs from "node:fs";
 
 // The suite runs against the release build (`.ci/build.sh`), started here on
 // its own port with a throwaway SQLite database, and as two nodes on one throwaway PostgreSQL
-// (ports +1 and +2, see tests/nodes.spec.ts), in Debian's Chromium (no browser downloads).
+// (ports +1 and +2, see tests/nodes.spec.ts), and once more with a short search budget
+// (port +3), in Debian's Chromium (no browser downloads).
 const port = Number(process.env.CONFAB_E2E_PORT ?? 3300);
 // Made once, by the runner; its workers (which load this file again) inherit it, so tests can
 // reach the server's database (tests/admin.spec.ts runs the binary's `admin` command on it).
@@ -59,6 +60,24 @@ export default defineConfig({
       // Small, so tests/files.spec.ts provokes "too large" without sending 25 MiB.
       CONFAB_UPLOAD_MAX_MIB: "1",
     },
+    },
+    {
+      // A second SQLite server that reads 20 messages for a page of search when no index
+      // narrows it (the default is 200,000): tests/search.spec.ts sees pages cut short there.
+      command: path.join(targetDir, "release/server"),
+      cwd: dataDir,
+      url: `http://127.0.0.1:${port + 3}/healthz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: {
+        CONFAB_ADDR: `127.0.0.1:${port + 3}`,
+        DATABASE_URL: `sqlite://${dataDir}/short-reads.db`,
+        CONFAB_DATA_DIR: path.join(dataDir, "short-reads"),
+        RUST_LOG: "warn",
+        CONFAB_SEARCH_READ_LIMIT: "20",
+      },
     },
     {
       command: [

@@ -336,11 +336,16 @@ pub struct Snippet {
 }
 
 /// A page of search results, newest first; ask for the next with `cursor = next_cursor`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SearchResults {
     pub hits: Vec<SearchHit>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<MessageId>,
+    /// Set when the server read as many messages as one page may (a term too short for the
+    /// index, found in few of them) before it found a page's worth: it searched the messages
+    /// written since then (Unix milliseconds) and no older ones yet; `next_cursor` reads on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub searched_back_to: Option<i64>,
 }
 
 /// A size in bytes as people read it: "812 B", "1.4 MB".

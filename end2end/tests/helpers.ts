@@ -130,7 +130,8 @@ export async function send(page: Page, text: string) {
 
 /** Sends `count` messages `${prefix}0`, `${prefix}1`, … into a room over a second WebSocket of
  * the page's user (same cookie), `gapMs` apart (all at once by default), and waits until every
- * one is acknowledged. */
+ * one is acknowledged. Their client ids follow the prefix: another prefix sends new messages,
+ * the same one is a retry. */
 export async function sendMany(page: Page, room: number, count: number, prefix = "m", gapMs = 0) {
   await page.evaluate(
     async ({ room, count, prefix, gapMs }) => {
@@ -143,7 +144,7 @@ export async function sendMany(page: Page, room: number, count: number, prefix =
         }),
       );
       for (let i = 0; i < count; i++) {
-        ws.send(JSON.stringify({ type: "send_message", room_id: room, client_id: `bulk-${i}`, content: `${prefix}${i}` }));
+        ws.send(JSON.stringify({ type: "send_message", room_id: room, client_id: `bulk-${prefix}-${i}`, content: `${prefix}${i}` }));
         if (gapMs > 0) await new Promise((ok) => setTimeout(ok, gapMs));
       }
       await done;

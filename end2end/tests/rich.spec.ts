@@ -111,13 +111,32 @@ test("an edit, a deletion, reactions and a reply reach the other side without a 
   const replyId = await idOf(reply);
 
   // The quote follows its target: an edit shows in it (as it reads, without Markdown's
-  // marks, live and after a reload), then the deletion.
+  // marks, live and after a reload), then the deletion. Bob had focus on the quote: it is
+  // brought up to date in place and keeps it.
+  const bobsReply = messageById(bob.page, replyId);
+  const quote = bobsReply.getByTestId("reply-quote");
+  await quote.focus();
   await (await actionsOf(mine)).getByRole("button", { name: "Edit" }).click();
   await editor.fill("**final** text v2");
   await editor.press("Enter");
-  await expect(messageById(bob.page, replyId).getByTestId("reply-quote")).toContainText("final text v2");
+  await expect(quote).toContainText("final text v2");
+  await expect(quote).toBeFocused();
   await bob.page.reload();
   await expect(messageById(bob.page, replyId).getByTestId("reply-quote")).toContainText("final text v2");
+  // So does the "edited" mark on the next edit. A link in the text is drawn anew by the one
+  // after: focus on it goes to its message, not to the page.
+  await theirs.getByTestId("edited-mark").focus();
+  await (await actionsOf(mine)).getByRole("button", { name: "Edit" }).click();
+  await editor.fill("final text v3, [the notes](https://example.com/notes)");
+  await editor.press("Enter");
+  await expect(theirs.getByRole("link", { name: "the notes" })).toBeVisible();
+  await expect(theirs.getByTestId("edited-mark")).toBeFocused();
+  await theirs.getByRole("link", { name: "the notes" }).focus();
+  await (await actionsOf(mine)).getByRole("button", { name: "Edit" }).click();
+  await editor.fill("final text v4");
+  await editor.press("Enter");
+  await expect(theirs.getByTestId("message-body")).toHaveText("final text v4");
+  await expect(theirs).toBeFocused();
 
   await (await actionsOf(mine)).getByRole("button", { name: "Delete" }).click();
   const confirm = alice.page.getByRole("dialog", { name: "Delete message" });

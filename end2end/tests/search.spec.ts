@@ -1,5 +1,5 @@
 import { expect, Page } from "@playwright/test";
-import { newUser, openRoomId, startPrivateChat, test } from "./helpers";
+import { newUser, openRoomId, register, send, sendMany, startPrivateChat, test, uniqueName } from "./helpers";
 
 /** Sends a message over the HTTP API with the page's session; returns the stored message. */
 async function apiSend(page: Page, room: number, content: string): Promise<{ id: number }> {
@@ -137,4 +137,52 @@ test("search shows the empty state, the server's errors, more pages and the filt
 
   await alice.context.close();
   await bob.context.close();
+});
+
+test("a rare short word is searched a page of reading at a time, each page saying how far back", async ({
+  browser,
+}) => {
+  // The server on port +3 reads 20 messages a page when no index narrows the search
+  // (playwright.config.ts); this test is the only one that writes there.
+  const server = `http://127.0.0.1:${Number(process.env.CONFAB_E2E_PORT ?? 3300) + 3}`;
+  const alice = await (await browser.newContext({ baseURL: server })).newPage();
+  const bob = await (await browser.newContext({ baseURL: server })).newPage();
+  const bobName = uniqueName("ssb");
+  await register(bob, bobName, "Ssb");
+  await register(alice, uniqueName("ssa"), "Ssa");
+  await startPrivateChat(alice, bobName, "Ssb");
+  const room = openRoomId(alice);
+  await sendMany(alice, room, 25, "old ");
+  await send(alice, "the zq in the middle");
+  await sendMany(alice, room, 30, "ok ");
+
+  const field = alice.getByRole("combobox", { name: "Search messages" });
+  const status = alice.getByTestId("search-status");
+  const results = alice.getByRole("listbox", { name: "Search results" }).getByRole("option");
+  const older = alice.getByTestId("search-more");
+  const since = "since \\w{3} \\d{1,2}, \\d{4}, \\d{1,2}:\\d{2} [AP]M";
+  await field.fill("zq");
+  // The 20 newest messages hold no "zq": an empty page that says how far back it read.
+  await expect(status).toHaveText(new RegExp(`^No matching messages ${since}\\.$`));
+  await expect(results).toHaveCount(0);
+  await expect(older).toHaveText("Search older messages");
+  // The next 20 hold it, and older messages are left to read.
+  await older.click();
+  await expect(results).toHaveCount(1);
+  await expect(results.first()).toContainText("the zq in the middle");
+  await expect(status).toHaveText(new RegExp(`^1 found in messages ${since}$`));
+  await expect(field).toBeFocused();
+  // Read on to the oldest message (this test's last 16 on a fresh server): still the one
+  // result, and then nothing more to search.
+  for (let page = 0; page < 10 && (await older.isVisible()); page++) {
+    const answered = alice.waitForResponse((r) => r.url().includes("/api/search"));
+    await older.click();
+    await answered;
+    await expect(older.filter({ hasText: "Loading…" })).toHaveCount(0);
+  }
+  await expect(status).toHaveText("1 result");
+  await expect(older).toBeHidden();
+  await expect(results).toHaveCount(1);
+  await alice.context().close();
+  await bob.context().close();
 });

@@ -99,6 +99,19 @@ pub struct Config {
     #[arg(long, env = "CONFAB_RETAIN_DAYS", default_value_t = 0)]
     pub retain_days: u32,
 
+    /// SQLite: messages a search reads for one page when it scans them rather than use the
+    /// index (every word shorter than 3 characters, only a sender or a kind, or in one room a
+    /// word in over 2,000 messages). Past that, the page shows what
+    /// it found and how far back it searched, and the next page reads on; about 3 µs a message
+    /// here. (PostgreSQL reads to the end: 0.15 µs a message, holding up no writer)
+    #[arg(
+        long,
+        env = "CONFAB_SEARCH_READ_LIMIT",
+        default_value_t = crate::storage::search::SCAN_BUDGET,
+        value_parser = clap::value_parser!(i64).range(1..)
+    )]
+    pub search_read_limit: i64,
+
     /// Proxies (IPs or CIDR ranges, comma-separated) whose X-Forwarded-For is believed. A
     /// request from one of them is attributed to the right-most address in that header that is
     /// not itself a trusted proxy; every other request to its peer address. Unset: the header

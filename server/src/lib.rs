@@ -130,6 +130,7 @@ pub async fn build_state(config: Config, leptos_options: LeptosOptions) -> anyho
         .map_err(|e| anyhow_lite::Error(format!("cannot create {}: {e}", config.data_dir.display())))?;
     let node: NodeId = Arc::from(config.node_id());
     let storage = Arc::new(Storage::connect(&config.database_url, node.clone()).await.map_err(|e| fail(&e))?);
+    storage.set_scan(crate::storage::search::SCAN_WINDOW, config.search_read_limit);
     let (hub, presence) = Hub::new(HubConfig { queue_capacity: config.ws_queue.max(8), ..HubConfig::default() });
     let access = Access::new(storage.clone());
     let (to_relay, incoming) = tokio::sync::mpsc::unbounded_channel();

@@ -153,6 +153,67 @@ async fn search_finds_the_same_on_sqlite_and_postgres() {
     assert_eq!(on_sqlite, on_postgres, "identical results on both engines");
 }
 
+/// A server that reads 10 messages for a page when no index narrows the search (SQLite): a
+/// short term comes back a page of reading at a time, each page saying how far back it
+/// searched, until every message has been read once; only the searcher's rooms count.
+/// PostgreSQL reads to the end at once: the same answer in one page.
+async fn short_terms_read_a_page_at_a_time(server: TestServer, cut: bool) {
+    let alice = server.register("alice").await;
+    let bob = server.register("bob").await;
+    let carol = server.register("carol").await;
+    let group = alice.group("Many", &[&bob]).await;
+    let elsewhere = carol.private_room_with(&alice).await;
+    let started = server::service::now_ms();
+    let oldest = send(&alice, group, "z0", "the zq at the start").await;
+    send(&carol, elsewhere, "z1", "zq where bob is not").await;
+    let mut ok = Vec::new();
+    for i in 0..25 {
+        ok.push(send(&alice, group, &format!("ok{i}"), &format!("ok {i}")).await);
+    }
+    // Every page, following `next_cursor`: the ids found and how far back each page read.
+    let pages = |q: &'static str| {
+        let bob = &bob;
+        async move {
+            let (mut all, mut reads, mut cursor) = (Vec::new(), Vec::new(), String::new());
+            loop {
+                let (ids, page) = search(bob, q, &cursor).await;
+                all.extend(ids);
+                reads.push(page["searched_back_to"].as_i64());
+                match page["next_cursor"].as_i64() {
+                    Some(next) => cursor = format!("&cursor={next}"),
+                    None => return (all, reads),
+                }
+                assert!(reads.len() < 20, "{q}: pages without end");
+            }
+        }
+    };
+    let (found, reads) = pages("zq").await;
+    assert_eq!(found, [oldest]);
+    let (cut_short, last) = reads.split_at(reads.len() - 1);
+    assert_eq!(last, [None], "the last page read to the start");
+    if cut {
+        assert!(reads.len() >= 3, "about 28 messages, 10 a page: {reads:?}");
+        assert!(cut_short.iter().all(|r| r.is_some_and(|ms| ms >= started)), "{reads:?}");
+        assert!(cut_short.windows(2).all(|w| w[0] >= w[1]), "each page reads further back: {reads:?}");
+    } else {
+        assert_eq!(reads, [None]);
+    }
+    let (found, _) = pages("ok").await;
+    ok.reverse();
+    assert_eq!(found, ok, "every match once, newest first, across pages cut short");
+}
+
+#[tokio::test]
+async fn short_terms_are_searched_a_page_of_reading_at_a_time() {
+    let sqlite = TestServer::start_with(|c| c.search_read_limit = 10).await;
+    short_terms_read_a_page_at_a_time(sqlite, true).await;
+    let Some(pg) = PgServer::start() else {
+        return;
+    };
+    let server = TestServer::start_on(tempfile::tempdir().unwrap(), &pg.url, |c| c.search_read_limit = 10).await;
+    short_terms_read_a_page_at_a_time(server, false).await;
+}
+
 /// A database written before search folded accents and width, upgraded: the server computes
 /// every message's search text again, and (on SQLite) indexes it all again, before it listens.
 async fn upgrade_folds_old_messages(server: TestServer, folding_migration: i64) {

@@ -6,9 +6,10 @@ use app::types::{MessageId, MessageKind, Role, RoomId, RoomKind, Seq, SystemEven
 use server::{
     service::search::{normalize, search_text},
     storage::{
+        edits::NewText,
         messages::{NewMessage, Rich},
         search::Filter,
-        Storage, StorageError,
+        Dialect, Storage, StorageError,
     },
 };
 
@@ -319,7 +320,7 @@ async fn search_plans(s: &Storage) {
     let late = s.insert_message(NewMessage { client_id: None, ..quiet_message }, 4).await.unwrap().message.id;
     let search = |room: Option<RoomId>, cursor: Option<MessageId>| {
         let filter = Filter { terms: vec![normalize("Needle")], room, cursor, ..Filter::default() };
-        async move { s.search(b.id, &filter, 21).await.unwrap() }
+        async move { s.search(b.id, &filter, 21).await.unwrap().hits }
     };
     let ids = |found: &[(app::types::Message, String)]| found.iter().map(|(m, _)| m.id).collect::<Vec<_>>();
     // One room, a common term: the room's two, the newest first, one of them not indexed yet.
@@ -334,20 +335,136 @@ async fn search_plans(s: &Storage) {
     let next = search(None, Some(first[20].0.id)).await;
     assert!(next[0].0.id < first[20].0.id && next.len() == 21);
 
-    // A short term in every room: SQLite reads a window of messages at a time. Across many
-    // small windows, the same pages as in one, and a term found nowhere reads them all.
+    // A short term: no index narrows it, so SQLite reads messages a window at a time. Across
+    // many small windows, the same pages as in one, and a term found nowhere reads them all.
     let short = |term: &'static str, cursor: Option<MessageId>| {
         let filter = Filter { terms: vec![normalize(term)], cursor, ..Filter::default() };
-        async move { ids(&s.search(b.id, &filter, 21).await.unwrap()) }
+        async move { ids(&s.search(b.id, &filter, 21).await.unwrap().hits) }
     };
     let whole = short("17", None).await;
     let whole_next = short("17", Some(whole[20])).await;
     assert_eq!((whole.len(), whole_next.len()), (21, 21));
-    s.set_scan_window(100);
+    s.set_scan(100, i64::MAX);
     assert_eq!(short("17", None).await, whole);
     assert_eq!(short("17", Some(whole[20])).await, whole_next);
     assert_eq!(short("zq", None).await, Vec::<MessageId>::new());
-    s.set_scan_window(server::storage::search::SCAN_WINDOW);
+
+    // With a budget of 500 messages a page, a page that found too few says how far back it
+    // read, and the next reads on from there: together the pages find what unlimited ones
+    // find, in every room or in one, and a term found nowhere is read through once. (On
+    // PostgreSQL every page reads to the end: it has no budget.)
+    let every = |term: &'static str, room: Option<RoomId>| async move {
+        let (mut all, mut pages, mut cursor, mut last_read) = (Vec::new(), 0, None, i64::MAX);
+        loop {
+            let filter = Filter { terms: vec![normalize(term)], room, cursor, ..Filter::default() };
+            let page = s.search(b.id, &filter, 21).await.unwrap();
+            pages += 1;
+            all.extend(ids(&page.hits));
+            cursor = match page.read_back_to {
+                Some(read) => {
+                    assert!(page.hits.len() < 21, "only a page that found too few is cut short");
+                    assert!(read.id.0 < last_read && page.hits.iter().all(|(m, _)| m.id >= read.id));
+                    assert!(read.created_at > 0);
+                    last_read = read.id.0;
+                    Some(read.id)
+                }
+                None if page.hits.len() == 21 => all.last().copied(),
+                None => break,
+            };
+        }
+        (all, pages)
+    };
+    let unlimited = every("17", None).await;
+    let in_busy = every("17", Some(busy)).await;
+    assert_eq!(&unlimited.0[..42], [whole.clone(), whole_next.clone()].concat());
+    assert_eq!((unlimited.1, in_busy.0.len()), (unlimited.0.len() / 21 + 1, unlimited.0.len()));
+    s.set_scan(100, 500);
+    let (cut, pages) = every("17", None).await;
+    assert_eq!(cut, unlimited.0);
+    assert_eq!(every("17", Some(busy)).await.0, in_busy.0);
+    let (nowhere, nowhere_pages) = every("zq", None).await;
+    let (nowhere_in_busy, busy_pages) = every("zq", Some(busy)).await;
+    assert!(nowhere.is_empty() && nowhere_in_busy.is_empty());
+    if s.dialect() == Dialect::Sqlite {
+        assert!(pages > unlimited.1, "{pages} pages");
+        assert!(nowhere_pages > 2100 / 500, "{nowhere_pages} pages");
+        assert_eq!(busy_pages, 2100 / 500 + 1, "the room's own messages, 500 a page");
+    } else {
+        assert_eq!((pages, nowhere_pages, busy_pages), (unlimited.1, 1, 1));
+    }
+    // A budget spent on a room's oldest message leaves nothing to read on into.
+    let in_quiet: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE room_id = $1")
+        .bind(quiet.0)
+        .fetch_one(s.pool())
+        .await
+        .unwrap();
+    let filter = Filter { terms: vec![normalize("zq")], room: Some(quiet), ..Filter::default() };
+    for (budget, more) in [(in_quiet, false), (in_quiet - 1, s.dialect() == Dialect::Sqlite)] {
+        s.set_scan(1, budget);
+        let page = s.search(b.id, &filter, 21).await.unwrap();
+        assert_eq!(page.read_back_to.is_some(), more, "a budget of {budget} in {in_quiet} messages");
+    }
+    // `after` ends the reading: no message below its first id was written since (ids follow
+    // the clock). A message from a millisecond of its own is the only one read.
+    let fresh = NewMessage {
+        room: quiet,
+        sender: &b,
+        kind: MessageKind::Text,
+        content: "a fresh zq",
+        client_id: None,
+        rich: Rich { search_text: Some("a fresh zq"), ..Rich::default() },
+    };
+    let fresh = s.insert_message(fresh, server::service::now_ms() + 5).await.unwrap().message;
+    s.set_scan(100, 500);
+    let filter = Filter { terms: vec![normalize("zq")], after: Some(fresh.created_at), ..Filter::default() };
+    let page = s.search(b.id, &filter, 21).await.unwrap();
+    assert_eq!(ids(&page.hits), [fresh.id]);
+    assert_eq!(page.read_back_to, None, "only the messages since `after` were read");
+    s.set_scan(server::storage::search::SCAN_WINDOW, server::storage::search::SCAN_BUDGET);
+}
+
+/// The fill of missing search texts never overwrites a message another node changed between
+/// the fill's read and its write: the texts are computed between its two statements, and
+/// there one message is deleted and another edited. (Needs a runtime with two threads.)
+async fn fill_keeps_what_changed_meanwhile(s: &Storage) {
+    let a = user(s, "filler").await;
+    let (room, _) = s.create_group(&a, "Fill", &[], 1).await.unwrap();
+    let gone = post(s, room, &a, "f1", "deleted meanwhile").await;
+    let edited = post(s, room, &a, "f2", "edited meanwhile").await;
+    let kept = post(s, room, &a, "f3", "left alone").await;
+    let meanwhile = std::sync::Once::new();
+    let filled = s
+        .fill_search_text(|content, name| {
+            meanwhile.call_once(|| {
+                tokio::task::block_in_place(|| {
+                    tokio::runtime::Handle::current().block_on(async {
+                        s.delete_message(room, gone, 5).await.unwrap();
+                        let text = NewText {
+                            content: "the new words",
+                            html: None,
+                            mentions: &[],
+                            mentions_room: false,
+                            search_text: Some("the new words"),
+                        };
+                        s.edit_message(room, edited, text, 5).await.unwrap();
+                    })
+                })
+            });
+            search_text(content, name)
+        })
+        .await
+        .unwrap();
+    assert!(meanwhile.is_completed() && filled >= 1);
+    let stored = |id: MessageId| async move {
+        sqlx::query_scalar::<_, Option<String>>("SELECT search_text FROM messages WHERE id = $1")
+            .bind(id.0)
+            .fetch_one(s.pool())
+            .await
+            .unwrap()
+    };
+    assert_eq!(stored(gone).await, None, "a deleted message gets no text back");
+    assert_eq!(stored(edited).await.as_deref(), Some("the new words"), "an edit's text is kept");
+    assert_eq!(stored(kept).await.as_deref(), Some("left alone"));
 }
 
 /// A batch removes a room's oldest messages in seq order, at most `batch` of them, and stops at
@@ -389,6 +506,7 @@ async fn suite(url: &str) {
     messages_history_and_unread(&s).await;
     group_commit_keeps_order_and_idempotency(&s).await;
     search_plans(&s).await;
+    fill_keeps_what_changed_meanwhile(&s).await;
     retention_removes_a_prefix(&s).await;
     s.close().await;
     reopen_keeps_ids_increasing(url).await;
@@ -397,13 +515,13 @@ async fn suite(url: &str) {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn storage_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     suite(&format!("sqlite://{}/nested/confab.db", dir.path().display())).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn storage_on_postgres() {
     let Some(pg) = common::pg::PgServer::start() else {
         return;

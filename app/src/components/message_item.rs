@@ -153,7 +153,9 @@ pub fn MessageItem(
 }
 
 /// Before a part of the row (`part`, a selector) is drawn again or taken away: if focus is in
-/// it, focus goes to the row once it is gone (see `keep_focus_in_message`).
+/// it and the element that has it goes (a link in new Markdown, a body that becomes a
+/// tombstone), focus goes to the row (see `keep_focus_in_message`). An element the new drawing
+/// updates in place (the quote's button, the "edited" mark) keeps its focus.
 fn hold_focus(row: NodeRef<leptos::html::Div>, part: &str) {
     let Some(focused) = row.get_untracked().and_then(|row| super::focused_within(&row)) else { return };
     if focused.closest(part).ok().flatten().is_some() {

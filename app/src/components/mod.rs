@@ -96,9 +96,10 @@ pub fn focused_within(within: &leptos::web_sys::Element) -> Option<leptos::web_s
     leptos::prelude::document().active_element().filter(|a| a != within && within.contains(Some(a)))
 }
 
-/// `focused` is part of a message and about to leave the page (a chip whose last reaction was
-/// taken back, a quote brought up to date, the body of a deleted message): once it is gone,
-/// focus goes to the message rather than falling to the page. Called before the page changes.
+/// `focused` is part of a message and may be about to leave the page (a chip whose last
+/// reaction was taken back, a link in text drawn anew, the body of a deleted message): if it
+/// goes, focus goes to the message rather than falling to the page. Called before the page
+/// changes.
 pub fn keep_focus_in_message(focused: &leptos::web_sys::Element) {
     use leptos::wasm_bindgen::JsCast;
     let row = focused.closest(".message").ok().flatten();

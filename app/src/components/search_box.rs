@@ -198,9 +198,10 @@ pub fn SearchBox() -> impl IntoView {
     on_cleanup(move || keys.remove());
 
     let can_filter_room = move || store.open_room.with(Option::is_some);
+    let clock = crate::time::use_clock();
     let status = move || {
         let locale = i18n.get_locale();
-        found.with(|f| f.status(locale))
+        found.with(|f| f.status(locale, |ms| clock.date_time(ms)))
     };
     let shortcut_label = if is_mac() { "⌘K" } else { "Ctrl K" };
 
@@ -361,6 +362,8 @@ pub fn SearchBox() -> impl IntoView {
                         {move || {
                             if found.with(|f| f.loading_more) {
                                 t_string!(i18n, rooms.search.loading)
+                            } else if found.with(|f| f.searched_back_to.is_some()) {
+                                t_string!(i18n, rooms.search.search_older)
                             } else {
                                 t_string!(i18n, rooms.search.load_more)
                             }
@@ -481,6 +484,9 @@ pub struct Found {
     pub hits: Vec<SearchHit>,
     /// The cursor of the next page, if there is one.
     pub next: Option<MessageId>,
+    /// The last page was cut short: the server searched the messages since then and no older
+    /// ones yet (see [`SearchResults::searched_back_to`]).
+    pub searched_back_to: Option<i64>,
     /// A newer query is waiting for its first page (the hits shown answer an older one).
     pub searching: bool,
     pub loading_more: bool,
@@ -493,7 +499,13 @@ impl Found {
     /// the previous results: they would answer another question.
     pub fn answered(&mut self, query: SearchQuery, answer: Result<SearchResults, AppError>) {
         *self = match answer {
-            Ok(page) => Self { query: Some(query), hits: page.hits, next: page.next_cursor, ..Self::default() },
+            Ok(page) => Self {
+                query: Some(query),
+                hits: page.hits,
+                next: page.next_cursor,
+                searched_back_to: page.searched_back_to,
+                ..Self::default()
+            },
             Err(e) => Self { error: Some(e.to_string()), ..Self::default() },
         };
     }
@@ -514,6 +526,7 @@ impl Found {
                     .collect();
                 self.hits.extend(fresh);
                 self.next = page.next_cursor;
+                self.searched_back_to = page.searched_back_to;
                 self.error = None;
             }
             Err(e) => self.error = Some(e.to_string()),
@@ -528,12 +541,20 @@ impl Found {
         Some((self.query.clone()?, self.next?))
     }
 
-    /// The status line (read out by screen readers): searching, how many, or the empty state.
-    pub fn status(&self, locale: Locale) -> String {
+    /// The status line (read out by screen readers): searching, how many, how far back the
+    /// server searched (a time as `date` writes it), or the empty state.
+    pub fn status(&self, locale: Locale, date: impl Fn(i64) -> String) -> String {
         if self.searching {
             return td_string!(locale, rooms.search.searching).to_string();
         }
         let Some(query) = &self.query else { return String::new() };
+        if let Some(since) = self.searched_back_to {
+            let (n, date) = (self.hits.len(), date(since));
+            return match n {
+                0 => td_string!(locale, rooms.search.none_since, date),
+                n => td_string!(locale, rooms.search.found_since, n, date),
+            };
+        }
         match (self.hits.len(), self.next.is_some()) {
             (0, _) => nothing_found(locale, query),
             (1, false) => td_string!(locale, rooms.search.result_single).to_string(),
@@ -637,7 +658,13 @@ mod tests {
                 .map(|&i| SearchHit { message: msg(i), room_title: "Food".into(), snippet: Vec::new() })
                 .collect(),
             next_cursor: next.map(MessageId),
+            searched_back_to: None,
         }
+    }
+
+    /// A time as the status line would write it, kept recognisable.
+    fn day(ms: i64) -> String {
+        format!("day {ms}")
     }
 
     fn ids(found: &Found) -> Vec<i64> {
@@ -695,7 +722,7 @@ mod tests {
         assert_eq!(found.next_page(), None);
         found.answered(query.clone(), Ok(page(&[9, 8], Some(8))));
         assert_eq!((ids(&found), found.searching), (vec![90, 80], false));
-        assert_eq!(found.status(Locale::en), "2+ results");
+        assert_eq!(found.status(Locale::en, day), "2+ results");
         let (q, cursor) = found.next_page().unwrap();
         assert_eq!((q, cursor), (query.clone(), MessageId(8)));
         found.loading_more = true;
@@ -703,7 +730,7 @@ mod tests {
         found.more(MessageId(8), Ok(page(&[8, 7], None)));
         assert_eq!(ids(&found), [90, 80, 70], "no message twice");
         assert_eq!((found.next, found.loading_more), (None, false));
-        assert_eq!(found.status(Locale::en), "3 results");
+        assert_eq!(found.status(Locale::en, day), "3 results");
         found.more(MessageId(8), Ok(page(&[1], None)));
         assert_eq!(ids(&found).len(), 3, "a page that no longer follows is dropped");
 
@@ -711,24 +738,44 @@ mod tests {
         found.answered(query, Err(bad));
         assert!(found.hits.is_empty());
         assert_eq!(found.error.as_deref(), Some("\"2026-13-01\" is not a date: write it as 2026-01-31."));
-        assert_eq!(found.status(Locale::en), "");
+        assert_eq!(found.status(Locale::en, day), "");
     }
 
     #[test]
     fn the_status_says_searching_counts_or_what_matched_nothing() {
-        assert_eq!(Found::default().status(Locale::en), "");
-        assert_eq!(Found { searching: true, ..Found::default() }.status(Locale::en), "Searching…");
+        assert_eq!(Found::default().status(Locale::en, day), "");
+        assert_eq!(Found { searching: true, ..Found::default() }.status(Locale::en, day), "Searching…");
         let mut found = Found::default();
         found.answered(query_for("zzz", None, Kind::Any).unwrap(), Ok(page(&[], None)));
-        assert_eq!(found.status(Locale::en), "No messages match “zzz”.");
+        assert_eq!(found.status(Locale::en, day), "No messages match “zzz”.");
         found.answered(query_for("zzz", Some(RoomId(1)), Kind::Files).unwrap(), Ok(page(&[], None)));
-        assert_eq!(found.status(Locale::en), "No files in this room match “zzz”.");
-        assert_eq!(found.status(Locale::th), "ไม่พบไฟล์ในห้องนี้ที่ตรงกับ “zzz”");
+        assert_eq!(found.status(Locale::en, day), "No files in this room match “zzz”.");
+        assert_eq!(found.status(Locale::th, day), "ไม่พบไฟล์ในห้องนี้ที่ตรงกับ “zzz”");
         found.answered(query_for("", None, Kind::Images).unwrap(), Ok(page(&[], None)));
-        assert_eq!(found.status(Locale::en), "No images.");
+        assert_eq!(found.status(Locale::en, day), "No images.");
         found.answered(query_for("a", None, Kind::Any).unwrap(), Ok(page(&[1], None)));
-        assert_eq!(found.status(Locale::en), "1 result");
-        assert_eq!(found.status(Locale::th), "พบ 1 รายการ");
+        assert_eq!(found.status(Locale::en, day), "1 result");
+        assert_eq!(found.status(Locale::th, day), "พบ 1 รายการ");
+    }
+
+    #[test]
+    fn a_page_cut_short_says_how_far_back_it_searched_and_reads_on() {
+        let query = query_for("zq", None, Kind::Any).unwrap();
+        let cut = |ids: &[i64], next: i64, since: i64| SearchResults {
+            searched_back_to: Some(since),
+            ..page(ids, Some(next))
+        };
+        let mut found = Found::default();
+        found.answered(query.clone(), Ok(cut(&[], 500, 1_000)));
+        assert_eq!(found.status(Locale::en, day), "No matching messages since day 1000.");
+        assert_eq!(found.status(Locale::th, day), "ไม่พบข้อความที่ตรงกันตั้งแต่ day 1000");
+        assert_eq!(found.next_page(), Some((query.clone(), MessageId(500))), "an empty page still reads on");
+        found.more(MessageId(500), Ok(cut(&[4], 200, 400)));
+        assert_eq!(found.status(Locale::en, day), "1 found in messages since day 400");
+        assert_eq!(found.status(Locale::th, day), "พบ 1 รายการในข้อความตั้งแต่ day 400");
+        found.more(MessageId(200), Ok(page(&[2], None)));
+        assert_eq!((ids(&found), found.searched_back_to), (vec![40, 20], None), "the last page read to the start");
+        assert_eq!(found.status(Locale::en, day), "2 results");
     }
 
     #[test]

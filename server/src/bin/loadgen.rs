@@ -938,7 +938,7 @@ mod search {
         service::search::{normalize, search_text},
         storage::{
             messages::{NewMessage, Rich},
-            search::{Filter, SCAN_WINDOW},
+            search::{Filter, SCAN_BUDGET, SCAN_WINDOW},
             Dialect, Storage,
         },
     };
@@ -1063,7 +1063,7 @@ mod search {
                         ..Filter::default()
                     };
                     let t = Instant::now();
-                    found += storage.search(searcher.id, &filter, 21).await?.len();
+                    found += storage.search(searcher.id, &filter, 21).await?.hits.len();
                     times.push(t.elapsed().as_secs_f64() * 1000.0);
                 }
                 times.sort_by(f64::total_cmp);
@@ -1077,15 +1077,48 @@ mod search {
                 );
             }
         }
+        read_through(&storage, &searcher, &rare_short).await?;
         writer_beside_scans(&storage, &searcher, room_ids[0], &rare_short).await
+    }
+
+    /// A term found nowhere, in every room, page after page until every message is read: the
+    /// pages the scan's budget cuts it into, and the time in all against one unlimited page.
+    async fn read_through(storage: &Storage, searcher: &User, terms: &[&str]) -> Result<()> {
+        for (label, budget) in [("pages of 200,000 messages", SCAN_BUDGET), ("one page", i64::MAX)] {
+            storage.set_scan(SCAN_WINDOW, budget);
+            let started = Instant::now();
+            let mut pages = Vec::new();
+            for term in terms {
+                let mut cursor = None;
+                loop {
+                    let filter = Filter { terms: vec![normalize(term)], cursor, ..Filter::default() };
+                    let t = Instant::now();
+                    let page = storage.search(searcher.id, &filter, 21).await?;
+                    pages.push(t.elapsed().as_secs_f64() * 1000.0);
+                    match page.read_back_to {
+                        Some(read) => cursor = Some(read.id),
+                        None => break,
+                    }
+                }
+            }
+            let longest = pages.iter().copied().fold(0.0, f64::max);
+            println!(
+                "2 characters found nowhere, read to the oldest message, {label}: {:.0} ms a term in all, \
+                 {} pages, the longest {longest:.0} ms",
+                started.elapsed().as_secs_f64() * 1000.0 / terms.len() as f64,
+                pages.len()
+            );
+        }
+        storage.set_scan(SCAN_WINDOW, SCAN_BUDGET);
+        Ok(())
     }
 
     /// What the message writer waits while searches that no index narrows read every room
     /// (SQLite: one connection): one insert every 20 ms beside 5 such searches, read a window
-    /// at a time and, for comparison, in one window as before.
+    /// at a time, a page of reading each and, for comparison, each read to the end.
     async fn writer_beside_scans(storage: &Storage, sender: &User, room: RoomId, terms: &[&str]) -> Result<()> {
-        for (label, window) in [("windows of 10,000", SCAN_WINDOW), ("one window", i64::MAX)] {
-            storage.set_scan_window(window);
+        for (label, budget) in [("pages of 200,000 messages", SCAN_BUDGET), ("each read to the end", i64::MAX)] {
+            storage.set_scan(SCAN_WINDOW, budget);
             let done = std::sync::atomic::AtomicBool::new(false);
             let writer = async {
                 let mut waits = Vec::new();
@@ -1127,7 +1160,7 @@ mod search {
                 each * 1000.0
             );
         }
-        storage.set_scan_window(SCAN_WINDOW);
+        storage.set_scan(SCAN_WINDOW, SCAN_BUDGET);
         Ok(())
     }
 

@@ -258,7 +258,7 @@ impl Search {
 
     pub async fn search(&self, me: &User, req: &SearchQuery) -> Result<SearchResults, AppError> {
         let parsed = parse(req)?;
-        let empty = SearchResults { hits: Vec::new(), next_cursor: None };
+        let empty = SearchResults::default();
         if parsed.terms.is_empty() && parsed.from.is_none() && parsed.kind.is_none() {
             return Err(AppError::invalid("q", "Type something to search for."));
         }
@@ -298,9 +298,10 @@ impl Search {
             }
         }
         let limit = limits::SEARCH_PAGE;
-        let found = crate::metrics::timed("search", self.storage.search(me.id, &filter, limit + 1)).await?;
-        let more = found.len() > limit as usize;
-        let hits: Vec<SearchHit> = found
+        let page = crate::metrics::timed("search", self.storage.search(me.id, &filter, limit + 1)).await?;
+        let more = page.hits.len() > limit as usize;
+        let hits: Vec<SearchHit> = page
+            .hits
             .into_iter()
             .take(limit as usize)
             .map(|(message, room_title)| {
@@ -309,8 +310,14 @@ impl Search {
                 SearchHit { message, room_title, snippet }
             })
             .collect();
-        let next_cursor = if more { hits.last().map(|h| h.message.id) } else { None };
-        Ok(SearchResults { hits, next_cursor })
+        // A full page goes on after its last hit; a page cut short by the scan's budget goes
+        // on from where the scan stopped reading.
+        let (next_cursor, searched_back_to) = match page.read_back_to {
+            _ if more => (hits.last().map(|h| h.message.id), None),
+            Some(read) => (Some(read.id), Some(read.created_at)),
+            None => (None, None),
+        };
+        Ok(SearchResults { hits, next_cursor, searched_back_to })
     }
 }
 

@@ -71,9 +71,8 @@ pub struct Storage {
     node: NodeId,
     /// SQLite files: the background checkpointer (see [`checkpoint_loop`]).
     checkpointer: Option<tokio::task::JoinHandle<()>>,
-    /// SQLite: how many messages a search without an index reads per statement (see
-    /// `search::SCAN_WINDOW`); smaller in tests.
-    scan_window: std::sync::atomic::AtomicI64,
+    /// How a search that no index narrows reads messages (see `search::SCAN_WINDOW`).
+    scan: search::ScanLimits,
 }
 
 /// How often the WAL is copied back into an SQLite database file. A checkpoint's cost grows
@@ -203,8 +202,8 @@ impl Storage {
         }
         let checkpointer =
             (dialect == Dialect::Sqlite && !memory).then(|| tokio::spawn(checkpoint_loop(options, pool.clone())));
-        let scan_window = search::SCAN_WINDOW.into();
-        let storage = Self { pool, dialect, ids: IdGenerator::default(), node, checkpointer, scan_window };
+        let scan = search::ScanLimits::default();
+        let storage = Self { pool, dialect, ids: IdGenerator::default(), node, checkpointer, scan };
         let max: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM messages").fetch_one(&storage.pool).await?;
         storage.ids.observe(max.unwrap_or(0));
         Ok(storage)

@@ -3,11 +3,18 @@
 //! characters with its FTS5 trigram table and checks every term with `instr`; PostgreSQL
 //! checks every term with `LIKE`, which its pg_trgm GIN index serves. Both compare the same
 //! text, folded by the server (`service::search::normalize`), so they find the same messages.
+//! Without a term an index can narrow (every term shorter than 3 characters, or only a sender
+//! or a kind), both read the messages newest first; SQLite a window at a time, and only so
+//! many for one page ([`SCAN_WINDOW`], [`SCAN_BUDGET`]).
+
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use app::types::{Message, MessageId, MessageKind, RoomId, UserId};
 use sqlx::Row;
 
-use super::{escape_like, message_from, Dialect, Result, Storage, StorageError, MESSAGE_COLS, MESSAGE_FROM};
+use super::{
+    escape_like, ids::IdGenerator, message_from, Dialect, Result, Storage, StorageError, MESSAGE_COLS, MESSAGE_FROM,
+};
 
 /// What to look for; `terms` are folded already (see `service::search::normalize`).
 #[derive(Debug, Clone, Default)]
@@ -29,74 +36,142 @@ const COMMON_MATCHES: i64 = 2000;
 /// The shortest term the trigram indexes can narrow.
 const INDEXED_TERM_CHARS: usize = 3;
 
-/// SQLite: messages a search without an index reads per statement, newest first. A short
+/// SQLite: messages a search that no index narrows reads per statement, newest first. A short
 /// term found in few messages made one statement read every message, holding SQLite's one
 /// connection (3.0–4.8 s for a million messages) while the message writer waited; read a
 /// window at a time, the writer commits between windows (about 30 ms each at a million).
 pub const SCAN_WINDOW: i64 = 10_000;
 
+/// The first window of such a search. A common short term fills a page within the newest few
+/// hundred messages, and finding a window's lower bound reads the whole window (1 ms for
+/// 10,000). Each next window is four times larger, up to [`SCAN_WINDOW`].
+const FIRST_WINDOW: i64 = 250;
+
+/// SQLite: messages such a search reads for one page at most, by default
+/// (`--search-read-limit`; about 0.6 s here). Past it, the page ends with what it found and
+/// says how far back it read ([`Page::read_back_to`]), and the next page reads on. A term found
+/// nowhere would otherwise keep the searcher waiting about 3 s per million messages for an
+/// empty answer.
+pub const SCAN_BUDGET: i64 = 200_000;
+
+/// A page of matches, each with the room's title as the searcher sees it.
+#[derive(Debug, Default)]
+pub struct Page {
+    pub hits: Vec<(Message, String)>,
+    /// Set when the search read its budget of messages without filling the page: it read
+    /// every message from this one on, and none before it.
+    pub read_back_to: Option<ReadTo>,
+}
+
+/// Where a search stopped reading: the oldest message it read, and when that was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadTo {
+    pub id: MessageId,
+    pub created_at: i64,
+}
+
+/// The scan's window and budget: [`SCAN_WINDOW`] and [`SCAN_BUDGET`] unless
+/// `--search-read-limit` or a test sets them.
+#[derive(Debug)]
+pub(super) struct ScanLimits {
+    window: AtomicI64,
+    budget: AtomicI64,
+}
+
+impl Default for ScanLimits {
+    fn default() -> Self {
+        Self { window: SCAN_WINDOW.into(), budget: SCAN_BUDGET.into() }
+    }
+}
+
 impl Storage {
     /// Up to `limit` messages matching `filter` in rooms `me` is a member of now, newest
     /// first, each with the room's title as `me` sees it.
-    pub async fn search(&self, me: UserId, filter: &Filter, limit: u32) -> Result<Vec<(Message, String)>> {
-        let fts_query = fts_query(filter);
+    pub async fn search(&self, me: UserId, filter: &Filter, limit: u32) -> Result<Page> {
+        // PostgreSQL: one statement, through pg_trgm or not. Without an index it reads a
+        // million messages in 150 ms (parallel workers; SQLite takes 3 s), and its readers hold
+        // up no writer.
+        if self.dialect == Dialect::Postgres {
+            return Ok(Page { hits: self.search_by(me, filter, limit, None).await?, read_back_to: None });
+        }
         // With an FTS5 match, SQLite walks the index's rowids (message ids) newest first and
         // stops at the limit. In one room, a common term would make it walk every room's
         // matches to find this room's few; then scanning the room newest first is quicker.
-        let fts = match (&fts_query, self.dialect, filter.room) {
-            (Some(_), Dialect::Postgres, _) | (None, _, _) => false,
-            (Some(_), Dialect::Sqlite, None) => true,
-            (Some(q), Dialect::Sqlite, Some(_)) => !self.common_term(q).await?,
+        let fts_query = match (fts_query(filter), filter.room) {
+            (Some(q), None) => q,
+            (Some(q), Some(_)) if !self.common_term(&q).await? => q,
+            _ => return self.scan_in_windows(me, filter, limit).await,
         };
-        if !fts {
-            if self.dialect == Dialect::Sqlite && filter.room.is_none() {
-                return self.scan_in_windows(me, filter, limit).await;
-            }
-            return self.search_by(me, filter, limit, None).await;
-        }
         // The index holds messages up to `indexed`; the newest few beyond it are scanned (they
         // are all newer than anything the index finds).
         let indexed = self.indexed_up_to().await?;
-        let mut found = Vec::new();
+        let mut hits = Vec::new();
         if filter.cursor.is_none_or(|c| c.0 > indexed + 1) {
-            found = self.search_by(me, filter, limit, Some(Plan::Newer(indexed))).await?;
+            hits = self.search_by(me, filter, limit, Some(Plan::Newer(indexed))).await?;
         }
-        if found.len() < limit as usize {
+        if hits.len() < limit as usize {
             let mut older = filter.clone();
             older.cursor = Some(MessageId(filter.cursor.map_or(indexed + 1, |c| c.0.min(indexed + 1))));
-            let rest = limit - found.len() as u32;
-            found.extend(self.search_by(me, &older, rest, Some(Plan::Index(fts_query.unwrap_or_default()))).await?);
+            let rest = limit - hits.len() as u32;
+            hits.extend(self.search_by(me, &older, rest, Some(Plan::Index(fts_query))).await?);
         }
-        Ok(found)
+        Ok(Page { hits, read_back_to: None })
     }
 
-    /// SQLite, no index to use and every room: the newest messages a window at a time (see
-    /// [`SCAN_WINDOW`]), until `limit` are found or none are left. (One room's messages are
-    /// read through its own index, and PostgreSQL's connections do not wait for each other.)
-    async fn scan_in_windows(&self, me: UserId, filter: &Filter, limit: u32) -> Result<Vec<(Message, String)>> {
-        let window = self.scan_window.load(std::sync::atomic::Ordering::Relaxed);
-        let mut found = Vec::new();
+    /// SQLite, no index to narrow the search: the newest messages (of the room, if the filter
+    /// has one) a window at a time, each larger than the last (see [`FIRST_WINDOW`],
+    /// [`SCAN_WINDOW`]), until `limit` are found, none are left (since `after`, if the filter
+    /// has it), or the budget is spent (see [`SCAN_BUDGET`]).
+    async fn scan_in_windows(&self, me: UserId, filter: &Filter, limit: u32) -> Result<Page> {
+        let window = self.scan.window.load(Ordering::Relaxed);
+        let budget = self.scan.budget.load(Ordering::Relaxed);
+        // SQLite's ids never come before their message's time (`IdGenerator`): nothing below
+        // `after`'s first id was written on or after it.
+        let stop = filter.after.map_or(0, IdGenerator::floor);
+        let room = if filter.room.is_some() { " AND room_id = $4" } else { "" };
+        let bounds = format!(
+            "SELECT MIN(id), COUNT(*) FROM (SELECT id FROM messages WHERE id < $1 AND id >= $3{room} \
+             ORDER BY id DESC LIMIT $2) AS w"
+        );
+        // When the oldest message read was written, and whether any older one is left to read.
+        let older = format!(
+            "SELECT (SELECT created_at FROM messages WHERE id >= $1 ORDER BY id LIMIT 1), \
+             EXISTS (SELECT 1 FROM messages WHERE id < $1 AND id >= $2{})",
+            room.replace("$4", "$3")
+        );
+        let mut hits = Vec::new();
         let mut below = filter.cursor;
-        while found.len() < limit as usize {
-            let floor: Option<i64> = sqlx::query_scalar(
-                "SELECT MIN(id) FROM (SELECT id FROM messages WHERE id < $1 ORDER BY id DESC LIMIT $2)",
-            )
-            .bind(below.map_or(i64::MAX, |c| c.0))
-            .bind(window)
-            .fetch_one(&self.pool)
-            .await?;
+        let (mut read, mut size) = (0, FIRST_WINDOW.min(window));
+        while hits.len() < limit as usize {
+            let query = sqlx::query_as(&bounds).bind(below.map_or(i64::MAX, |c| c.0)).bind(size).bind(stop);
+            let (floor, count): (Option<i64>, i64) = in_room(query, filter.room).fetch_one(&self.pool).await?;
             let Some(floor) = floor else { break };
             let within = Filter { cursor: below, ..filter.clone() };
-            let rest = limit - found.len() as u32;
-            found.extend(self.search_by(me, &within, rest, Some(Plan::From(floor))).await?);
+            let rest = limit - hits.len() as u32;
+            hits.extend(self.search_by(me, &within, rest, Some(Plan::From(floor))).await?);
             below = Some(MessageId(floor));
+            read += count;
+            if count < size {
+                break;
+            }
+            size = (size * 4).min(window);
+            if read >= budget && hits.len() < limit as usize {
+                let query = sqlx::query_as(&older).bind(floor).bind(stop);
+                let (since, more): (Option<i64>, i64) = in_room(query, filter.room).fetch_one(&self.pool).await?;
+                let read_back_to =
+                    since.filter(|_| more > 0).map(|created_at| ReadTo { id: MessageId(floor), created_at });
+                return Ok(Page { hits, read_back_to });
+            }
         }
-        Ok(found)
+        Ok(Page { hits, read_back_to: None })
     }
 
-    /// Sets [`SCAN_WINDOW`] for this storage (tests, to cross windows with few messages).
-    pub fn set_scan_window(&self, messages: i64) {
-        self.scan_window.store(messages.max(1), std::sync::atomic::Ordering::Relaxed);
+    /// Sets the scan's window and budget (see [`SCAN_WINDOW`], [`SCAN_BUDGET`]; a window no
+    /// larger than the budget): `--search-read-limit`, tests that cross them with few
+    /// messages, and the benchmark.
+    pub fn set_scan(&self, window: i64, budget: i64) {
+        self.scan.window.store(window.min(budget).max(1), Ordering::Relaxed);
+        self.scan.budget.store(budget.max(1), Ordering::Relaxed);
     }
 
     async fn search_by(
@@ -269,6 +344,17 @@ fn fts_query(filter: &Filter) -> Option<String> {
         .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
         .collect();
     (!indexed.is_empty()).then(|| indexed.join(" "))
+}
+
+/// Binds the room to a statement of [`Storage::scan_in_windows`], if the search has one.
+fn in_room<'q, O>(
+    query: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
+    room: Option<RoomId>,
+) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
+    match room {
+        Some(room) => query.bind(room.0),
+        None => query,
+    }
 }
 
 enum Bind {
