@@ -404,9 +404,9 @@ async fn search_plans(s: &Storage) {
         let page = s.search(b.id, &filter, 21).await.unwrap();
         assert_eq!(page.read_back_to.is_some(), more, "a budget of {budget} in {in_quiet} messages");
     }
-    // `after` ends the reading: no message below its first id was written since (ids follow
-    // the clock). A message from a millisecond of its own is the only one read.
-    let fresh = NewMessage {
+    // `after` ends the reading: no message below its first id was written since (SQLite's ids
+    // carry their time). A message from a millisecond of its own is the only one read.
+    let fresh_message = NewMessage {
         room: quiet,
         sender: &b,
         kind: MessageKind::Text,
@@ -414,12 +414,19 @@ async fn search_plans(s: &Storage) {
         client_id: None,
         rich: Rich { search_text: Some("a fresh zq"), ..Rich::default() },
     };
-    let fresh = s.insert_message(fresh, server::service::now_ms() + 5).await.unwrap().message;
+    let fresh = s.insert_message(fresh_message, server::service::now_ms() + 5).await.unwrap().message;
     s.set_scan(100, 500);
     let filter = Filter { terms: vec![normalize("zq")], after: Some(fresh.created_at), ..Filter::default() };
     let page = s.search(b.id, &filter, 21).await.unwrap();
     assert_eq!(ids(&page.hits), [fresh.id]);
     assert_eq!(page.read_back_to, None, "only the messages since `after` were read");
+    // And `before` is where it starts: reading one message a page, the one between the two.
+    let fresher = NewMessage { content: "a fresher zq", ..fresh_message };
+    let fresher = s.insert_message(fresher, server::service::now_ms() + 10).await.unwrap().message;
+    s.set_scan(1, 1);
+    let filter = Filter { before: Some(fresher.created_at), ..filter };
+    let page = s.search(b.id, &filter, 21).await.unwrap();
+    assert_eq!((ids(&page.hits), page.read_back_to), (vec![fresh.id], None));
     s.set_scan(server::storage::search::SCAN_WINDOW, server::storage::search::SCAN_BUDGET);
 }
 

@@ -120,14 +120,15 @@ impl Storage {
 
     /// SQLite, no index to narrow the search: the newest messages (of the room, if the filter
     /// has one) a window at a time, each larger than the last (see [`FIRST_WINDOW`],
-    /// [`SCAN_WINDOW`]), until `limit` are found, none are left (since `after`, if the filter
-    /// has it), or the budget is spent (see [`SCAN_BUDGET`]).
+    /// [`SCAN_WINDOW`]), until `limit` are found, none are left (between `after` and
+    /// `before`, if the filter has them), or the budget is spent (see [`SCAN_BUDGET`]).
     async fn scan_in_windows(&self, me: UserId, filter: &Filter, limit: u32) -> Result<Page> {
         let window = self.scan.window.load(Ordering::Relaxed);
         let budget = self.scan.budget.load(Ordering::Relaxed);
-        // SQLite's ids never come before their message's time (`IdGenerator`): nothing below
-        // `after`'s first id was written on or after it.
+        // SQLite's ids carry their message's time (`created_at` is `IdGenerator::millis_of`
+        // the id): the messages from `after` on, and before `before`, are an id range.
         let stop = filter.after.map_or(0, IdGenerator::floor);
+        let start = filter.before.map(|before| MessageId(IdGenerator::floor(before)));
         let room = if filter.room.is_some() { " AND room_id = $4" } else { "" };
         let bounds = format!(
             "SELECT MIN(id), COUNT(*) FROM (SELECT id FROM messages WHERE id < $1 AND id >= $3{room} \
@@ -140,7 +141,10 @@ impl Storage {
             room.replace("$4", "$3")
         );
         let mut hits = Vec::new();
-        let mut below = filter.cursor;
+        let mut below = match (filter.cursor, start) {
+            (Some(cursor), Some(start)) => Some(cursor.min(start)),
+            (cursor, start) => cursor.or(start),
+        };
         let (mut read, mut size) = (0, FIRST_WINDOW.min(window));
         while hits.len() < limit as usize {
             let query = sqlx::query_as(&bounds).bind(below.map_or(i64::MAX, |c| c.0)).bind(size).bind(stop);
