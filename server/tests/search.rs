@@ -155,7 +155,8 @@ async fn search_finds_the_same_on_sqlite_and_postgres() {
 
 /// A server that reads 10 messages for a page when no index narrows the search (SQLite): a
 /// short term comes back a page of reading at a time, each page saying how far back it
-/// searched, until every message has been read once; only the searcher's rooms count.
+/// searched, until every message has been read once. Every room's messages count toward
+/// the limit; only the searcher's are found.
 /// PostgreSQL reads to the end at once: the same answer in one page.
 async fn short_terms_read_a_page_at_a_time(server: TestServer, cut: bool) {
     let alice = server.register("alice").await;

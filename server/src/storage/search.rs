@@ -5,7 +5,8 @@
 //! text, folded by the server (`service::search::normalize`), so they find the same messages.
 //! Without a term an index can narrow (every term shorter than 3 characters, or only a sender
 //! or a kind), both read the messages newest first; SQLite a window at a time, and only so
-//! many for one page ([`SCAN_WINDOW`], [`SCAN_BUDGET`]).
+//! many for one page ([`SCAN_WINDOW`], [`SCAN_BUDGET`]). SQLite does the same in one room for
+//! a term in over 2,000 messages, which scanning the room finds sooner than the index.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -125,8 +126,9 @@ impl Storage {
     async fn scan_in_windows(&self, me: UserId, filter: &Filter, limit: u32) -> Result<Page> {
         let window = self.scan.window.load(Ordering::Relaxed);
         let budget = self.scan.budget.load(Ordering::Relaxed);
-        // SQLite's ids carry their message's time (`created_at` is `IdGenerator::millis_of`
-        // the id): the messages from `after` on, and before `before`, are an id range.
+        // SQLite's ids carry their message's time: `created_at` is the later of the id's time
+        // and the clock's (`insert_messages`), and an id is never before the clock, so it is the
+        // id's time. The messages from `after` on, and before `before`, are an id range.
         let stop = filter.after.map_or(0, IdGenerator::floor);
         let start = filter.before.map(|before| MessageId(IdGenerator::floor(before)));
         let room = if filter.room.is_some() { " AND room_id = $4" } else { "" };
@@ -158,7 +160,6 @@ impl Storage {
             if count < size {
                 break;
             }
-            size = (size * 4).min(window);
             if read >= budget && hits.len() < limit as usize {
                 let query = sqlx::query_as(&older).bind(floor).bind(stop);
                 let (since, more): (Option<i64>, i64) = in_room(query, filter.room).fetch_one(&self.pool).await?;
@@ -166,6 +167,7 @@ impl Storage {
                     since.filter(|_| more > 0).map(|created_at| ReadTo { id: MessageId(floor), created_at });
                 return Ok(Page { hits, read_back_to });
             }
+            size = (size * 4).min(window).min((budget - read).max(1));
         }
         Ok(Page { hits, read_back_to: None })
     }
@@ -330,8 +332,8 @@ impl Storage {
 }
 
 /// How a search reads SQLite: through the FTS5 index (with this query), by scanning the
-/// messages newer than the index, or one window of messages from this id up (`None`: scanning
-/// everything, for short terms in one room, and on PostgreSQL).
+/// messages newer than the index, or one window of messages from this id up (`None`:
+/// PostgreSQL, everything in one statement).
 enum Plan {
     Index(String),
     Newer(i64),
