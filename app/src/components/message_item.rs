@@ -5,8 +5,9 @@
 //!
 //! The row stays in the page while its message changes: each part follows the message as the
 //! store holds it now, so a reaction, an edit or a quote brought up to date changes only that
-//! part, and focus stays on the control it was on (a toolbar button, a chip). Focus on a part
-//! that is drawn again (the quote, the text) or taken away (by a deletion) goes to the row.
+//! part, and focus stays on the control it was on (a toolbar button, a chip, the quote, the
+//! "edited" mark: each is updated in place). Focus on an element that a change takes away (a
+//! link in text drawn anew, the body of a deleted message) goes to the row.
 
 use leptos::prelude::*;
 
@@ -67,15 +68,11 @@ pub fn MessageItem(
         // A reply stays one; only a reply follows its quote.
         let quote = message.with_untracked(|m| m.reply_to.is_some()).then(|| {
             let quote = Memo::new(move |_| message.with(|m| m.reply_to.clone()));
-            move || {
-                hold_focus(row, "[data-testid=reply-quote]");
-                quote.get().map(|quote| view! { <QuoteBlock quote room /> })
-            }
+            move || quote.get().map(|quote| view! { <QuoteBlock quote room /> })
         });
         // What an edit changes, together.
         let text = Memo::new(move |_| message.with(|m| (m.content.clone(), m.html.clone(), m.edited_at)));
         let edited = move || {
-            hold_focus(row, "[data-testid=edited-mark]");
             text.with(|t| t.2).map(|at| {
                 view! {
                     <button
@@ -154,8 +151,7 @@ pub fn MessageItem(
 
 /// Before a part of the row (`part`, a selector) is drawn again or taken away: if focus is in
 /// it and the element that has it goes (a link in new Markdown, a body that becomes a
-/// tombstone), focus goes to the row (see `keep_focus_in_message`). An element the new drawing
-/// updates in place (the quote's button, the "edited" mark) keeps its focus.
+/// tombstone), focus goes to the row (see `keep_focus_in_message`).
 fn hold_focus(row: NodeRef<leptos::html::Div>, part: &str) {
     let Some(focused) = row.get_untracked().and_then(|row| super::focused_within(&row)) else { return };
     if focused.closest(part).ok().flatten().is_some() {

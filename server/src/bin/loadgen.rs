@@ -1081,90 +1081,92 @@ mod search {
         if storage.dialect() != Dialect::Sqlite {
             return Ok(());
         }
-        read_through(&storage, &searcher, &rare_short).await?;
-        writer_beside_scans(&storage, &searcher, room_ids[0], &rare_short).await
-    }
-
-    /// A term found nowhere, in every room, page after page until every message is read: the
-    /// pages the scan's budget cuts it into, and the time in all against one unlimited page.
-    async fn read_through(storage: &Storage, searcher: &User, terms: &[&str]) -> Result<()> {
-        for (label, budget) in [("pages of 200,000 messages", SCAN_BUDGET), ("one page", i64::MAX)] {
+        for (label, budget) in [("pages of 200,000 messages", SCAN_BUDGET), ("one page to the end", i64::MAX)] {
             storage.set_scan(SCAN_WINDOW, budget);
-            let started = Instant::now();
-            let mut pages = Vec::new();
-            for term in terms {
-                let mut cursor = None;
-                loop {
-                    let filter = Filter { terms: vec![normalize(term)], cursor, ..Filter::default() };
-                    let t = Instant::now();
-                    let page = storage.search(searcher.id, &filter, 21).await?;
-                    pages.push(t.elapsed().as_secs_f64() * 1000.0);
-                    match page.read_back_to {
-                        Some(read) => cursor = Some(read.id),
-                        None => break,
-                    }
-                }
-            }
-            let longest = pages.iter().copied().fold(0.0, f64::max);
-            println!(
-                "2 characters found nowhere, read to the oldest message, {label}: {:.0} ms a term in all, \
-                 {} pages, the longest {longest:.0} ms",
-                started.elapsed().as_secs_f64() * 1000.0 / terms.len() as f64,
-                pages.len()
-            );
+            read_through(&storage, &searcher, &rare_short, label).await?;
+            writer_beside_scans(&storage, &searcher, room_ids[0], &rare_short, label).await?;
         }
         storage.set_scan(SCAN_WINDOW, SCAN_BUDGET);
         Ok(())
     }
 
+    /// A term found nowhere, in every room, page after page until every message is read (with
+    /// the storage's read limit, `label`): how many pages, and the time in all.
+    async fn read_through(storage: &Storage, searcher: &User, terms: &[&str], label: &str) -> Result<()> {
+        let started = Instant::now();
+        let mut pages = Vec::new();
+        for term in terms {
+            let mut cursor = None;
+            loop {
+                let filter = Filter { terms: vec![normalize(term)], cursor, ..Filter::default() };
+                let t = Instant::now();
+                let page = storage.search(searcher.id, &filter, 21).await?;
+                pages.push(t.elapsed().as_secs_f64() * 1000.0);
+                match page.read_back_to {
+                    Some(read) => cursor = Some(read.id),
+                    None => break,
+                }
+            }
+        }
+        let longest = pages.iter().copied().fold(0.0, f64::max);
+        println!(
+            "2 characters found nowhere, read to the oldest message, {label}: {:.0} ms a term in all, \
+             {} pages, the longest {longest:.0} ms",
+            started.elapsed().as_secs_f64() * 1000.0 / terms.len() as f64,
+            pages.len()
+        );
+        Ok(())
+    }
+
     /// What the message writer waits while searches that no index narrows read every room
     /// (SQLite: one connection): one insert every 20 ms beside 5 such searches, read a window
-    /// at a time, a page of reading each and, for comparison, each read to the end.
-    async fn writer_beside_scans(storage: &Storage, sender: &User, room: RoomId, terms: &[&str]) -> Result<()> {
-        for (label, budget) in [("pages of 200,000 messages", SCAN_BUDGET), ("each read to the end", i64::MAX)] {
-            storage.set_scan(SCAN_WINDOW, budget);
-            let done = std::sync::atomic::AtomicBool::new(false);
-            let writer = async {
-                let mut waits = Vec::new();
-                while !done.load(std::sync::atomic::Ordering::Relaxed) {
-                    let message = NewMessage {
-                        room,
-                        sender,
-                        kind: MessageKind::Text,
-                        content: "beside a search",
-                        client_id: None,
-                        rich: Rich::default(),
-                    };
-                    let t = Instant::now();
-                    storage.insert_messages(&[message], server::service::now_ms()).await?;
-                    waits.push(t.elapsed().as_secs_f64() * 1000.0);
-                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-                }
-                Ok::<_, Box<dyn std::error::Error + Send + Sync>>(waits)
-            };
-            let searches = async {
-                let started = Instant::now();
-                for q in 0..5 {
-                    let filter = Filter { terms: vec![normalize(terms[q % terms.len()])], ..Filter::default() };
-                    storage.search(sender.id, &filter, 21).await?;
-                }
-                done.store(true, std::sync::atomic::Ordering::Relaxed);
-                Ok::<_, Box<dyn std::error::Error + Send + Sync>>(started.elapsed().as_secs_f64() / 5.0)
-            };
-            let (waits, each) = tokio::try_join!(writer, searches)?;
-            let mut waits = waits;
-            waits.sort_by(f64::total_cmp);
-            let at = |p: f64| waits[((waits.len() as f64 * p) as usize).min(waits.len() - 1)];
-            println!(
-                "an insert beside 2-character searches found nowhere, {label}: p50 {:.1} ms, max {:.1} ms \
-                 ({} inserts; {:.0} ms a search)",
-                at(0.5),
-                at(1.0),
-                waits.len(),
-                each * 1000.0
-            );
-        }
-        storage.set_scan(SCAN_WINDOW, SCAN_BUDGET);
+    /// at a time (with the storage's read limit, `label`).
+    async fn writer_beside_scans(
+        storage: &Storage,
+        sender: &User,
+        room: RoomId,
+        terms: &[&str],
+        label: &str,
+    ) -> Result<()> {
+        let done = std::sync::atomic::AtomicBool::new(false);
+        let writer = async {
+            let mut waits = Vec::new();
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                let message = NewMessage {
+                    room,
+                    sender,
+                    kind: MessageKind::Text,
+                    content: "beside a search",
+                    client_id: None,
+                    rich: Rich::default(),
+                };
+                let t = Instant::now();
+                storage.insert_messages(&[message], server::service::now_ms()).await?;
+                waits.push(t.elapsed().as_secs_f64() * 1000.0);
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(waits)
+        };
+        let searches = async {
+            let started = Instant::now();
+            for q in 0..5 {
+                let filter = Filter { terms: vec![normalize(terms[q % terms.len()])], ..Filter::default() };
+                storage.search(sender.id, &filter, 21).await?;
+            }
+            done.store(true, std::sync::atomic::Ordering::Relaxed);
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(started.elapsed().as_secs_f64() / 5.0)
+        };
+        let (mut waits, each) = tokio::try_join!(writer, searches)?;
+        waits.sort_by(f64::total_cmp);
+        let at = |p: f64| waits[((waits.len() as f64 * p) as usize).min(waits.len() - 1)];
+        println!(
+            "an insert beside 2-character searches found nowhere, {label}: p50 {:.1} ms, max {:.1} ms \
+             ({} inserts; {:.0} ms a search)",
+            at(0.5),
+            at(1.0),
+            waits.len(),
+            each * 1000.0
+        );
         Ok(())
     }
 
