@@ -122,6 +122,15 @@ pub fn format_date(t: WallClock, locale: Locale) -> String {
     }
 }
 
+/// What a day divider in the history says: "Today", "Yesterday", or the date.
+pub fn format_day(t: WallClock, today: WallClock, locale: Locale) -> String {
+    match today.day_number() - t.day_number() {
+        0 => td_string!(locale, chat.list.today).to_string(),
+        1 => td_string!(locale, chat.list.yesterday).to_string(),
+        _ => format_date(t, locale),
+    }
+}
+
 /// "Nov 26" / "26 พ.ย.": a date in the current year.
 pub fn format_day_month(t: WallClock, locale: Locale) -> String {
     let month = month_name(t.month, locale);
@@ -183,6 +192,11 @@ impl Clock {
         } else {
             format_date(t, locale)
         }
+    }
+
+    /// The day of `ms` as a divider in the history says it, next to `now`.
+    pub fn day(&self, ms: i64, now: i64) -> String {
+        format_day(self.wall_clock(ms), self.wall_clock(now), self.locale())
     }
 
     /// The date and time ("Nov 26, 2026, 2:05 PM" / "26 พ.ย. 2569 14:05").
@@ -323,6 +337,19 @@ mod tests {
         assert_eq!(utc(0), WallClock { year: 1970, month: 1, day: 1, hour: 0, minute: 0 });
         assert_eq!(utc(951_782_400_000).day, 29, "2000-02-29 exists");
         assert_eq!(utc(ms).day_number(), ms.div_euclid(86_400_000));
+    }
+
+    #[test]
+    fn a_day_divider_says_today_yesterday_or_the_date() {
+        let day = |ms: i64| utc(ms);
+        let now = day(1_795_701_900_000); // 2026-11-26 14:05 UTC
+        let d = 86_400_000;
+        let said = |ms, locale| format_day(day(ms), now, locale);
+        assert_eq!(said(1_795_701_900_000 - 14 * 3_600_000, Locale::en), "Today", "midnight is today");
+        assert_eq!(said(1_795_701_900_000 - d, Locale::en), "Yesterday");
+        assert_eq!(said(1_795_701_900_000 - d, Locale::th), "เมื่อวาน");
+        assert_eq!(said(1_795_701_900_000 - 2 * d, Locale::en), "Nov 24, 2026");
+        assert_eq!(said(1_795_701_900_000 - 2 * d, Locale::th), "24 พ.ย. 2569");
     }
 
     #[cfg(feature = "ssr")]

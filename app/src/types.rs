@@ -181,6 +181,8 @@ pub enum SystemEvent {
     MembersAdded { users: Vec<UserRef> },
     /// The sender left the room.
     MemberLeft,
+    /// The sender came back to a private room they had left, by opening it again.
+    MemberReturned,
     /// The sender renamed the group.
     Renamed { name: String },
     /// Ownership passed to this member when the last owner left.
@@ -204,6 +206,7 @@ impl SystemEvent {
                 td_string!(locale, chat.system.members_added, actor, names = names(users)).to_string()
             }
             Self::MemberLeft => td_string!(locale, chat.system.member_left, actor).to_string(),
+            Self::MemberReturned => td_string!(locale, chat.system.member_returned, actor).to_string(),
             Self::Renamed { name } => td_string!(locale, chat.system.renamed, actor, name).to_string(),
             Self::OwnerChanged { user } => td_string!(locale, chat.system.owner_changed, name = &user.name).to_string(),
         }

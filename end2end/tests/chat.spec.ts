@@ -35,9 +35,11 @@ test("two people chat privately in real time, with typing and presence", async (
   await input.press("Enter");
   await expect(bob.page.getByTestId("message-list")).toContainText("บรรทัดแรก\nsecond line");
 
-  // History survives a reload, in order.
+  // History survives a reload, in order, under the day it was written (from the server's
+  // HTML, as hydrated).
   await bob.page.reload();
   await expect(bob.page.getByTestId("message").last()).toContainText("second line");
+  await expect(bob.page.getByTestId("day-divider")).toHaveText(["Today"]);
   const texts = await bob.page.getByTestId("message").allInnerTexts();
   expect(texts.join("\n")).toMatch(/Hello Bob 👋[\s\S]*Hi Alice, typing[\s\S]*บรรทัดแรก/);
 
@@ -223,6 +225,8 @@ test("history loads upwards on scroll, and new messages wait in a pill", async (
 test("a long history holds a window of rows: reading far back detaches from the live end, and back down is live", async ({
   browser,
 }) => {
+  // 400 messages and about twenty pages each way: 25–32 s on this kind of machine.
+  test.setTimeout(60_000);
   const alice = await newUser(browser, "wal", "Wal");
   const bob = await newUser(browser, "wbo", "Wbo");
   await startPrivateChat(alice.page, bob.username, "Wbo");

@@ -1,13 +1,19 @@
 //! Passwords, session tokens and login rate limits.
 //!
 //! - Passwords are hashed with argon2id (the `argon2` crate's defaults: 19 MiB, 2 passes) on
-//!   tokio's blocking pool, so a burst of logins never stalls the async workers.
+//!   tokio's blocking pool, so a burst of logins never stalls the async workers, one per core
+//!   at a time, so it never takes more than a few hashes' memory either.
 //! - Session tokens are 256 random bits, handed out base64url-encoded and stored only as their
 //!   SHA-256, so a leaked database does not leak sessions.
 //! - Login attempts are limited per username and per client IP (governor's GCRA), counting every
 //!   attempt, so neither password guessing on one account nor spraying across accounts scales.
 
-use std::{net::IpAddr, num::NonZeroU32, sync::Arc, time::Duration};
+use std::{
+    net::IpAddr,
+    num::NonZeroU32,
+    sync::{Arc, LazyLock},
+    time::Duration,
+};
 
 use argon2::{
     password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
@@ -17,27 +23,39 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use governor::{clock::DefaultClock, state::keyed::DefaultKeyedStateStore, Quota, RateLimiter};
 use rand::{rngs::OsRng, RngCore};
 use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
 
 use app::AppError;
 
+/// Password hashes computed at once: one per core. Each takes 19 MiB and a core for tens of
+/// milliseconds, so a burst of registrations or logins (which no login limit stops before
+/// the hash) waits its turn instead of taking the memory of hundreds at once on tokio's
+/// blocking pool.
+static HASHING: LazyLock<Semaphore> =
+    LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
+
+/// Runs password work on the blocking pool, at most one per core.
+async fn hashing<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+    let _turn = HASHING.acquire().await.map_err(|e| internal("password hashing stopped", e))?;
+    tokio::task::spawn_blocking(work).await.map_err(|e| internal("password hashing task failed", e))
+}
+
 /// Hashes a password with argon2id off the async runtime.
 pub async fn hash_password(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || {
+    hashing(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
     })
-    .await
-    .map_err(|e| internal("password hashing task failed", e))?
+    .await?
     .map_err(|e| internal("password hashing failed", e))
 }
 
 /// Verifies a password against a stored PHC string off the async runtime.
 pub async fn verify_password(password: String, hash: String) -> Result<bool, AppError> {
-    tokio::task::spawn_blocking(move || {
+    hashing(move || {
         PasswordHash::new(&hash).map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
     })
-    .await
-    .map_err(|e| internal("password verification task failed", e))?
+    .await?
     .map_err(|e| internal("stored password hash is unreadable", e))
 }
 
@@ -143,6 +161,30 @@ mod tests {
         assert!(a.starts_with("$argon2id$"));
         assert!(verify_password("correct horse".into(), a.clone()).await.unwrap());
         assert!(!verify_password("wrong horse".into(), a).await.unwrap());
+    }
+
+    /// However many ask at once, no more hashes run than there are cores.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn at_most_one_hash_per_core_runs_at_once() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..cores * 4)
+            .map(|_| {
+                let (running, most) = (running.clone(), most.clone());
+                tokio::spawn(hashing(move || {
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    std::thread::sleep(Duration::from_millis(20));
+                    running.fetch_sub(1, Ordering::SeqCst);
+                }))
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        assert!((1..=cores).contains(&most.load(Ordering::SeqCst)), "{} at once", most.load(Ordering::SeqCst));
     }
 
     #[test]

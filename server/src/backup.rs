@@ -4,7 +4,8 @@
 //! `VACUUM INTO` (one read transaction, so it may run beside a running server: writers go
 //! on, and the snapshot holds exactly what was committed when it began), and `blobs/`, the
 //! uploaded files. Blobs are copied after the snapshot and are content-addressed and written
-//! before the message that names them commits, so every file the snapshot refers to is there.
+//! before the message that names them commits, and the backup holds off their removal from
+//! before the snapshot until the copy ends, so every file the snapshot refers to is there.
 //! PostgreSQL is backed up with its own tools (`pg_dump`), plus the blobs directory.
 
 use std::{
@@ -63,18 +64,28 @@ pub async fn backup(config: &Config, to: &Path) -> Result<Summary, BackupError> 
     if snapshot.exists() {
         return Err(BackupError::Refused(format!("{} already holds a backup", to.display())));
     }
+    let blobs_dir = config.data_dir.join(BLOBS_DIR);
+    let _hold = crate::blobs::hold_removals(&blobs_dir).map_err(io_at(&blobs_dir))?;
     let mut conn = open(&database).await?;
     sqlx::query("VACUUM INTO ?").bind(snapshot.to_string_lossy().into_owned()).execute(&mut conn).await?;
     conn.close().await?;
-    let (blobs, bytes) = copy_blobs(&config.data_dir.join(BLOBS_DIR), &to.join(BLOBS_DIR))?;
+    let (blobs, bytes) = copy_blobs(&blobs_dir, &to.join(BLOBS_DIR))?;
     Ok(Summary { messages: count_messages(&snapshot).await?, blobs, bytes })
 }
 
 /// Puts the backup in `from` in place of the configured database and adds its blobs. The
-/// server must be stopped. An existing database is only replaced with `force`, and is then
-/// kept beside it as `<name>.before-restore-<unix time>`.
+/// server must be stopped (it is refused while a server on this host uses the data
+/// directory). An existing database is only replaced with `force`, and is then kept beside it
+/// as `<name>.before-restore-<unix time>`.
 pub async fn restore(config: &Config, from: &Path, force: bool) -> Result<Summary, BackupError> {
     let database = sqlite_path(&config.database_url).ok_or(BackupError::NotSqlite)?;
+    std::fs::create_dir_all(&config.data_dir).map_err(io_at(&config.data_dir))?;
+    let Some(_unused) = crate::blobs::lock_unused(&config.data_dir).map_err(io_at(&config.data_dir))? else {
+        return Err(BackupError::Refused(format!(
+            "a server is running on {}; stop it first",
+            config.data_dir.display()
+        )));
+    };
     let snapshot = from.join(DATABASE_FILE);
     if !snapshot.is_file() {
         return Err(BackupError::Refused(format!("{} holds no {DATABASE_FILE}", from.display())));

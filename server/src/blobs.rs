@@ -42,6 +42,45 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn locate(&self, sha256: &str, variant: Variant) -> Option<PathBuf>;
     /// Removes a blob and its variants.
     async fn remove(&self, sha256: &str) -> io::Result<()>;
+    /// Held while removing blobs; `None` while a backup is copying the store (the files its
+    /// snapshot names must all still be there), so removal waits for the next collection.
+    fn lock_removals(&self) -> io::Result<Option<std::fs::File>>;
+}
+
+/// In the blob store: a backup holds it shared while it copies; removals need it exclusively.
+const BACKUP_LOCK: &str = ".backup.lock";
+/// In the data directory: every server using it holds it shared (nodes on one host may share
+/// one); `restore` needs it exclusively. File locks end with their process, however it ends.
+const IN_USE_LOCK: &str = ".in-use.lock";
+
+fn lock_file(path: &Path) -> io::Result<std::fs::File> {
+    std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(path)
+}
+
+/// Marks `data_dir` as used by a running server for as long as the file is held.
+pub fn mark_in_use(data_dir: &Path) -> io::Result<std::fs::File> {
+    let file = lock_file(&data_dir.join(IN_USE_LOCK))?;
+    file.lock_shared()?;
+    Ok(file)
+}
+
+/// Holds `data_dir` for `restore`; `None` while a server uses it.
+pub fn lock_unused(data_dir: &Path) -> io::Result<Option<std::fs::File>> {
+    let file = lock_file(&data_dir.join(IN_USE_LOCK))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
+    }
+}
+
+/// Keeps the blob store under `root` from losing files until the file is dropped (waiting for
+/// a removal in progress to finish).
+pub fn hold_removals(root: &Path) -> io::Result<std::fs::File> {
+    std::fs::create_dir_all(root)?;
+    let file = lock_file(&root.join(BACKUP_LOCK))?;
+    file.lock_shared()?;
+    Ok(file)
 }
 
 /// A temporary file this old belongs to no upload any more.
@@ -112,6 +151,15 @@ impl BlobStore for LocalBlobs {
         tokio::fs::try_exists(&path).await.ok()?.then_some(path)
     }
 
+    fn lock_removals(&self) -> io::Result<Option<std::fs::File>> {
+        let file = lock_file(&self.root.join(BACKUP_LOCK))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(file)),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => Err(e),
+        }
+    }
+
     async fn remove(&self, sha256: &str) -> io::Result<()> {
         for variant in [Variant::Original, Variant::Preview, Variant::Thumb] {
             let path = self.path(sha256, variant).ok_or_else(bad_name)?;
@@ -141,6 +189,26 @@ mod tests {
         LocalBlobs::new(dir.path().to_path_buf()).unwrap();
         assert!(!stale.exists());
         assert!(fresh.exists());
+    }
+
+    /// A backup's hold stops removals until it ends; a server's mark stops a restore.
+    #[tokio::test]
+    async fn holds_exclude_what_they_must() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalBlobs::new(dir.path().join("blobs")).unwrap();
+        let removing = store.lock_removals().unwrap();
+        assert!(removing.is_some(), "nothing holds the store");
+        drop(removing);
+        let backup = hold_removals(&dir.path().join("blobs")).unwrap();
+        assert!(store.lock_removals().unwrap().is_none(), "a backup is copying");
+        drop(backup);
+        assert!(store.lock_removals().unwrap().is_some());
+
+        let server = mark_in_use(dir.path()).unwrap();
+        let other_node = mark_in_use(dir.path()).unwrap();
+        assert!(lock_unused(dir.path()).unwrap().is_none(), "servers are running");
+        drop((server, other_node));
+        assert!(lock_unused(dir.path()).unwrap().is_some());
     }
 
     #[tokio::test]

@@ -35,8 +35,9 @@ pub enum Incoming {
     Local(Event),
     /// From another node: room changes come without their messages.
     Remote(Event),
-    /// The listener was (re)connected: anything may have been missed.
-    Resync,
+    /// The listener was connected (`missed`: connected again, after an outage in which other
+    /// nodes' notices may have been lost).
+    Resync { missed: bool },
 }
 
 pub trait Bus: Send + Sync + 'static {
@@ -52,7 +53,7 @@ pub struct InProcessBus {
 
 impl InProcessBus {
     pub fn new(relay: mpsc::UnboundedSender<Incoming>) -> Self {
-        let _ = relay.send(Incoming::Resync);
+        let _ = relay.send(Incoming::Resync { missed: false });
         Self { relay }
     }
 }
@@ -98,6 +99,10 @@ impl Drop for PgBus {
     }
 }
 
+/// How long the listener may hear nothing before it is taken for dead: four of this node's
+/// own heartbeats ([`crate::relay::HEARTBEAT_EVERY`]), which it hears like any notice.
+const LISTENER_SILENT: Duration = Duration::from_secs(20);
+
 /// Sends ephemeral notices one after another, so a node's typing "on" never overtakes its "off".
 async fn send_notices(pool: AnyPool, mut queue: mpsc::UnboundedReceiver<String>) {
     while let Some(payload) = queue.recv().await {
@@ -112,16 +117,25 @@ async fn send_notices(pool: AnyPool, mut queue: mpsc::UnboundedReceiver<String>)
 /// fails, and asking the relay to resync after every (re)connection.
 async fn listen(url: String, node: NodeId, relay: mpsc::UnboundedSender<Incoming>) {
     let mut backoff = Duration::from_millis(100);
+    let mut connected_before = false;
     loop {
         match connect_listener(&url, &node).await {
             Ok(mut listener) => {
                 backoff = Duration::from_millis(100);
                 tracing::info!(node = %node, "listening for other nodes' events");
-                if relay.send(Incoming::Resync).is_err() {
+                if relay.send(Incoming::Resync { missed: connected_before }).is_err() {
                     return;
                 }
+                connected_before = true;
                 loop {
-                    match listener.try_recv().await {
+                    // This node's own heartbeat comes back every few seconds: a connection
+                    // that hears nothing for longer died without a reset (a failover, a NAT
+                    // or proxy dropping it), which no read would ever report.
+                    let Ok(received) = tokio::time::timeout(LISTENER_SILENT, listener.try_recv()).await else {
+                        tracing::warn!(silent = ?LISTENER_SILENT, "listener heard nothing, not even this node's heartbeat; reconnecting");
+                        break;
+                    };
+                    match received {
                         Ok(Some(n)) => match serde_json::from_str::<Notice>(n.payload()) {
                             Ok(notice) if *notice.node == *node => {}
                             Ok(notice) => {

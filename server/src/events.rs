@@ -47,9 +47,9 @@ pub enum Event {
     Typing { room: RoomId, user: User, typing: bool },
     /// A user's first tab on `node` opened, or their last one closed (after the grace period).
     Presence { node: NodeId, user: UserId, online: bool },
-    /// Everyone online on `node` (answering [`Event::PresenceSync`]); `first` replaces what was
-    /// known of that node, later chunks add to it.
-    NodeUsers { node: NodeId, users: Vec<UserId>, first: bool },
+    /// Everyone online on `node` (answering [`Event::PresenceSync`]), in chunks: `first`
+    /// starts the list, and after the `last` it replaces what was known of that node.
+    NodeUsers { node: NodeId, users: Vec<UserId>, first: bool, last: bool },
     /// `node` (new, or back after losing its listener) asks every node to announce its users.
     PresenceSync { node: NodeId },
     /// `node` is alive; a node silent for [`crate::relay::NODE_DEAD_AFTER`] is gone, with its users.
@@ -86,7 +86,9 @@ impl Event {
                 NoticeBody::Typing { room: *room, user: user.clone(), typing: *typing }
             }
             Self::Presence { user, online, .. } => NoticeBody::Presence { user: *user, online: *online },
-            Self::NodeUsers { users, first, .. } => NoticeBody::NodeUsers { users: users.clone(), first: *first },
+            Self::NodeUsers { users, first, last, .. } => {
+                NoticeBody::NodeUsers { users: users.clone(), first: *first, last: *last }
+            }
             Self::PresenceSync { .. } => NoticeBody::PresenceSync,
             Self::Heartbeat { .. } => NoticeBody::Heartbeat,
             Self::ProfileChanged { user } => NoticeBody::ProfileChanged { user: *user },
@@ -113,19 +115,61 @@ pub struct Notice {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "t", rename_all = "snake_case")]
 pub enum NoticeBody {
-    Room { room: RoomId, first: Seq, last: Seq },
-    RoomMeta { room: RoomId, added: Vec<UserId>, removed: Vec<UserId> },
-    ReadMarker { room: RoomId, user: UserId, seq: Seq },
-    Personal { room: RoomId, user: UserId },
-    Typing { room: RoomId, user: User, typing: bool },
-    Presence { user: UserId, online: bool },
-    NodeUsers { users: Vec<UserId>, first: bool },
+    Room {
+        room: RoomId,
+        first: Seq,
+        last: Seq,
+    },
+    RoomMeta {
+        room: RoomId,
+        added: Vec<UserId>,
+        removed: Vec<UserId>,
+    },
+    ReadMarker {
+        room: RoomId,
+        user: UserId,
+        seq: Seq,
+    },
+    Personal {
+        room: RoomId,
+        user: UserId,
+    },
+    Typing {
+        room: RoomId,
+        user: User,
+        typing: bool,
+    },
+    Presence {
+        user: UserId,
+        online: bool,
+    },
+    /// `last` is absent from a node of an earlier version, whose every chunk replaced the list.
+    NodeUsers {
+        users: Vec<UserId>,
+        first: bool,
+        #[serde(default = "yes")]
+        last: bool,
+    },
     PresenceSync,
     Heartbeat,
-    SessionsEnded { user: UserId, token_hash: Option<String> },
-    ProfileChanged { user: UserId },
-    NodeStats { sample: NodeSample },
-    HistoryPurged { room: RoomId, up_to: Seq },
+    SessionsEnded {
+        user: UserId,
+        token_hash: Option<String>,
+    },
+    ProfileChanged {
+        user: UserId,
+    },
+    NodeStats {
+        sample: NodeSample,
+    },
+    HistoryPurged {
+        room: RoomId,
+        up_to: Seq,
+    },
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Users per [`Event::NodeUsers`] notice: about 12 bytes each keeps a notice near 6 KB.
@@ -150,7 +194,7 @@ impl Notice {
             NoticeBody::Personal { room, user } => Event::Personal { room, user },
             NoticeBody::Typing { room, user, typing } => Event::Typing { room, user, typing },
             NoticeBody::Presence { user, online } => Event::Presence { node, user, online },
-            NoticeBody::NodeUsers { users, first } => Event::NodeUsers { node, users, first },
+            NoticeBody::NodeUsers { users, first, last } => Event::NodeUsers { node, users, first, last },
             NoticeBody::PresenceSync => Event::PresenceSync { node },
             NoticeBody::Heartbeat => Event::Heartbeat { node },
             NoticeBody::SessionsEnded { user, token_hash } => Event::SessionsEnded { user, token_hash },
@@ -176,7 +220,7 @@ mod tests {
         assert!(matches!(back.into_event(), Event::Room(c) if c.room == RoomId(7) && c.last_seq == Seq(43)));
 
         let users: Vec<UserId> = (0..NODE_USERS_CHUNK as i64).map(|i| UserId(1_000_000_000 + i)).collect();
-        let big = Event::NodeUsers { node: node.clone(), users, first: true }.notice(&node).to_json();
+        let big = Event::NodeUsers { node: node.clone(), users, first: true, last: true }.notice(&node).to_json();
         assert!(big.len() < 8000, "a full chunk is {} bytes", big.len());
     }
 }

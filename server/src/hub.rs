@@ -117,6 +117,9 @@ struct State {
     users: HashMap<UserId, Presence>,
     /// Every node's users, as announced on the bus.
     online: HashMap<UserId, HashSet<NodeId>>,
+    /// The users listed so far by each node announcing everyone online there in several
+    /// chunks: only its last chunk tells who is no longer there.
+    announcing: HashMap<NodeId, HashSet<UserId>>,
     typing: HashMap<(RoomId, UserId), (u64, User)>,
     typing_generation: u64,
     /// Each session's one shared copy and how many connections hold it: a browser's tabs
@@ -249,13 +252,23 @@ impl Hub {
         set_presence(&mut st, node, user, online)
     }
 
-    /// What `node` says is everyone online there: with `first`, replaces what was known of
-    /// it. Returns the users whose global presence changed, and how.
-    pub fn set_node_users(&self, node: &NodeId, users: &[UserId], first: bool) -> Vec<(UserId, bool)> {
+    /// A chunk of what `node` says is everyone online there: `first` starts the list, `last`
+    /// ends it, and then whoever was known online there and is not on it goes offline. Returns
+    /// the users whose global presence changed, and how.
+    pub fn set_node_users(&self, node: &NodeId, users: &[UserId], first: bool, last: bool) -> Vec<(UserId, bool)> {
         let mut st = self.state.lock();
         let mut changed = Vec::new();
         if first {
-            let listed: HashSet<UserId> = users.iter().copied().collect();
+            st.announcing.insert(node.clone(), HashSet::new());
+        }
+        st.announcing.entry(node.clone()).or_default().extend(users.iter().copied());
+        for &user in users {
+            if set_presence(&mut st, node, user, true) {
+                changed.push((user, true));
+            }
+        }
+        if last {
+            let listed = st.announcing.remove(node).unwrap_or_default();
             let stale: Vec<UserId> = st
                 .online
                 .iter()
@@ -268,17 +281,12 @@ impl Hub {
                 }
             }
         }
-        for &user in users {
-            if set_presence(&mut st, node, user, true) {
-                changed.push((user, true));
-            }
-        }
         changed
     }
 
     /// Forgets a node that stopped answering; returns its users who are now offline.
     pub fn drop_node(&self, node: &NodeId) -> Vec<UserId> {
-        self.set_node_users(node, &[], true).into_iter().map(|(u, _)| u).collect()
+        self.set_node_users(node, &[], true, true).into_iter().map(|(u, _)| u).collect()
     }
 
     pub fn connection_count(&self) -> usize {
@@ -386,8 +394,8 @@ impl Hub {
     }
 
     /// Closes every connection (shutting down).
-    pub fn close_all(self: &Arc<Self>, code: u16) -> usize {
-        self.close_where(|_| true, code, "server shutting down")
+    pub fn close_all(self: &Arc<Self>, code: u16, reason: &'static str) -> usize {
+        self.close_where(|_| true, code, reason)
     }
 
     fn close_where(self: &Arc<Self>, matches: impl Fn(&Conn) -> bool, code: u16, reason: &'static str) -> usize {
@@ -635,9 +643,15 @@ mod tests {
         assert!(!hub.set_presence(&b, UserId(1), true), "already online");
         assert!(!hub.set_presence(&a, UserId(1), false), "still on b");
         assert!(hub.is_online(UserId(1)));
-        assert_eq!(hub.set_node_users(&b, &[UserId(2)], true), vec![(UserId(1), false), (UserId(2), true)]);
+        assert_eq!(hub.set_node_users(&b, &[UserId(2)], true, true), vec![(UserId(2), true), (UserId(1), false)]);
         assert!(!hub.is_online(UserId(1)));
-        assert_eq!(hub.drop_node(&b), vec![UserId(2)], "a dead node's users go offline");
+        // A list in chunks: nobody on a later chunk goes offline meanwhile.
+        assert_eq!(hub.set_node_users(&b, &[UserId(3)], true, false), vec![(UserId(3), true)]);
+        assert_eq!(hub.set_node_users(&b, &[UserId(2)], false, true), vec![], "2 was online throughout");
+        assert!(hub.is_online(UserId(3)));
+        let mut gone = hub.drop_node(&b);
+        gone.sort();
+        assert_eq!(gone, vec![UserId(2), UserId(3)], "a dead node's users go offline");
         assert!(!hub.is_online(UserId(2)));
     }
 

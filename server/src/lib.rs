@@ -67,6 +67,7 @@ use tower_http::{
         CompressionLayer,
     },
     limit::RequestBodyLimitLayer,
+    set_header::SetResponseHeaderLayer,
     trace::TraceLayer,
 };
 
@@ -91,6 +92,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The relay task, stopped when the server is.
     pub relay: Arc<tokio::task::AbortHandle>,
+    /// Marks the data directory as in use while the server runs (`restore` refuses it).
+    pub in_use: Arc<std::fs::File>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -128,6 +131,8 @@ pub async fn build_state(config: Config, leptos_options: LeptosOptions) -> anyho
     let fail = |e: &dyn std::fmt::Display| anyhow_lite::Error(e.to_string());
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|e| anyhow_lite::Error(format!("cannot create {}: {e}", config.data_dir.display())))?;
+    let in_use = crate::blobs::mark_in_use(&config.data_dir)
+        .map_err(|e| anyhow_lite::Error(format!("cannot lock {}: {e}", config.data_dir.display())))?;
     let node: NodeId = Arc::from(config.node_id());
     let storage = Arc::new(Storage::connect(&config.database_url, node.clone()).await.map_err(|e| fail(&e))?);
     storage.set_scan(crate::storage::search::SCAN_WINDOW, config.search_read_limit);
@@ -166,7 +171,7 @@ pub async fn build_state(config: Config, leptos_options: LeptosOptions) -> anyho
     };
     let relay = relay::spawn(parts, incoming, presence).abort_handle();
     tracing::info!(node = %node, "node ready");
-    Ok(AppState { leptos_options, service, config: Arc::new(config), relay: Arc::new(relay) })
+    Ok(AppState { leptos_options, service, config: Arc::new(config), relay: Arc::new(relay), in_use: Arc::new(in_use) })
 }
 
 /// All of Confab's HTTP surface.
@@ -213,6 +218,17 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(metrics::track))
         .layer(middleware::from_fn(error::server_fn_status))
         .layer(CompressionLayer::new().compress_when(DefaultPredicate::new().and(not_a_download)))
+        // No other site may frame a page (clickjacking a Delete or a Leave), and nothing is
+        // sniffed; a download keeps its own, stricter policy.
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("frame-ancestors 'none'"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -327,7 +343,7 @@ pub async fn run(
     let hub = state.service.hub.clone();
     let shutdown = async move {
         shutdown.await;
-        let closed = hub.close_all(app::protocol::CLOSE_GOING_AWAY);
+        let closed = hub.close_all(app::protocol::CLOSE_GOING_AWAY, "server shutting down");
         tracing::info!(sockets = closed, "closing WebSockets");
     };
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
@@ -336,6 +352,13 @@ pub async fn run(
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
         if let Err(e) = tcp.set_nodelay(true) {
             tracing::warn!(error = %e, "cannot set TCP_NODELAY");
+        }
+        // A peer that stops reading (a phone asleep behind a NAT) would hold a WebSocket's
+        // write, and its heartbeat behind it, for as long as TCP keeps probing: the kernel
+        // gives up on data left unacknowledged for a minute instead.
+        #[cfg(target_os = "linux")]
+        if let Err(e) = socket2::SockRef::from(&*tcp).set_tcp_user_timeout(Some(Duration::from_secs(60))) {
+            tracing::warn!(error = %e, "cannot set TCP_USER_TIMEOUT");
         }
     });
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;

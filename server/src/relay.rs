@@ -86,7 +86,8 @@ pub fn spawn(
     let (loaded_tx, loaded) = mpsc::unbounded_channel();
     let (contacts_tx, contacts) = mpsc::unbounded_channel();
     tokio::spawn(tell_contacts(parts.storage.clone(), parts.hub.clone(), contacts));
-    let relay = Relay { parts, rooms: HashMap::new(), nodes: HashMap::new(), loaded_tx, contacts_tx };
+    let relay =
+        Relay { parts, rooms: HashMap::new(), nodes: HashMap::new(), gone: HashMap::new(), loaded_tx, contacts_tx };
     tokio::spawn(relay.run(incoming, presence, loaded))
 }
 
@@ -95,6 +96,9 @@ struct Relay {
     rooms: HashMap<RoomId, Cursor>,
     /// When each other node was last heard of.
     nodes: HashMap<NodeId, Instant>,
+    /// Nodes taken for dead (their users offline here), for an hour: one heard again was only
+    /// cut off, and is asked who is online there.
+    gone: HashMap<NodeId, Instant>,
     loaded_tx: mpsc::UnboundedSender<Loaded>,
     /// Presence news to hand out, in order.
     contacts_tx: mpsc::UnboundedSender<PresenceNews>,
@@ -112,7 +116,7 @@ impl Relay {
             tokio::select! {
                 msg = incoming.recv() => match msg {
                     Some(Incoming::Local(event)) | Some(Incoming::Remote(event)) => self.on_event(event),
-                    Some(Incoming::Resync) => self.resync(),
+                    Some(Incoming::Resync { missed }) => self.resync(missed),
                     None => return,
                 },
                 Some(p) = presence.recv() => {
@@ -161,9 +165,9 @@ impl Relay {
                     self.presence_changed(user, online);
                 }
             }
-            Event::NodeUsers { node, users, first } => {
+            Event::NodeUsers { node, users, first, last } => {
                 self.heard(&node);
-                for (user, online) in hub.set_node_users(&node, &users, first) {
+                for (user, online) in hub.set_node_users(&node, &users, first, last) {
                     self.presence_changed(user, online);
                 }
             }
@@ -194,6 +198,10 @@ impl Relay {
     fn heard(&mut self, node: &NodeId) {
         if *node != self.parts.node {
             self.nodes.insert(node.clone(), Instant::now());
+            if self.gone.remove(node).is_some() {
+                tracing::info!(node = %node, "node answering again; asking who is online there");
+                self.parts.bus.publish(Event::PresenceSync { node: self.parts.node.clone() });
+            }
         }
     }
 
@@ -248,9 +256,20 @@ impl Relay {
         let storage = self.parts.storage.clone();
         let done = self.loaded_tx.clone();
         tokio::spawn(async move {
-            let result =
-                crate::metrics::timed("changes_since", storage.changes_since(room, since, limits::CATCH_UP_MAX as u32))
-                    .await;
+            // A failure (the pool busy, a connection reset) is tried again a few times before
+            // it is given up: what waits behind this load is delivered only after it.
+            let mut pause = Duration::from_millis(100);
+            let result = loop {
+                let read = storage.changes_since(room, since, limits::CATCH_UP_MAX as u32);
+                match crate::metrics::timed("changes_since", read).await {
+                    Err(e) if pause < Duration::from_secs(2) => {
+                        tracing::warn!(room = %room, error = %e, retry_in = ?pause, "cannot load a room's changes");
+                        tokio::time::sleep(pause).await;
+                        pause *= 2;
+                    }
+                    result => break result,
+                }
+            };
             let _ = done.send(Loaded { room, target, result });
         });
     }
@@ -264,8 +283,12 @@ impl Relay {
         let rows = match result {
             Ok(rows) => rows,
             Err(e) => {
-                // Left for the next change or resync to retry; clients see the gap and ask.
+                // Given up: what waited behind it asks again (each loads from the cursor), or
+                // the next change or a resync does; clients see any gap and ask too.
                 tracing::warn!(room = %room, error = %e, "cannot load a room's changes");
+                for change in std::mem::take(&mut cursor.waiting) {
+                    self.on_room(change);
+                }
                 return;
             }
         };
@@ -305,8 +328,15 @@ impl Relay {
 
     /// The listener (re)connected: anything may have been missed. Every room served here
     /// catches up from its cursor, cached roles are dropped, and the nodes exchange who is
-    /// online.
-    fn resync(&mut self) {
+    /// online. After an outage (`missed`), what was lost may also be a membership change, a
+    /// logout or a read marker, which no cursor replays: every connection here is closed as
+    /// if the server restarted (1001), and each client reconnects at once, reading its rooms
+    /// and session afresh and catching up by seq.
+    fn resync(&mut self, missed: bool) {
+        if missed {
+            let closed = self.parts.hub.close_all(app::protocol::CLOSE_GOING_AWAY, "events may have been missed");
+            tracing::warn!(closed, "listener was down: connections closed to catch up");
+        }
         self.parts.access.forget_all();
         let rooms: Vec<(RoomId, Seq, bool)> = self.rooms.iter().map(|(&r, c)| (r, c.seq, c.loading)).collect();
         for (room, seq, loading) in rooms {
@@ -325,19 +355,23 @@ impl Relay {
         let users = self.parts.hub.local_users();
         let node = &self.parts.node;
         if users.is_empty() {
-            self.parts.bus.publish(Event::NodeUsers { node: node.clone(), users, first: true });
+            self.parts.bus.publish(Event::NodeUsers { node: node.clone(), users, first: true, last: true });
             return;
         }
+        let chunks = users.len().div_ceil(NODE_USERS_CHUNK);
         for (i, chunk) in users.chunks(NODE_USERS_CHUNK).enumerate() {
-            self.parts.bus.publish(Event::NodeUsers { node: node.clone(), users: chunk.to_vec(), first: i == 0 });
+            let (first, last) = (i == 0, i + 1 == chunks);
+            self.parts.bus.publish(Event::NodeUsers { node: node.clone(), users: chunk.to_vec(), first, last });
         }
     }
 
     fn forget_dead_nodes(&mut self) {
+        self.gone.retain(|_, at| at.elapsed() < Duration::from_secs(3600));
         let dead: Vec<NodeId> =
             self.nodes.iter().filter(|(_, at)| at.elapsed() > NODE_DEAD_AFTER).map(|(n, _)| n.clone()).collect();
         for node in dead {
             self.nodes.remove(&node);
+            self.gone.insert(node.clone(), Instant::now());
             let gone = self.parts.hub.drop_node(&node);
             tracing::warn!(node = %node, users = gone.len(), "node stopped answering; its users are offline");
             for user in gone {

@@ -9,7 +9,7 @@ use app::{
 };
 use axum::{
     body::Body,
-    extract::{Path, Query, State},
+    extract::State,
     http::{header, HeaderMap, HeaderValue, Request, StatusCode},
     response::{IntoResponse, Response},
     Json,
@@ -21,7 +21,7 @@ use tower_http::services::ServeFile;
 use crate::{
     blobs::Variant,
     error::ApiError,
-    extract::AuthUser,
+    extract::{ApiPath, ApiQuery, AuthUser},
     service::files::{content_disposition, served_type, Download},
     AppState,
 };
@@ -44,7 +44,7 @@ pub struct UploadQuery {
 pub async fn upload(
     State(state): State<AppState>,
     AuthUser { user, .. }: AuthUser,
-    Query(q): Query<UploadQuery>,
+    ApiQuery(q): ApiQuery<UploadQuery>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Message>, ApiError> {
@@ -57,13 +57,12 @@ pub async fn upload(
         }
         return Ok(Json(sent));
     }
+    let caption = service.messages.caption(&user, q.room_id, &q.caption).await?;
     let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
-    let allowed = service.files.admit(&user, q.room_id, declared).await?;
-    let received = service.files.receive(&q.name, body.into_data_stream(), allowed).await?;
-    let message = service
-        .messages
-        .send_attachment(&user, q.room_id, &q.client_id, &q.caption, received.attachment.clone())
-        .await?;
+    let admission = service.files.admit(&user, q.room_id, declared).await?;
+    let received = service.files.receive(&q.name, body.into_data_stream(), admission.allowed).await?;
+    let message =
+        service.messages.send_attachment(&user, q.room_id, &q.client_id, caption, received.attachment.clone()).await?;
     Ok(Json(message))
 }
 
@@ -71,7 +70,7 @@ pub async fn upload(
 pub async fn download(
     State(state): State<AppState>,
     AuthUser { user, .. }: AuthUser,
-    Path(id): Path<MessageId>,
+    ApiPath(id): ApiPath<MessageId>,
     req: Request<Body>,
 ) -> Result<Response, ApiError> {
     let file = state.service.files.open(&user, id, Variant::Original).await?;
@@ -82,7 +81,7 @@ pub async fn download(
 pub async fn download_variant(
     State(state): State<AppState>,
     AuthUser { user, .. }: AuthUser,
-    Path((id, variant)): Path<(MessageId, String)>,
+    ApiPath((id, variant)): ApiPath<(MessageId, String)>,
     req: Request<Body>,
 ) -> Result<Response, ApiError> {
     let variant = match variant.as_str() {

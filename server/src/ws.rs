@@ -94,6 +94,25 @@ struct Session {
     conn: ConnId,
     /// After catch-up, live frames for these rooms at or below the seq were already sent.
     sent_up_to: HashMap<RoomId, Seq>,
+    /// The current typing window's start (ms) and the typing frames taken in it.
+    typing: (i64, u32),
+}
+
+/// Typing frames one connection may send per window; the rest are dropped. A client sends one
+/// as typing starts, one as it stops and one every few seconds between, so more is a flood
+/// that would otherwise reach every member of the room (and, on PostgreSQL, every node).
+const TYPING_FRAMES: u32 = 10;
+const TYPING_WINDOW_MS: i64 = 5_000;
+
+impl Session {
+    fn may_type(&mut self, now: i64) -> bool {
+        let (start, taken) = &mut self.typing;
+        if now - *start >= TYPING_WINDOW_MS {
+            (*start, *taken) = (now, 0);
+        }
+        *taken += 1;
+        *taken <= TYPING_FRAMES
+    }
 }
 
 async fn connection(mut socket: WebSocket, service: Arc<ChatService>, auth: AuthUser) {
@@ -214,12 +233,30 @@ async fn open(
     let conn = service.hub.connect(user.id, &token_hash, &rooms, tx);
     // The session was checked before the upgrade; a logout or password change that ended it
     // since then published its event before this connection was registered to hear it.
-    // Checking again now that it is registered closes that window.
+    // Checking again now that it is registered closes that window. The rooms read above can
+    // be stale the same way (a leave, or being added, heard before the connection was
+    // registered): they are read again too.
     let now = crate::service::now_ms();
     if !matches!(service.storage.session_user(&token_hash, now).await, Ok(Some(_))) {
         service.hub.disconnect(conn);
         let _ = socket.send(close(CLOSE_SESSION_ENDED, "session ended")).await;
         return None;
+    }
+    match service.storage.room_ids_for_user(user.id).await {
+        Ok(current) => {
+            for &room in rooms.iter().filter(|r| !current.contains(r)) {
+                service.hub.unsubscribe(conn, room);
+            }
+            for &room in current.iter().filter(|r| !rooms.contains(r)) {
+                service.hub.subscribe(conn, room);
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "cannot load rooms for a new connection");
+            service.hub.disconnect(conn);
+            let _ = socket.send(close(1011, "server error")).await;
+            return None;
+        }
     }
     tracing::debug!(conn, user = %user.id, "websocket connected");
     let online = service.online_contacts(user.id).await.unwrap_or_default();
@@ -228,7 +265,7 @@ async fn open(
         service.hub.disconnect(conn);
         return None;
     }
-    Some((Session { user, conn, sent_up_to: HashMap::new() }, rx))
+    Some((Session { user, conn, sent_up_to: HashMap::new(), typing: (0, 0) }, rx))
 }
 
 /// A client's frame handled and answered; false when the connection is done.
@@ -360,6 +397,9 @@ async fn handle_frame(service: &ChatService, session: &mut Session, raw: &str) -
             return answer(service.messages.react(&user, room_id, message_id, &emoji, add).await, client_id);
         }
         ClientFrame::UserTyping { room_id, typing } => {
+            if !session.may_type(crate::service::now_ms()) {
+                return Vec::new();
+            }
             service.messages.typing(&user, room_id, typing).await.map(|_| Vec::new())
         }
         ClientFrame::MarkRead { room_id, seq } => {
@@ -389,6 +429,12 @@ async fn join_room(
 ) -> Result<Vec<Frame>, AppError> {
     service.access.require_role(&session.user, room).await?;
     service.hub.subscribe(session.conn, room);
+    // A leave heard between the check and the subscription unsubscribed everyone but this
+    // connection: checking again closes that window (the leave drops the cached role first).
+    if let Err(e) = service.access.require_role(&session.user, room).await {
+        service.hub.unsubscribe(session.conn, room);
+        return Err(e);
+    }
     let Some(since) = since else {
         let seq = service.storage.last_seq(room).await?;
         return Ok(vec![Frame::new(&ServerFrame::Joined { room_id: room, seq, reset: false })]);

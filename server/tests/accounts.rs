@@ -193,6 +193,10 @@ async fn pages_redirect_to_login_and_hygiene_endpoints_work() {
 
     let res = c.get(server.url("/login")).send().await.unwrap();
     assert_eq!(res.status(), 200);
+    // No other site may frame a page (clickjacking a Delete or a Leave), nor anything be sniffed.
+    assert_eq!(res.headers()["x-frame-options"], "DENY");
+    assert_eq!(res.headers()["content-security-policy"], "frame-ancestors 'none'");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
     let html = res.text().await.unwrap();
     assert!(html.contains("action=\"/api/login\""), "the login form posts without JavaScript");
 

@@ -88,6 +88,9 @@ async fn a_backup_during_a_burst_restores_every_message_acknowledged_before_it()
         .any(|e| e.file_name().to_string_lossy().starts_with("confab.db.before-restore-"));
     assert!(kept_aside, "the replaced database is kept");
 
+    let err = restore(&config, &to, true).await.unwrap_err();
+    assert!(err.to_string().contains("a server is running"), "never under a running server: {err}");
+
     // A server on the restored data: the same session, the history, the file.
     server.stop().await;
     let server = TestServer::start_on(restored, &url, |_| {}).await;

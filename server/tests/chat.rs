@@ -164,6 +164,15 @@ async fn typing_is_relayed_and_expires_after_five_seconds() {
     assert_eq!(b.recv_type("user_typing").await["typing"], true);
     a.send_message(room, "t1", "done typing").await;
     assert_eq!(b.recv_type("user_typing").await["typing"], false);
+
+    // A flood of typing frames reaches the others as a handful; the connection goes on.
+    for i in 0..60 {
+        a.send(json!({"type": "user_typing", "room_id": room, "typing": i % 2 == 0})).await;
+    }
+    let seen = b.collect_type("user_typing", Duration::from_millis(800)).await;
+    assert!(!seen.is_empty() && seen.len() <= 10, "{} typing frames", seen.len());
+    a.send(json!({"type": "ping"})).await;
+    a.recv_type("pong").await;
 }
 
 #[tokio::test]
@@ -415,6 +424,33 @@ async fn a_three_member_group_with_roles_leave_and_rename() {
     );
     let (status, body) = bob.post("/api/rooms/rename", json!({"room_id": room, "name": ""})).await;
     assert_eq!((status, body["field"].as_str()), (422, Some("name")));
+}
+
+/// Bob left his private room with Alice; when she opens it again he is back, the socket he
+/// already has open hears the room at once, and the timeline says who came back.
+#[tokio::test]
+async fn a_private_room_opened_again_brings_back_who_left() {
+    let server = TestServer::start().await;
+    let alice = server.register("alice").await;
+    let bob = server.register("bob").await;
+    let room = alice.private_room_with(&bob).await;
+    let mut b = bob.connect().await;
+    assert_eq!(bob.post("/api/rooms/leave", json!({"room_id": room})).await.0, 200);
+    assert_eq!(b.recv_type("room_removed").await["room_id"], room);
+
+    assert_eq!(alice.private_room_with(&bob).await, room, "the same room");
+    assert_eq!(b.recv_type("room_updated").await["room_id"], room);
+    let mut a = alice.connect().await;
+    a.send_message(room, "back-1", "welcome back").await;
+    assert_eq!(b.recv_message().await["message"]["content"], "welcome back");
+
+    // Alice leaves and opens it again herself: "Alice rejoined".
+    assert_eq!(alice.post("/api/rooms/leave", json!({"room_id": room})).await.0, 200);
+    assert_eq!(alice.private_room_with(&bob).await, room);
+    let (_, page) = bob.get(&format!("/api/rooms/messages?room_id={room}")).await;
+    let lines: Vec<&str> =
+        page["messages"].as_array().unwrap().iter().map(|m| m["content"].as_str().unwrap()).collect();
+    assert_eq!(lines, ["Bob left", "Alice added Bob", "welcome back", "Alice left", "Alice rejoined"]);
 }
 
 #[tokio::test]

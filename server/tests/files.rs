@@ -16,7 +16,8 @@ fn png(width: u32, height: u32) -> Vec<u8> {
     out.into_inner()
 }
 
-/// Files under the blob store (thumbnails included), temporary files excluded.
+/// Files under the blob store (thumbnails included), temporary files and the store's lock
+/// excluded.
 fn blob_files(server: &TestServer) -> Vec<String> {
     fn walk(dir: &Path, out: &mut Vec<String>) {
         for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
@@ -25,7 +26,7 @@ fn blob_files(server: &TestServer) -> Vec<String> {
                 if path.file_name().is_some_and(|n| n != "tmp") {
                     walk(&path, out);
                 }
-            } else {
+            } else if !path.file_name().unwrap().to_string_lossy().starts_with('.') {
                 out.push(path.file_name().unwrap().to_string_lossy().to_string());
             }
         }
@@ -231,6 +232,25 @@ async fn limits_are_enforced_early_and_leave_nothing(server: &TestServer) {
     assert_eq!((status, err["code"].as_str()), (413, Some("payload_too_large")), "{err}");
     assert_eq!(alice.get(&format!("/api/files/check?room_id={room}&size=1000")).await.0, 200);
 
+    // A caption refused by the rules of any message is refused before the file is stored.
+    let long = "x".repeat(5000);
+    let query =
+        [("room_id", room.to_string()), ("client_id", "c1".into()), ("name", "c.bin".into()), ("caption", long)];
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/files", alice.base))
+        .query(&query)
+        .bearer_auth(&alice.token)
+        .body(vec![9u8; 1000])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert_eq!(res.json::<Value>().await.unwrap()["field"], "caption");
+    // A malformed address gets the API's JSON error, as everything else does.
+    let res = download(&alice, "/api/files/not-an-id").await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(res.json::<Value>().await.unwrap()["code"], "bad_request");
+
     // Quota: 2 MiB in all.
     let mib = |n: usize, fill: u8| vec![fill; n * 1024 * 1024 - 1000];
     assert_eq!(upload(&alice, room, "q1", "a.bin", mib(1, 1)).await.0, 200);
@@ -242,4 +262,16 @@ async fn limits_are_enforced_early_and_leave_nothing(server: &TestServer) {
     let tmp = server.dir.path().join("data").join("blobs").join("tmp");
     assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0, "no temporary file left behind");
     assert_eq!(upload(&bob, room, "q4", "d.bin", mib(1, 4)).await.0, 200, "the quota is per user");
+
+    // Uploads in parallel count each other against the quota: two fit in 2 MiB, a third not.
+    let carl = server.register("carl").await;
+    let room = carl.private_room_with(&bob).await;
+    let (one, two, three) = tokio::join!(
+        upload(&carl, room, "p1", "a.bin", mib(1, 5)),
+        upload(&carl, room, "p2", "b.bin", mib(1, 6)),
+        upload(&carl, room, "p3", "c.bin", mib(1, 7)),
+    );
+    let mut statuses = [one.0, two.0, three.0];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 200, 413]);
 }

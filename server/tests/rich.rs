@@ -265,9 +265,15 @@ async fn mentions(server: &TestServer, tag: &str) {
     let seq = summary(&carol, room).await["last_seq"].clone();
     carol.post("/api/rooms/read", json!({"room_id": room, "seq": seq})).await;
     assert_eq!(summary(&carol, room).await["unread_mentions"], 0);
-    send(&alice, room, "n2", "@room standup", None).await;
+    let standup = send(&alice, room, "n2", "@room standup", None).await;
     assert_eq!(summary(&carol, room).await["unread_mentions"], 1);
     assert_eq!(summary(&alice, room).await["unread_mentions"], 0, "not by my own message");
+    let seq = summary(&carol, room).await["last_seq"].clone();
+    carol.post("/api/rooms/read", json!({"room_id": room, "seq": seq})).await;
+    let body = json!({"room_id": room, "message_id": id(&standup), "content": "@room standup at 10"});
+    assert_eq!(alice.post("/api/messages/edit", body).await.0, 200);
+    assert_eq!(summary(&carol, room).await["unread_mentions"], 0, "an edit keeping @room mentions no one anew");
+    assert_eq!(summary(&bob, room).await["unread_mentions"], 2, "bob has read neither");
     alice.post("/api/messages/delete", json!({"room_id": room, "message_id": id(&m)})).await;
     assert_eq!(summary(&bob, room).await["unread_mentions"], 1, "a deleted message mentions no one");
 }

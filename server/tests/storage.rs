@@ -63,10 +63,13 @@ async fn rooms_and_membership(s: &Storage) {
     let a = user(s, "ann").await;
     let b = user(s, "ben").await;
     let c = user(s, "cat").await;
-    let (p1, created) = s.open_private_room(a.id, b.id, 5).await.unwrap();
-    let (p2, again) = s.open_private_room(b.id, a.id, 6).await.unwrap();
+    let opened = s.open_private_room(&a, b.id, 5).await.unwrap();
+    let again = s.open_private_room(&b, a.id, 6).await.unwrap();
+    let (p1, p2) = (opened.room, again.room);
     assert_eq!(p1, p2, "one private room per pair");
-    assert!(created && !again);
+    assert!(opened.created && !again.created);
+    assert_eq!((opened.added, again.added), (vec![a.id, b.id], vec![]));
+    assert!(opened.line.is_none() && again.line.is_none());
     assert_eq!(s.room(p1).await.unwrap().unwrap().kind, RoomKind::Private);
     assert_eq!(s.role(p1, c.id).await.unwrap(), None);
 
@@ -122,12 +125,24 @@ async fn rooms_and_membership(s: &Storage) {
     let mut one = s.contacts(c.id).await.unwrap();
     one.sort_unstable();
     assert_eq!(one, [b.id, c.id], "the single lookup agrees");
+
+    // Someone who left a private room is back when the other opens it again, and the
+    // timeline says so.
+    s.remove_participant(p1, &b, 13).await.unwrap();
+    let back = s.open_private_room(&a, b.id, 14).await.unwrap();
+    assert_eq!((back.room, back.created, back.added), (p1, false, vec![b.id]));
+    assert_eq!(back.line.map(|l| (l.seq, l.content)), Some((Seq(2), "ANN added BEN".to_string())));
+    s.remove_participant(p1, &a, 15).await.unwrap();
+    let back = s.open_private_room(&a, b.id, 16).await.unwrap();
+    assert_eq!(back.added, vec![a.id]);
+    assert_eq!(back.line.map(|l| (l.seq, l.content)), Some((Seq(4), "ANN rejoined".to_string())));
+    assert!(s.open_private_room(&b, a.id, 17).await.unwrap().line.is_none(), "nobody had left");
 }
 
 async fn messages_history_and_unread(s: &Storage) {
     let a = user(s, "dan").await;
     let b = user(s, "eve").await;
-    let (room, _) = s.open_private_room(a.id, b.id, 1).await.unwrap();
+    let room = s.open_private_room(&a, b.id, 1).await.unwrap().room;
     let mut ids = Vec::new();
     for i in 0..25 {
         let sender = if i % 2 == 0 { &a } else { &b };
@@ -198,8 +213,8 @@ async fn messages_history_and_unread(s: &Storage) {
 async fn group_commit_keeps_order_and_idempotency(s: &Storage) {
     let a = user(s, "hal").await;
     let b = user(s, "ivy").await;
-    let (room, _) = s.open_private_room(a.id, b.id, 1).await.unwrap();
-    let (other, _) = s.open_private_room(a.id, user(s, "jon").await.id, 1).await.unwrap();
+    let room = s.open_private_room(&a, b.id, 1).await.unwrap().room;
+    let other = s.open_private_room(&a, user(s, "jon").await.id, 1).await.unwrap().room;
     let earlier = post(s, room, &a, "g0", "stored before").await;
     fn msg<'a>(room: RoomId, sender: &'a User, client_id: &'a str, content: &'a str) -> NewMessage<'a> {
         NewMessage {
@@ -238,7 +253,7 @@ async fn reopen_keeps_ids_increasing(url: &str) {
     let s = connect(url).await;
     let a = user(&s, "fay").await;
     let b = user(&s, "gus").await;
-    let (room, _) = s.open_private_room(a.id, b.id, 1).await.unwrap();
+    let room = s.open_private_room(&a, b.id, 1).await.unwrap().room;
     let first = post(&s, room, &a, "x1", "before restart").await;
     s.close().await;
     let s = connect(url).await;
@@ -255,7 +270,7 @@ async fn concurrent_writers_share_one_sequence(url: &str) {
     let two = connect(url).await;
     let a = user(&one, "kim").await;
     let b = user(&one, "lee").await;
-    let (room, _) = one.open_private_room(a.id, b.id, 1).await.unwrap();
+    let room = one.open_private_room(&a, b.id, 1).await.unwrap().room;
     async fn write(s: &Storage, a: &User, room: RoomId, who: &str) -> Vec<app::types::Message> {
         let mut out = Vec::new();
         for i in 0..40 {
@@ -476,10 +491,24 @@ async fn fill_keeps_what_changed_meanwhile(s: &Storage) {
 
 /// A batch removes a room's oldest messages in seq order, at most `batch` of them, and stops at
 /// the first one too new even when older ones follow it (their clocks disagree across nodes).
+/// A blob uploaded since the cutoff is not collected, even unreferenced: another node may be
+/// about to commit the message that names it.
+async fn blobs_just_uploaded_are_left_alone(s: &Storage) {
+    let sha = "c0".repeat(32);
+    s.touch_blob(&sha, 10, 5_000).await.unwrap();
+    assert!(!s.unreferenced_blobs(5_000).await.unwrap().contains(&sha), "uploaded at the cutoff");
+    assert!(!s.forget_blob(&sha, 5_000).await.unwrap());
+    assert!(s.unreferenced_blobs(5_001).await.unwrap().contains(&sha));
+    s.touch_blob(&sha, 10, 9_000).await.unwrap();
+    assert!(!s.forget_blob(&sha, 5_001).await.unwrap(), "uploaded again after it was listed");
+    assert!(s.forget_blob(&sha, 9_001).await.unwrap());
+    assert!(!s.unreferenced_blobs(i64::MAX).await.unwrap().contains(&sha));
+}
+
 async fn retention_removes_a_prefix(s: &Storage) {
     let a = user(s, "max").await;
     let b = user(s, "ned").await;
-    let (room, _) = s.open_private_room(a.id, b.id, 1).await.unwrap();
+    let room = s.open_private_room(&a, b.id, 1).await.unwrap().room;
     let ids = [
         post(s, room, &a, "r1", "one").await,
         post(s, room, &b, "r2", "two").await,
@@ -514,6 +543,7 @@ async fn suite(url: &str) {
     group_commit_keeps_order_and_idempotency(&s).await;
     search_plans(&s).await;
     fill_keeps_what_changed_meanwhile(&s).await;
+    blobs_just_uploaded_are_left_alone(&s).await;
     retention_removes_a_prefix(&s).await;
     s.close().await;
     reopen_keeps_ids_increasing(url).await;

@@ -54,12 +54,14 @@ pub fn ChatRoom(
     Effect::new(move || {
         store.set_details(details.get().and_then(Result::ok).flatten());
     });
-    // A dialog or an edit belongs to the room it was opened in.
+    // A dialog, an edit or a jump belongs to the room it was opened in (a jump left waiting
+    // would hold back paging in the next room).
     Effect::new(move |prev: Option<Option<RoomId>>| {
         let id = room_id.get();
         if prev.is_some_and(|p| p != id) {
             store.dialog.set(None);
             store.editing.set(None);
+            store.jump.set(None);
             store.members_open.set(false);
         }
         id
@@ -88,6 +90,22 @@ pub fn ChatRoom(
             drags.update(|n| *n = n.saturating_sub(1));
         }
     };
+    // A file dropped a little off the room (on the sidebar or the header) must not make the
+    // browser open it in place of the app: outside the room a drop of files does nothing.
+    let outside_over = window_event_listener(leptos::ev::dragover, |ev| {
+        if carries_files(&ev) {
+            ev.prevent_default();
+        }
+    });
+    let outside_drop = window_event_listener(leptos::ev::drop, |ev| {
+        if carries_files(&ev) {
+            ev.prevent_default();
+        }
+    });
+    on_cleanup(move || {
+        outside_over.remove();
+        outside_drop.remove();
+    });
     let on_drop = move |ev: DragEvent| {
         if !carries_files(&ev) {
             return;

@@ -66,6 +66,9 @@ pub fn EmojiPicker(room: RoomId, message: MessageId) -> impl IntoView {
         }
     };
     let on_keydown = move |ev: KeyboardEvent| {
+        if super::composing(&ev) {
+            return;
+        }
         let step = match ev.key().as_str() {
             "ArrowLeft" => Step::Left,
             "ArrowRight" => Step::Right,

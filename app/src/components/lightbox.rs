@@ -155,9 +155,9 @@ fn box_style(image: &Attachment, id: MessageId) -> String {
     let preview = format!("background-image: url({})", Attachment::preview_url(id));
     match (image.width, image.height) {
         (Some(w), Some(h)) if w > 0 && h > 0 => {
-            format!("{preview}; aspect-ratio: {w} / {h}; width: min(100%, {w}px, calc((100vh - 7.5rem) * {w} / {h}))")
+            format!("{preview}; aspect-ratio: {w} / {h}; width: min(100%, {w}px, calc((100dvh - 7.5rem) * {w} / {h}))")
         }
-        _ => format!("{preview}; max-height: calc(100vh - 7.5rem); width: auto"),
+        _ => format!("{preview}; max-height: calc(100dvh - 7.5rem); width: auto"),
     }
 }
 

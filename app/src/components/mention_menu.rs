@@ -86,8 +86,14 @@ pub fn mention_at(text: &str, caret: usize) -> Option<(usize, &str)> {
     let at = before.rfind('@')?;
     let word = &before[at + 1..];
     let starts_word = before[..at].chars().next_back().is_none_or(|c| c.is_whitespace() || "([{\"'".contains(c));
-    let plain = word.chars().all(|c| c.is_alphanumeric() || "_.-".contains(c));
+    let plain = word.chars().all(|c| c.is_alphanumeric() || "_.-".contains(c) || is_mark(c));
     (starts_word && plain && word.chars().count() <= 32).then_some((at, word))
+}
+
+/// Marks that combine with the letter before them and that Unicode does not count as
+/// alphabetic: Thai tone marks and the like (`น้อง`), and Latin accents typed decomposed.
+fn is_mark(c: char) -> bool {
+    matches!(c, '\u{0E31}' | '\u{0E34}'..='\u{0E3A}' | '\u{0E47}'..='\u{0E4E}' | '\u{0300}'..='\u{036F}')
 }
 
 /// The members matching `word` (a prefix of the username or of a word of the display name,
@@ -163,6 +169,8 @@ mod tests {
         assert_eq!(mention_at("mail me@example.com", 19), None, "an address");
         assert_eq!(mention_at("(@bo", 4), Some((1, "bo")));
         assert_eq!(mention_at("สวัสดี @อลิ", "สวัสดี @อลิ".len()), Some(("สวัสดี ".len(), "อลิ")));
+        let thai = "ถาม @น้องแก้ว";
+        assert_eq!(mention_at(thai, thai.len()), Some(("ถาม ".len(), "น้องแก้ว")), "tone marks are part of a word");
         assert_eq!(mention_at("no at", 5), None);
         assert_eq!(mention_at("x", 9), None, "a caret past the end");
     }

@@ -58,7 +58,7 @@ pub fn MessageEditor(message: Message) -> impl IntoView {
         }
     };
     let on_keydown = move |ev: KeyboardEvent| match ev.key().as_str() {
-        "Enter" if !ev.shift_key() && !ev.is_composing() => {
+        "Enter" if !ev.shift_key() && !super::composing(&ev) => {
             ev.prevent_default();
             save();
         }

@@ -163,13 +163,15 @@ pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
         el.set_value(&new_text);
         let units = byte_to_utf16(&new_text, new_caret) as u32;
         let _ = el.set_selection_range(units, units);
+        // Setting the value fires no `input` event: the draft is kept here.
+        drafts::save(store.me_id(), room.get_untracked(), &new_text);
         text.set(new_text);
         mention.set(None);
         let _ = el.focus();
     };
 
     let on_keydown = move |ev: KeyboardEvent| {
-        if ev.is_composing() {
+        if super::composing(&ev) {
             return;
         }
         let key = ev.key();
@@ -356,7 +358,13 @@ pub fn MessageInput(room: Signal<RoomId>) -> impl IntoView {
                     mention.try_set(None);
                 }
             ></textarea>
-            <button type="submit" class="button" data-testid="send">
+            // Pressing it leaves focus in the text: a phone's keyboard stays up between messages.
+            <button
+                type="submit"
+                class="button"
+                data-testid="send"
+                on:mousedown=|ev: leptos::ev::MouseEvent| ev.prevent_default()
+            >
                 {tr!(i18n, chat.composer.send)}
             </button>
         </form>

@@ -23,8 +23,9 @@ use crate::{
     lazy::view_or_error,
     state::{
         actions::{discard, jump_to_latest, load_newer, load_older, report_read, retry},
-        store::{use_chat, ChatStore, Connection, MessageDialog, SendState},
+        store::{now_ms, use_chat, ChatStore, Connection, MessageDialog, SendState},
     },
+    time::use_clock,
     tr,
     types::{Message, MessageId, MessagePage, RoomId, UserId},
 };
@@ -168,14 +169,22 @@ pub fn MessageList(
         }
     };
 
+    // Each row says whether it starts a sender's group (its header shows) and a day (a divider
+    // with the date goes above it), on the reader's wall clock.
+    let clock = use_clock();
     let rows = move || {
         let msgs = messages.get();
         let mut prev: Option<(UserId, i64)> = None;
+        let mut prev_day: Option<i64> = None;
         msgs.into_iter()
             .map(|m| {
-                let first_of_group = prev.is_none_or(|(s, t)| s != m.sender_id || m.created_at - t > GROUP_WINDOW_MS);
+                let day = clock.wall_clock(m.created_at).day_number();
+                let first_of_day = prev_day != Some(day);
+                prev_day = Some(day);
+                let first_of_group =
+                    first_of_day || prev.is_none_or(|(s, t)| s != m.sender_id || m.created_at - t > GROUP_WINDOW_MS);
                 prev = m.system.is_none().then_some((m.sender_id, m.created_at));
-                (m, first_of_group)
+                (m, first_of_group, first_of_day)
             })
             .collect::<Vec<_>>()
     };
@@ -208,13 +217,23 @@ pub fn MessageList(
             </p>
             <For
                 each=rows
-                key=|(m, first)| (m.id, *first)
-                children=move |(m, first)| {
-                    if m.system.is_some() {
+                key=|(m, first, first_of_day)| (m.id, *first, *first_of_day)
+                children=move |(m, first, first_of_day)| {
+                    let at = m.created_at;
+                    let divider = first_of_day
+                        .then(|| {
+                            view! {
+                                <div class="day-divider" data-testid="day-divider">
+                                    <span>{move || clock.day(at, now_ms())}</span>
+                                </div>
+                            }
+                        });
+                    let row = if m.system.is_some() {
                         view! { <SystemLine message=m /> }.into_any()
                     } else {
                         view! { <MessageItem message=live_message(messages, m) show_header=first me /> }.into_any()
-                    }
+                    };
+                    view! { {divider} {row} }.into_any()
                 }
             />
             <ReadReceipt room />
@@ -384,7 +403,8 @@ fn hold_place(list: NodeRef<html::Div>, edge: Edge) -> impl FnOnce() + 'static {
 }
 
 /// Centres `target` in the list and highlights it, once it is rendered (a few frames at most
-/// after its page is in).
+/// after its page is in). One that never shows is given up: the jump under way holds back
+/// paging.
 fn reveal(list: NodeRef<html::Div>, store: ChatStore, target: MessageId, tries: u8) {
     request_animation_frame(move || {
         if store.jump.try_get_untracked().flatten() != Some(target) {
@@ -395,6 +415,8 @@ fn reveal(list: NodeRef<html::Div>, store: ChatStore, target: MessageId, tries: 
         let Some(el) = found else {
             if tries > 0 {
                 reveal(list, store, target, tries - 1);
+            } else {
+                store.jump.set(None);
             }
             return;
         };

@@ -67,6 +67,26 @@ pub fn close_on_escape(ev: leptos::ev::KeyboardEvent) {
     }
 }
 
+/// A `<details>` menu closes when focus leaves it (a click elsewhere, Tab past its end), as a
+/// menu does, and stays out of the way of what was clicked; focus goes where the reader put it.
+pub fn close_when_focus_leaves(ev: leptos::ev::FocusEvent) {
+    use leptos::wasm_bindgen::JsCast;
+    let Some(menu) = ev.current_target().and_then(|t| t.dyn_into::<leptos::web_sys::HtmlDetailsElement>().ok()) else {
+        return;
+    };
+    let to = ev.related_target().and_then(|t| t.dyn_into::<leptos::web_sys::Node>().ok());
+    if menu.open() && !to.is_some_and(|to| menu.contains(Some(&to))) {
+        menu.set_open(false);
+    }
+}
+
+/// Whether a key press belongs to an input method still composing (Thai, Chinese, Japanese
+/// keyboards): its Enter picks a candidate, and must not send or choose. Safari reports the
+/// Enter that ends a composition with `isComposing` false, but with key code 229.
+pub fn composing(ev: &leptos::ev::KeyboardEvent) -> bool {
+    ev.is_composing() || ev.key_code() == 229
+}
+
 /// Closes a `<details>` menu with focus back on its summary. The item just chosen hides with the
 /// menu, so focus would otherwise fall to the page, and a dialog that item opens would have
 /// nothing to give focus back to when it closes.

@@ -49,7 +49,12 @@ pub fn Navbar() -> impl IntoView {
                                 Some(user) => {
                                     let name = user.display_name.clone();
                                     view! {
-                                        <details class="user-menu" node_ref=menu on:keydown=super::close_on_escape>
+                                        <details
+                                            class="user-menu"
+                                            node_ref=menu
+                                            on:keydown=super::close_on_escape
+                                            on:focusout=super::close_when_focus_leaves
+                                        >
                                             <summary
                                                 data-testid="user-menu"
                                                 aria-label=move || {

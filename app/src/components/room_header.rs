@@ -147,7 +147,12 @@ pub fn RoomHeader(details: RoomDetails) -> impl IntoView {
             >
                 {tr!(i18n, rooms.header.members)}
             </button>
-            <details class="room-menu" node_ref=menu on:keydown=super::close_on_escape>
+            <details
+                class="room-menu"
+                node_ref=menu
+                on:keydown=super::close_on_escape
+                on:focusout=super::close_when_focus_leaves
+            >
                 <summary
                     class="icon-button"
                     data-testid="room-menu"

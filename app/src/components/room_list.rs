@@ -3,12 +3,27 @@
 use leptos::prelude::*;
 
 use super::room_item::RoomItem;
-use crate::{i18n::use_i18n, state::store::use_chat, tr};
+use crate::{
+    i18n::use_i18n,
+    state::store::{now_ms, use_chat},
+    tr,
+};
 
 #[component]
 pub fn RoomList() -> impl IntoView {
     let store = use_chat();
     let i18n = use_i18n();
+    // A mute that runs out ends here when it does (the room's badge, the title's count), not
+    // at the room's next message.
+    Effect::new(move || {
+        let now = now_ms();
+        let Some(end) = store.next_mute_end(now) else { return };
+        // A second late, so the mute has surely ended; a browser's timer holds about 24 days.
+        let wait = std::time::Duration::from_millis((end - now + 1_000).clamp(0, i64::from(i32::MAX)) as u64);
+        if let Ok(timer) = set_timeout_with_handle(move || store.expire_mutes(now_ms()), wait) {
+            on_cleanup(move || timer.clear());
+        }
+    });
     view! {
         <ul class="room-list" data-testid="room-list">
             <For

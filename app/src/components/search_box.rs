@@ -134,7 +134,7 @@ pub fn SearchBox() -> impl IntoView {
     });
 
     let on_keydown = move |ev: KeyboardEvent| {
-        if ev.is_composing() {
+        if super::composing(&ev) {
             return;
         }
         match ev.key().as_str() {

@@ -41,6 +41,7 @@ mod tests {
             SystemEvent::GroupCreated { name: "Team".into() },
             SystemEvent::MembersAdded { users: vec![user(2, "Bob"), user(3, "Cy")] },
             SystemEvent::MemberLeft,
+            SystemEvent::MemberReturned,
             SystemEvent::Renamed { name: "Crew".into() },
             SystemEvent::OwnerChanged { user: user(2, "Bob") },
         ]
@@ -62,6 +63,7 @@ mod tests {
                 "Alice สร้างกลุ่ม “Team”",
                 "Alice เพิ่ม Bob, Cy",
                 "Alice ออกจากกลุ่ม",
+                "Alice กลับมาร่วมการสนทนา",
                 "Alice เปลี่ยนชื่อกลุ่มเป็น “Crew”",
                 "Bob เป็นเจ้าของกลุ่มแล้ว",
             ]

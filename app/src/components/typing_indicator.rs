@@ -14,7 +14,9 @@ pub fn TypingIndicator(room: Signal<RoomId>) -> impl IntoView {
     let i18n = use_i18n();
     let text = move || {
         let names: Vec<String> = store.typing.with(|t| {
-            t.get(&room.get()).map(|users| users.iter().map(|u| u.display_name.clone()).collect()).unwrap_or_default()
+            t.get(&room.get())
+                .map(|typists| typists.iter().map(|t| t.user.display_name.clone()).collect())
+                .unwrap_or_default()
         });
         match names.as_slice() {
             [] => String::new(),

@@ -8,7 +8,7 @@ use leptos::{prelude::*, task::spawn_local};
 
 use super::{
     alerts, socket,
-    store::{ChatStore, EmojiCatalog, Pending, SendState},
+    store::{ChatStore, Editing, EmojiCatalog, Pending, SendState},
     timeline::Timeline,
     upload::Upload,
 };
@@ -60,7 +60,11 @@ async fn load_latest(store: ChatStore, room: RoomId) {
             store.replace_timeline(room, page);
             socket::join(&store, room);
         }
-        Err(e) => store.notice.set(Some(e.to_string())),
+        Err(e) => {
+            // A reset waits for this page: without it, no gap would ask again.
+            store.forget_catch_up(room);
+            store.notice.set(Some(e.to_string()));
+        }
     }
 }
 
@@ -131,10 +135,11 @@ pub fn load_newer<R: FnOnce() + 'static>(store: ChatStore, room: RoomId, hold: i
 
 /// Brings a message into view and highlights it (a quote was clicked). One not loaded comes
 /// with the page around it, which replaces the timeline (detached from the live end if newer
-/// messages exist) and continues from the page's seq.
+/// messages exist) and continues from the page's seq. One that is gone (its history removed)
+/// leaves the room as it is, and the reader is told.
 pub fn jump_to(store: ChatStore, room: RoomId, target: MessageId) {
-    store.at_bottom.set(false);
     if store.message(room, target).is_some() {
+        store.at_bottom.set(false);
         store.jump.set(Some(target));
         return;
     }
@@ -144,9 +149,12 @@ pub fn jump_to(store: ChatStore, room: RoomId, target: MessageId) {
                 if store.open_room.get_untracked() != Some(room) {
                     return;
                 }
+                let Some(timeline) = Timeline::at(page, target) else {
+                    return store.notice.set(Some(message_gone()));
+                };
                 store.at_bottom.set(false);
                 store.timelines.update(|t| {
-                    t.insert(room, Timeline::around(page));
+                    t.insert(room, timeline);
                 });
                 socket::join(&store, room);
                 store.jump.set(Some(target));
@@ -169,8 +177,13 @@ pub fn open_at(store: ChatStore, room: RoomId, target: MessageId, go: impl FnOnc
     spawn_local(async move {
         match api::room_messages(room, None, None, Some(target), Some(HISTORY_PAGE_DEFAULT)).await {
             Ok(page) => {
+                // Removed since it was found: the room opens as usual, and the reader is told.
+                let Some(timeline) = Timeline::at(page, target) else {
+                    go();
+                    return store.notice.set(Some(message_gone()));
+                };
                 store.timelines.update(|t| {
-                    t.insert(room, Timeline::around(page));
+                    t.insert(room, timeline);
                 });
                 if store.open_room.get_untracked() == Some(room) {
                     // The reader went there meanwhile: the room was joined from its old timeline.
@@ -185,6 +198,12 @@ pub fn open_at(store: ChatStore, room: RoomId, target: MessageId, go: impl FnOnc
             Err(e) => store.notice.set(Some(e.to_string())),
         }
     });
+}
+
+/// What the reader is told of a message to jump to that is no longer there: the server's own
+/// words for it, which the notice shows in the reader's language.
+fn message_gone() -> String {
+    crate::AppError::not_found("No such message in this room.").to_string()
 }
 
 /// Asks for the jump on the first frame where `room` is open (the route has followed the
@@ -260,8 +279,9 @@ pub fn discard(store: ChatStore, client_id: &str) {
 /// Replaces the text of my message. Not applied here: the server's `message_updated` brings
 /// it (with its rendering), or an `error` names why not. False when offline (nothing sent).
 pub fn edit_message(store: ChatStore, room: RoomId, message_id: MessageId, content: String) -> bool {
-    let client_id = Some(new_client_id());
-    sent_or_say(store, ClientFrame::EditMessage { room_id: room, message_id, content, client_id })
+    let client_id = new_client_id();
+    store.edit_sent(client_id.clone(), Editing { room, id: message_id, draft: content.clone() });
+    sent_or_say(store, ClientFrame::EditMessage { room_id: room, message_id, content, client_id: Some(client_id) })
 }
 
 /// Deletes a message (the reader has confirmed); the tombstone comes back as a change.

@@ -4,9 +4,10 @@
 //! It reconnects with exponential backoff (0.5 s doubling to 30 s, with jitter), promptly
 //! when the server is only restarting, and never once the session has ended. After connecting
 //! it resends the outbox (unacknowledged messages keep their `client_id`, so a resend can never
-//! duplicate) and re-joins the open room from the seq its timeline has applied, so nothing is
-//! missed. It pings every 25 s and gives up on a connection silent for 60 s; the browser's
-//! `offline` event drops the socket at once and `online` reconnects at once.
+//! duplicate) and the read markers the server may not have had, and re-joins the open room from
+//! the seq its timeline has applied, so nothing is missed. It pings every 25 s and gives up on a
+//! connection silent for 60 s; the browser's `offline` event drops the socket at once and
+//! `online` reconnects at once.
 //!
 //! It knows the store and nothing above it: a reset (reload the room's page over HTTP) is
 //! handed to the `on_reset` callback given to [`connect`]. On the server (SSR) there is no
@@ -64,6 +65,16 @@ pub fn join(store: &ChatStore, room: RoomId) -> bool {
         store.timelines.update_untracked(|t| t.get_mut(&room).map(Timeline::forget_catch_up));
     }
     sent
+}
+
+/// Reports again the read markers the server may not have had (after a reconnect): one sent as
+/// the last connection died was lost with it.
+pub fn resend_reads(store: &ChatStore) {
+    for (room_id, seq) in store.unconfirmed_reads() {
+        if !send(&ClientFrame::MarkRead { room_id, seq }) {
+            break;
+        }
+    }
 }
 
 /// Sends every pending message again (after a reconnect, or on "retry").
@@ -293,8 +304,8 @@ mod imp {
             }
         }
 
-        /// Catch up on unread counts for
-        /// every room and missed changes in the open one, and resend the outbox.
+        /// Catch up on unread counts for every room and missed changes in the open one, and
+        /// resend the outbox and the read markers that may have been lost.
         fn greeted(&self) {
             self.live.set(true);
             let store = &self.store;
@@ -306,6 +317,7 @@ mod imp {
                 super::join(store, room);
             }
             super::flush_outbox(store);
+            super::resend_reads(store);
         }
 
         /// Waits out a reconnect delay; the network coming back cuts it short.

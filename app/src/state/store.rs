@@ -16,7 +16,7 @@ use super::{
 };
 use crate::{
     i18n::Locale,
-    protocol::ServerFrame,
+    protocol::{ServerFrame, TYPING_TTL_MS},
     types::{
         Message, MessageId, MessagePage, Millis, NotifyLevel, Quote, RoomDetails, RoomId, RoomKind, RoomSummary, Seq,
         User, UserId,
@@ -138,6 +138,15 @@ pub struct Toast {
     pub alert: Alert,
 }
 
+/// Someone typing in a room, as the server last said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Typist {
+    pub user: User,
+    /// When the indicator lapses unless refreshed, as the server's own does: its "stopped"
+    /// can be lost (sent while this tab was offline), and a new connection hears no snapshot.
+    pub until: Millis,
+}
+
 /// What a frame requires from the server next; the socket carries it out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FollowUp {
@@ -166,7 +175,10 @@ pub struct ChatStore {
     /// Files being sent, or that failed to be, until their message is in.
     pub uploads: RwSignal<Vec<Upload>>,
     pub online: RwSignal<HashSet<UserId>>,
-    pub typing: RwSignal<HashMap<RoomId, Vec<User>>>,
+    /// Who is typing, per room, in the order they started.
+    pub typing: RwSignal<HashMap<RoomId, Vec<Typist>>>,
+    /// A sweep of lapsed typists is scheduled: one timer for the store, not one per frame.
+    typing_sweep: StoredValue<bool>,
     pub connection: RwSignal<Connection>,
     /// The room on screen, if any: the room in the chat page's URL (the page keeps it so).
     pub open_room: RwSignal<Option<RoomId>>,
@@ -176,6 +188,13 @@ pub struct ChatStore {
     pub notice: RwSignal<Option<String>>,
     /// The read marker last sent per room, so it is sent once per change.
     pub read_sent: RwSignal<HashMap<RoomId, Seq>>,
+    /// The last edit sent, by its request id: the editor closes when it is sent, and a refusal
+    /// (past the edit window, say) opens it again with the text, which would otherwise be lost.
+    edit_sent: StoredValue<Option<(String, Editing)>>,
+    /// Reported read markers not yet known to have reached the server (by its `read_marker`
+    /// or a room list at or past them): one queued as the socket died is lost, so the next
+    /// greeting reports them again. The server only moves a marker forward: repeating is safe.
+    read_unconfirmed: RwSignal<HashMap<RoomId, Seq>>,
     /// The open room, after the server said we are no longer in it: the room view leaves.
     pub evicted: RwSignal<Option<RoomId>>,
     /// The open room's details (members, my role), once fetched: for mentions and moderation.
@@ -225,11 +244,14 @@ impl ChatStore {
             uploads: RwSignal::new(Vec::new()),
             online: RwSignal::new(HashSet::new()),
             typing: RwSignal::new(HashMap::new()),
+            typing_sweep: StoredValue::new(false),
             connection: RwSignal::new(Connection::Connecting),
             open_room,
             at_bottom: RwSignal::new(true),
             notice: RwSignal::new(None),
             read_sent: RwSignal::new(HashMap::new()),
+            edit_sent: StoredValue::new(None),
+            read_unconfirmed: RwSignal::new(HashMap::new()),
             evicted: RwSignal::new(None),
             details: RwSignal::new(None),
             editing: RwSignal::new(None),
@@ -261,6 +283,11 @@ impl ChatStore {
         match frame {
             ServerFrame::Hello { user, online } => {
                 self.online.set(online.into_iter().collect());
+                // A "stopped" sent while this tab was away never arrives, and the server sends
+                // no list of typists: whoever is still typing says so again within seconds.
+                if self.typing.with_untracked(|t| !t.is_empty()) {
+                    self.typing.set(HashMap::new());
+                }
                 if self.me.with_untracked(|me| *me != user) {
                     self.me.set(user);
                 }
@@ -274,16 +301,9 @@ impl ChatStore {
             }
             ServerFrame::Joined { room_id, seq, reset } => return self.joined(room_id, seq, reset),
             ServerFrame::UserTyping { room_id, user, typing } => {
-                if user.id == self.me_id() {
-                    return None;
+                if user.id != self.me_id() {
+                    self.typing_changed(room_id, user, typing, now_ms());
                 }
-                self.typing.update(|t| {
-                    let list = t.entry(room_id).or_default();
-                    list.retain(|u| u.id != user.id);
-                    if typing {
-                        list.push(user);
-                    }
-                });
             }
             ServerFrame::UserOnline { user_id, online } => self.online.update(|o| {
                 if online {
@@ -305,6 +325,13 @@ impl ChatStore {
                 self.refresh_rooms();
             }
             ServerFrame::Error { code, message, client_id } => {
+                let refused_edit = self.edit_sent.with_value(|sent| {
+                    sent.as_ref().filter(|(id, _)| Some(id) == client_id.as_ref()).map(|(_, e)| e.clone())
+                });
+                if let Some(edit) = refused_edit.filter(|e| self.open_room.get_untracked() == Some(e.room)) {
+                    self.edit_sent.set_value(None);
+                    self.editing.set(Some(edit));
+                }
                 let unsent =
                     client_id.filter(|id| self.pending.with_untracked(|p| p.iter().any(|m| m.client_id == *id)));
                 match unsent {
@@ -327,6 +354,67 @@ impl ChatStore {
             ServerFrame::Pong => {}
         }
         None
+    }
+
+    /// `user` started (or refreshed) or stopped typing in `room`, as of `now`.
+    fn typing_changed(&self, room: RoomId, user: User, typing: bool, now: Millis) {
+        let until = now + TYPING_TTL_MS as Millis;
+        self.typing.update(|t| {
+            let list = t.entry(room).or_default();
+            match list.iter().position(|t| t.user.id == user.id) {
+                // A refresh keeps its place: the names shown do not swap every few seconds.
+                Some(i) if typing => list[i] = Typist { user, until },
+                Some(i) => {
+                    list.remove(i);
+                }
+                None if typing => list.push(Typist { user, until }),
+                None => {}
+            }
+        });
+        if typing {
+            self.schedule_typing_sweep();
+        }
+    }
+
+    /// Drops the typists whose indicator has lapsed by `now`.
+    pub fn expire_typing(&self, now: Millis) {
+        if self.typing.with_untracked(|t| t.values().flatten().any(|t| t.until <= now)) {
+            self.typing.update(|t| {
+                t.retain(|_, list| {
+                    list.retain(|t| t.until > now);
+                    !list.is_empty()
+                })
+            });
+        }
+    }
+
+    /// Makes sure a sweep runs when the first typist held lapses, unless one is already due;
+    /// each sweep schedules the next while anyone is typing.
+    fn schedule_typing_sweep(&self) {
+        #[cfg(feature = "hydrate")]
+        {
+            if self.typing_sweep.get_value() {
+                return;
+            }
+            let Some(next) = self.typing.with_untracked(|t| t.values().flatten().map(|t| t.until).min()) else {
+                return;
+            };
+            self.typing_sweep.set_value(true);
+            let store = *self;
+            let wait = std::time::Duration::from_millis((next - now_ms()).max(0) as u64);
+            set_timeout(
+                move || {
+                    // The chat screen may be gone by then.
+                    if store.typing_sweep.try_update_value(|due| *due = false).is_some() {
+                        store.expire_typing(now_ms());
+                        store.schedule_typing_sweep();
+                    }
+                },
+                wait,
+            );
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = self.typing_sweep;
     }
 
     /// A change to a message, live or catch-up: into its timeline (if loaded) and the room list.
@@ -358,7 +446,7 @@ impl ChatStore {
         if message.seq == seq {
             self.typing.update(|t| {
                 if let Some(list) = t.get_mut(&room) {
-                    list.retain(|u| u.id != message.sender_id);
+                    list.retain(|t| t.user.id != message.sender_id);
                 }
             });
         }
@@ -417,9 +505,32 @@ impl ChatStore {
         follow_up
     }
 
-    /// The room list as fetched. A read this tab reported may not have reached the server when
-    /// it counted: a room read here up to its newest message stays read.
+    /// The room list as fetched. Changes may have come live while it was on its way: a room
+    /// followed here past the list's `last_seq` keeps what they told (see [`keep_live`]). And a
+    /// read this tab reported may not have reached the server when it counted: a room read here
+    /// up to its newest message stays read.
     pub fn set_rooms(&self, mut fetched: Vec<RoomSummary>) {
+        for s in &fetched {
+            self.confirm_read(s.room.id, s.last_read_seq);
+        }
+        let mut kept = false;
+        self.rooms.with_untracked(|held| {
+            let held: HashMap<RoomId, &RoomSummary> = held.iter().map(|h| (h.room.id, h)).collect();
+            for s in &mut fetched {
+                if let Some(h) = held.get(&s.room.id).filter(|h| h.last_seq > s.last_seq) {
+                    keep_live(s, h);
+                    kept = true;
+                }
+            }
+        });
+        if kept {
+            // Most recent activity first, as the server orders the list.
+            fetched.sort_by_key(|s| {
+                std::cmp::Reverse(
+                    s.last_message.as_ref().map_or(s.room.updated_at, |m| m.created_at.max(s.room.updated_at)),
+                )
+            });
+        }
         self.read_sent.with_untracked(|sent| {
             for s in &mut fetched {
                 if let Some(&seq) = sent.get(&s.room.id).filter(|&&seq| seq >= s.last_seq && seq > s.last_read_seq) {
@@ -453,6 +564,7 @@ impl ChatStore {
     /// badges, as the server recounts them.
     fn read_marker(&self, room: RoomId, user: UserId, seq: Seq) {
         if user == self.me_id() {
+            self.confirm_read(room, seq);
             // This tab's own report coming back has nothing to tell: its badges are cleared
             // already. Refetching the room list for it would cost a request per message read.
             if Some(seq) > self.read_known(room) {
@@ -491,6 +603,25 @@ impl ChatStore {
         (self.connection.get() == Connection::Online).then(|| self.online.with(|o| o.contains(&user)))
     }
 
+    /// Mutes that have run out by `now` end: the room's badge and the title's count show it
+    /// again without waiting for its next message.
+    pub fn expire_mutes(&self, now: Millis) {
+        let ended = |s: &RoomSummary| s.muted_until.is_some_and(|until| until <= now);
+        if self.rooms.with_untracked(|r| r.iter().any(ended)) {
+            self.rooms.update(|r| r.iter_mut().filter(|s| ended(s)).for_each(|s| s.muted_until = None));
+        }
+    }
+
+    /// When the next mute that will run out does (not one "until I unmute").
+    pub fn next_mute_end(&self, now: Millis) -> Option<Millis> {
+        self.rooms.with(|r| {
+            r.iter()
+                .filter_map(|s| s.muted_until)
+                .filter(|&until| until > now && until != crate::types::MUTED_FOREVER)
+                .min()
+        })
+    }
+
     /// Unread messages in rooms that are not muted: the count in the tab's title and icon.
     pub fn unread_unmuted(&self) -> i64 {
         let now = now_ms();
@@ -499,6 +630,9 @@ impl ChatStore {
 
     fn room_removed(&self, room: RoomId) {
         self.rooms.update(|r| r.retain(|s| s.room.id != room));
+        self.read_unconfirmed.update(|r| {
+            r.remove(&room);
+        });
         self.timelines.update(|t| {
             t.remove(&room);
         });
@@ -522,6 +656,16 @@ impl ChatStore {
     /// After a reconnect: catch-up requests sent on the old connection will never be answered.
     pub fn forget_catch_ups(&self) {
         self.timelines.update(|t| t.values_mut().for_each(Timeline::forget_catch_up));
+    }
+
+    /// The room's page could not be loaded (after a reset, say): nothing is on its way, so the
+    /// room's next gap asks again rather than waiting for it.
+    pub fn forget_catch_up(&self, room: RoomId) {
+        self.timelines.update(|t| {
+            if let Some(tl) = t.get_mut(&room) {
+                tl.forget_catch_up();
+            }
+        });
     }
 
     /// Messages of a room on screen: confirmed ones in id order.
@@ -583,6 +727,9 @@ impl ChatStore {
         self.read_sent.update(|r| {
             r.insert(room, seq);
         });
+        self.read_unconfirmed.update(|r| {
+            r.insert(room, seq);
+        });
         self.rooms.update(|rooms| {
             if let Some(s) = rooms.iter_mut().find(|s| s.room.id == room) {
                 s.unread = 0;
@@ -590,6 +737,30 @@ impl ChatStore {
                 s.last_read_seq = s.last_read_seq.max(seq);
             }
         });
+    }
+
+    /// An edit went out as request `client_id` (see `edit_sent`).
+    pub fn edit_sent(&self, client_id: String, edit: Editing) {
+        self.edit_sent.set_value(Some((client_id, edit)));
+    }
+
+    /// The server has the room's read marker at `seq`: reports up to there have arrived.
+    fn confirm_read(&self, room: RoomId, seq: Seq) {
+        if self.read_unconfirmed.with_untracked(|r| r.get(&room).is_some_and(|&sent| sent <= seq)) {
+            self.read_unconfirmed.update(|r| {
+                r.remove(&room);
+            });
+        }
+    }
+
+    /// The read markers to report again on a new connection (see `read_unconfirmed`), for
+    /// rooms I am still in.
+    pub fn unconfirmed_reads(&self) -> Vec<(RoomId, Seq)> {
+        self.read_unconfirmed.with_untracked(|unconfirmed| {
+            self.rooms.with_untracked(|rooms| {
+                rooms.iter().filter_map(|s| unconfirmed.get(&s.room.id).map(|&seq| (s.room.id, seq))).collect()
+            })
+        })
     }
 
     /// A loaded message of a room, in its current state.
@@ -664,6 +835,22 @@ pub fn now_ms() -> Millis {
     }
 }
 
+/// Folds into a fetched summary what the store learnt after the server counted it (`held` has
+/// followed the room further): its newest message and its counts. Not the counts if a read
+/// elsewhere moved the marker past the one held: those held count messages read since.
+fn keep_live(fetched: &mut RoomSummary, held: &RoomSummary) {
+    fetched.last_seq = held.last_seq;
+    let newer = |m: &Message, than: &Message| (m.id, m.change_seq) > (than.id, than.change_seq);
+    if let Some(m) = held.last_message.as_ref().filter(|m| fetched.last_message.as_ref().is_none_or(|f| newer(m, f))) {
+        fetched.last_message = Some(m.clone());
+    }
+    if held.last_read_seq >= fetched.last_read_seq {
+        fetched.last_read_seq = held.last_read_seq;
+        fetched.unread = held.unread;
+        fetched.unread_mentions = held.unread_mentions;
+    }
+}
+
 /// Folds one change into a room's summary (see [`Noted`]).
 ///
 /// A message is new only if it was created after both the summary's `last_seq` (what the
@@ -677,6 +864,9 @@ pub fn now_ms() -> Millis {
 /// it is an edit news to the summary (after `last_seq`) that added the mention: `was_mentioned`
 /// says whether the copy held before did. With no copy held, only the server can tell, and the
 /// room list is fetched again.
+///
+/// A change that deletes an unread message takes it out of the counts, but whether it was
+/// counted here (see above), and as a mention, is not known: the room list is fetched again.
 fn note_change(
     summary: &mut RoomSummary,
     seq: Seq,
@@ -700,11 +890,18 @@ fn note_change(
     if unread {
         summary.unread += 1;
     }
-    let mut recount = false;
+    let news = seq > known_up_to;
+    let mut recount = message.is_deleted()
+        && !created
+        && news
+        && message.seq > summary.last_read_seq
+        && message.sender_id != me
+        && message.system.is_none()
+        && summary.unread > 0;
     if counts && !reading && message.mentions_user(me) {
         if created {
             summary.unread_mentions += 1;
-        } else if seq > known_up_to {
+        } else if news {
             match was_mentioned {
                 Some(false) => summary.unread_mentions += 1,
                 Some(true) => {}
@@ -770,6 +967,122 @@ mod tests {
         store.apply(ServerFrame::Hello { user: renamed.clone(), online: vec![UserId(2)] });
         assert_eq!(store.me.get_untracked(), renamed);
         assert!(store.online.with_untracked(|o| o.contains(&UserId(2))));
+    }
+
+    fn person(id: i64, name: &str) -> User {
+        User { id: UserId(id), username: name.to_lowercase(), display_name: name.into() }
+    }
+
+    /// Who the room shows as typing.
+    fn typists(store: &ChatStore) -> Vec<String> {
+        store.typing.with_untracked(|t| {
+            t.get(&RoomId(1)).map(|l| l.iter().map(|t| t.user.display_name.clone()).collect()).unwrap_or_default()
+        })
+    }
+
+    #[test]
+    fn typing_ends_with_a_new_connection_or_when_not_refreshed() {
+        let owner = Owner::new();
+        owner.set();
+        let store = store();
+        let (bob, alice) = (person(2, "Bob"), person(3, "Alice"));
+        store.apply(ServerFrame::UserTyping { room_id: RoomId(1), user: bob.clone(), typing: true });
+        assert_eq!(typists(&store), ["Bob"]);
+        store.apply(ServerFrame::Hello { user: store.me.get_untracked(), online: vec![] });
+        assert!(typists(&store).is_empty(), "its \"stopped\" may have been sent while this tab was away");
+
+        let ttl = TYPING_TTL_MS as Millis;
+        store.typing_changed(RoomId(1), bob.clone(), true, 1_000);
+        store.typing_changed(RoomId(1), alice, true, 2_000);
+        store.typing_changed(RoomId(1), bob, true, 3_000);
+        store.expire_typing(1_000 + ttl);
+        assert_eq!(typists(&store), ["Bob", "Alice"], "refreshed in place");
+        store.expire_typing(2_000 + ttl);
+        assert_eq!(typists(&store), ["Bob"], "Alice's stop was lost");
+        store.expire_typing(3_000 + ttl);
+        assert!(store.typing.with_untracked(HashMap::is_empty));
+    }
+
+    #[test]
+    fn deleting_an_unread_message_has_the_counts_fetched_again() {
+        let mut s = RoomSummary { unread: 1, ..summary(5, 3) };
+        let gone = |created: i64, seq: i64| Message { deleted_at: Some(seq), change_seq: Seq(seq), ..msg(created) };
+        assert!(!note_change(&mut s, Seq(6), &gone(2, 6), ME, false, None).recount, "read already");
+        let mine = Message { sender_id: ME, ..gone(5, 7) };
+        assert!(!note_change(&mut s, Seq(7), &mine, ME, false, None).recount, "mine never counted");
+        assert!(note_change(&mut s, Seq(8), &gone(4, 8), ME, false, None).recount);
+        assert!(!note_change(&mut s, Seq(8), &gone(4, 8), ME, false, None).recount, "a duplicate");
+        assert!(!note_change(&mut s, Seq(10), &gone(9, 10), ME, false, None).recount, "never counted: new to it");
+
+        let owner = Owner::new();
+        owner.set();
+        let store = store();
+        store.apply(receive(mentioning(msg(3))));
+        assert_eq!(store.rooms.with_untracked(|r| (r[0].unread, r[0].unread_mentions)), (1, 1));
+        let version = store.rooms_version.get_untracked();
+        store.apply(ServerFrame::MessageUpdated { seq: Seq(4), message: gone(3, 4) });
+        assert_eq!(store.rooms_version.get_untracked(), version + 1, "the badge and the @ are counted again");
+    }
+
+    #[test]
+    fn a_read_report_is_sent_again_until_the_server_has_it() {
+        let owner = Owner::new();
+        owner.set();
+        let store = store();
+        store.record_read(RoomId(1), Seq(3));
+        assert_eq!(store.unconfirmed_reads(), [(RoomId(1), Seq(3))]);
+        store.apply(ServerFrame::ReadMarker { room_id: RoomId(1), user_id: ME, seq: Seq(2) });
+        assert_eq!(store.unconfirmed_reads(), [(RoomId(1), Seq(3))], "another tab's older report");
+        store.apply(ServerFrame::ReadMarker { room_id: RoomId(1), user_id: ME, seq: Seq(3) });
+        assert!(store.unconfirmed_reads().is_empty());
+        store.record_read(RoomId(1), Seq(4));
+        store.set_rooms(vec![summary(4, 3)]);
+        assert_eq!(store.unconfirmed_reads(), [(RoomId(1), Seq(4))], "counted before the report arrived");
+        store.set_rooms(vec![summary(4, 4)]);
+        assert!(store.unconfirmed_reads().is_empty());
+        store.record_read(RoomId(1), Seq(5));
+        store.apply(ServerFrame::RoomRemoved { room_id: RoomId(1) });
+        assert!(store.unconfirmed_reads().is_empty(), "no longer mine to report");
+    }
+
+    #[test]
+    fn a_reload_that_failed_lets_the_next_gap_ask_again() {
+        let owner = Owner::new();
+        owner.set();
+        let store = store();
+        store.replace_timeline(
+            RoomId(1),
+            MessagePage { messages: vec![msg(2)], has_more: false, has_more_after: false, seq: Seq(2) },
+        );
+        let reset = ServerFrame::Joined { room_id: RoomId(1), seq: Seq(3000), reset: true };
+        assert_eq!(store.apply(reset), Some(FollowUp::Reload(RoomId(1))));
+        assert_eq!(store.apply(receive(msg(3001))), None, "the reload is on its way");
+        store.forget_catch_up(RoomId(1));
+        assert_eq!(store.apply(receive(msg(3002))), Some(FollowUp::CatchUp { room: RoomId(1), since: Seq(2) }));
+    }
+
+    #[test]
+    fn a_room_list_fetched_before_live_changes_keeps_them() {
+        let owner = Owner::new();
+        owner.set();
+        let store = store();
+        let other = |last: i64| RoomSummary {
+            room: Room { id: RoomId(2), ..summary(0, 0).room },
+            last_message: Some(Message { room_id: RoomId(2), ..msg(last) }),
+            ..summary(last, last)
+        };
+        store.rooms.set(vec![other(2), summary(2, 2)]);
+        store.apply(receive(mentioning(msg(3))));
+        // Counted before message 3: room 2 was the latest then.
+        store.set_rooms(vec![other(2), summary(2, 2)]);
+        let held = store.rooms.with_untracked(|r| {
+            let s = &r[0];
+            (s.room.id, s.last_seq, s.unread, s.unread_mentions, s.last_message.as_ref().map(|m| m.seq))
+        });
+        assert_eq!(held, (RoomId(1), Seq(3), 1, 1, Some(Seq(3))));
+        // A list counted after it is taken as it is.
+        store.set_rooms(vec![other(2), RoomSummary { unread: 5, ..summary(3, 2) }]);
+        assert_eq!(store.rooms.with_untracked(|r| (r[1].room.id, r[1].unread)), (RoomId(1), 5));
     }
 
     #[test]
@@ -967,6 +1280,12 @@ mod tests {
         assert_eq!(store.notice.get_untracked(), None);
         store.apply(error("c-edit"));
         assert_eq!(store.notice.get_untracked().as_deref(), Some("Too late to edit."));
+        // My refused edit comes back into its editor, with the text I wrote.
+        store.open_room.set(Some(RoomId(1)));
+        let edit = Editing { room: RoomId(1), id: MessageId(1), draft: "better words".into() };
+        store.edit_sent("e-1".into(), edit.clone());
+        store.apply(error("e-1"));
+        assert_eq!(store.editing.get_untracked(), Some(edit));
         // A busy server's refusal can be tried again.
         store.apply(ServerFrame::Error {
             code: "rate_limited".into(),
@@ -1072,6 +1391,16 @@ mod tests {
         assert!(store.alerts.with_untracked(Vec::is_empty));
         assert_eq!(store.unread_unmuted(), 0, "a muted room's unread count is not in the title");
         assert_eq!(total_unread(&store), 2);
+        assert_eq!(store.next_mute_end(0), None, "until I unmute");
+        // A mute for an hour ends on its own.
+        let end = now_ms() + 3_600_000;
+        store.rooms.update(|r| r[0].muted_until = Some(end));
+        assert_eq!(store.next_mute_end(end - 1), Some(end));
+        store.expire_mutes(end - 1);
+        assert_eq!(store.unread_unmuted(), 0);
+        store.expire_mutes(end);
+        assert_eq!(store.rooms.with_untracked(|r| r[0].muted_until), None);
+        assert_eq!(store.unread_unmuted(), 2, "back in the title");
     }
 
     #[test]

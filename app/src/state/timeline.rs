@@ -57,6 +57,13 @@ impl Timeline {
         timeline
     }
 
+    /// The page around `target`, to jump to it, if the page holds it: a message quoted or found
+    /// earlier may be gone since (its history removed), and a page without it would only move
+    /// the reader somewhere they did not ask to go.
+    pub fn at(page: MessagePage, target: MessageId) -> Option<Self> {
+        page.messages.iter().any(|m| m.id == target).then(|| Self::around(page))
+    }
+
     /// Applies one change (`seq` is its place in the room's sequence). Returns `Some(since)`
     /// when it reveals a gap and no catch-up is under way: the caller asks for the changes
     /// after `since`.
@@ -113,9 +120,21 @@ impl Timeline {
         (!self.ahead.is_empty()).then(|| self.begin_catch_up())
     }
 
-    /// The retention job removed the room's messages up to seq `up_to`: they leave the view.
+    /// The retention job removed the room's messages up to seq `up_to`: they leave the view,
+    /// and so do quotes of them, as the server no longer sends those (a quote offers a jump to
+    /// its target). Ids follow seqs in a room, so every message up to the newest id removed
+    /// here is gone, loaded or not; a quote of one older than the window, with nothing of the
+    /// window removed, stays until the page is read again.
     pub fn purge(&mut self, up_to: Seq) {
+        let Some(gone_up_to) = self.messages.iter().filter(|m| m.seq <= up_to).map(|m| m.id).max() else {
+            return;
+        };
         self.messages.retain(|m| m.seq > up_to);
+        for m in &mut self.messages {
+            if m.reply_to.as_ref().is_some_and(|q| q.id <= gone_up_to) {
+                m.reply_to = None;
+            }
+        }
     }
 
     /// Merges a page of older history (current states, so the change-seq rule still applies).
@@ -276,6 +295,29 @@ pub(crate) mod tests {
         assert_eq!(t.seq, Seq(4), "removing history is not a change to catch up on");
         assert_eq!(t.apply(Seq(5), msg(5)), None);
         assert_eq!(ids(&t), vec![3, 4, 5]);
+    }
+
+    #[test]
+    fn purged_history_takes_the_quotes_of_it_along() {
+        let mut t = Timeline::from_page(MessagePage {
+            messages: vec![msg(2), msg(3), reply(4, &msg(2)), reply(5, &msg(1)), reply(6, &msg(3))],
+            has_more: true,
+            has_more_after: false,
+            seq: Seq(6),
+        });
+        t.purge(Seq(2));
+        let quoted: Vec<Option<i64>> = t.messages.iter().map(|m| m.reply_to.as_ref().map(|q| q.id.0 / 10)).collect();
+        assert_eq!(quoted, [None, None, None, Some(3)], "1 was older than 2, so it went too; 3 stays");
+        t.purge(Seq(1));
+        assert_eq!(ids(&t), [3, 4, 5, 6], "nothing more to remove");
+    }
+
+    #[test]
+    fn a_page_without_its_target_is_not_jumped_to() {
+        let around = MessagePage { has_more_after: true, ..page(&[4, 5, 6], true, 9) };
+        assert_eq!(Timeline::at(around.clone(), msg(3).id), None, "removed since it was quoted");
+        let t = Timeline::at(around, msg(5).id);
+        assert_eq!(t.map(|t| (ids(&t), t.has_more_after)), Some((vec![4, 5, 6], true)));
     }
 
     #[test]

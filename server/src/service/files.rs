@@ -10,7 +10,7 @@ use std::{
 };
 
 use app::{
-    types::{human_size, limits, Attachment, MessageId, User},
+    types::{human_size, limits, Attachment, MessageId, User, UserId},
     AppError,
 };
 use bytes::Bytes;
@@ -45,6 +45,11 @@ const THUMB: u32 = 160;
 const DECODES_AT_ONCE: usize = 2;
 /// How much of the start of an upload sniffing looks at.
 const SNIFF_BYTES: usize = 8192;
+/// How long a blob just uploaded is left alone while unreferenced: far longer than an upload
+/// takes from registering its blob to committing its message. It is what protects one node's
+/// upload from another node's collection (`placing` is per process); a blob whose message is
+/// deleted is marked as not being placed, and goes at once.
+const PLACING_GRACE_MS: i64 = 10 * 60 * 1000;
 
 pub struct Files {
     storage: Arc<Storage>,
@@ -58,6 +63,35 @@ pub struct Files {
     /// Held while collecting and while an upload registers its blob, so a blob is never
     /// removed between an upload finding it and its message referencing it.
     collecting: Mutex<()>,
+    /// Bytes of uploads in progress per uploader, counted against the quota with what is
+    /// stored, so uploads in parallel cannot each see the same room left.
+    reserved: parking_lot::Mutex<HashMap<UserId, u64>>,
+    /// Admits one upload at a time: a quota's check and its reservation are one step.
+    admitting: Mutex<()>,
+    /// One collection at a time here: the blob store's lock is for other processes (a backup),
+    /// and a second collection finding it taken would give up.
+    collection: Mutex<()>,
+}
+
+/// An upload let in: how many bytes its body may have, reserved against the uploader's quota
+/// until it is dropped (once its message is stored, or it failed).
+pub struct Admission<'a> {
+    pub allowed: u64,
+    user: UserId,
+    bytes: u64,
+    files: &'a Files,
+}
+
+impl Drop for Admission<'_> {
+    fn drop(&mut self) {
+        let mut reserved = self.files.reserved.lock();
+        if let Some(n) = reserved.get_mut(&self.user) {
+            *n = n.saturating_sub(self.bytes);
+            if *n == 0 {
+                reserved.remove(&self.user);
+            }
+        }
+    }
 }
 
 /// An upload, received and stored, until its message references it.
@@ -96,16 +130,29 @@ impl Files {
             decoders: Semaphore::new(DECODES_AT_ONCE),
             placing: parking_lot::Mutex::default(),
             collecting: Mutex::new(()),
+            reserved: parking_lot::Mutex::default(),
+            admitting: Mutex::new(()),
+            collection: Mutex::new(()),
         }
     }
 
     /// Checks what can be checked before reading the body: membership, the declared length
-    /// against the per-file limit and the uploader's quota. Returns how many bytes the body may
-    /// have (the stream is cut there).
-    pub async fn admit(&self, me: &User, room: app::types::RoomId, declared: Option<u64>) -> Result<u64, AppError> {
+    /// against the per-file limit and the uploader's quota (less their uploads in progress).
+    /// The admission says how many bytes the body may have (the stream is cut there) and
+    /// reserves them, the declared length or else all it may have, while it is held.
+    pub async fn admit(
+        &self,
+        me: &User,
+        room: app::types::RoomId,
+        declared: Option<u64>,
+    ) -> Result<Admission<'_>, AppError> {
         self.access.require_role(me, room).await?;
+        let _one_at_a_time = self.admitting.lock().await;
+        // Read before what is stored: an upload finishing in between is then counted twice,
+        // never not at all.
+        let pending = self.reserved.lock().get(&me.id).copied().unwrap_or(0);
         let used = self.storage.storage_used(me.id).await?.max(0) as u64;
-        let left = self.limits.quota_bytes.saturating_sub(used);
+        let left = self.limits.quota_bytes.saturating_sub(used).saturating_sub(pending);
         let allowed = self.limits.max_bytes.min(left);
         if let Some(len) = declared {
             self.check_size(len, left)?;
@@ -113,7 +160,9 @@ impl Files {
         if left == 0 {
             return Err(self.over_quota());
         }
-        Ok(allowed)
+        let bytes = declared.unwrap_or(allowed);
+        *self.reserved.lock().entry(me.id).or_default() += bytes;
+        Ok(Admission { allowed, user: me.id, bytes, files: self })
     }
 
     fn check_size(&self, len: u64, left: u64) -> Result<(), AppError> {
@@ -159,34 +208,21 @@ impl Files {
         };
         let mime = sniff(&head);
         let name = safe_name(name);
-        let mut attachment =
-            NewAttachment { sha256, name, size: size as i64, mime, width: None, height: None, thumb_mime: None };
-        if attachment.shown().is_image() {
-            match self.thumbnails(&temp).await {
-                Ok(made) => {
-                    attachment.width = Some(made.width);
-                    attachment.height = Some(made.height);
-                    attachment.thumb_mime = Some(made.mime.to_string());
-                    for (variant, bytes) in [(Variant::Preview, made.preview), (Variant::Thumb, made.thumb)] {
-                        if let Err(e) = self.blobs.put_variant(&attachment.sha256, variant, bytes).await {
-                            let _ = tokio::fs::remove_file(&temp).await;
-                            return Err(io_error(e));
-                        }
-                    }
-                }
-                Err(e) => {
-                    let _ = tokio::fs::remove_file(&temp).await;
-                    return Err(e);
-                }
-            }
-        }
-        // Registered before the blob is placed, so a collection running now cannot remove it
-        // before the message references it.
+        // Registered before anything of it is placed, thumbnails included, so a collection
+        // running now cannot remove it before the message references it.
         {
             let _collecting = self.collecting.lock().await;
-            *self.placing.lock().entry(attachment.sha256.clone()).or_default() += 1;
+            *self.placing.lock().entry(sha256.clone()).or_default() += 1;
         }
-        let received = Received { attachment, files: self };
+        let attachment =
+            NewAttachment { sha256, name, size: size as i64, mime, width: None, height: None, thumb_mime: None };
+        let mut received = Received { attachment, files: self };
+        if received.attachment.shown().is_image() {
+            if let Err(e) = self.place_thumbnails(&temp, &mut received.attachment).await {
+                let _ = tokio::fs::remove_file(&temp).await;
+                return Err(e);
+            }
+        }
         let a = &received.attachment;
         self.storage.touch_blob(&a.sha256, a.size, now_ms()).await?;
         self.blobs.keep(&temp, &a.sha256).await.map_err(io_error)?;
@@ -228,6 +264,18 @@ impl Files {
         Ok((sha256, size, head))
     }
 
+    /// Makes an image's preview and thumbnail and stores them beside its blob.
+    async fn place_thumbnails(&self, temp: &Path, attachment: &mut NewAttachment) -> Result<(), AppError> {
+        let made = self.thumbnails(temp).await?;
+        attachment.width = Some(made.width);
+        attachment.height = Some(made.height);
+        attachment.thumb_mime = Some(made.mime.to_string());
+        for (variant, bytes) in [(Variant::Preview, made.preview), (Variant::Thumb, made.thumb)] {
+            self.blobs.put_variant(&attachment.sha256, variant, bytes).await.map_err(io_error)?;
+        }
+        Ok(())
+    }
+
     async fn thumbnails(&self, path: &Path) -> Result<Thumbnails, AppError> {
         let _permit = self.decoders.acquire().await.map_err(|_| AppError::internal())?;
         let path = path.to_path_buf();
@@ -248,9 +296,17 @@ impl Files {
     }
 
     /// Removes blobs no message references (after a deletion, and at start-up). A blob an
-    /// upload is placing right now is left alone.
+    /// upload is placing right now, on this node or another, is left alone, and nothing goes
+    /// while a backup copies.
     pub async fn collect_garbage(&self) {
-        let shas = match self.storage.unreferenced_blobs().await {
+        let _one_at_a_time = self.collection.lock().await;
+        let _removing = match self.blobs.lock_removals() {
+            Ok(Some(lock)) => lock,
+            Ok(None) => return tracing::info!("a backup is copying the files: unreferenced ones go next time"),
+            Err(e) => return tracing::warn!(error = %e, "cannot lock the blob store"),
+        };
+        let cutoff = now_ms() - PLACING_GRACE_MS;
+        let shas = match self.storage.unreferenced_blobs(cutoff).await {
             Ok(shas) => shas,
             Err(e) => return tracing::warn!(error = %e, "cannot list unreferenced blobs"),
         };
@@ -259,7 +315,7 @@ impl Files {
             if self.placing.lock().contains_key(&sha) {
                 continue;
             }
-            match self.storage.forget_blob(&sha).await {
+            match self.storage.forget_blob(&sha, cutoff).await {
                 Ok(true) => {
                     if let Err(e) = self.blobs.remove(&sha).await {
                         tracing::warn!(error = %e, %sha, "cannot remove blob");

@@ -116,17 +116,9 @@ impl Messages {
         self.submit(me, origin, room, client_id, draft, reply_to, None).await
     }
 
-    /// Stores an `IMAGE` or `FILE` message for an upload already in the blob store; `caption`
-    /// may be empty. Idempotent on `client_id` like any message.
-    pub async fn send_attachment(
-        &self,
-        me: &User,
-        room: RoomId,
-        client_id: &str,
-        caption: &str,
-        attachment: NewAttachment,
-    ) -> Result<Message, AppError> {
-        types::validate_client_id(client_id)?;
+    /// An upload's caption (may be empty), checked and rendered as any message's text is. The
+    /// upload checks it before reading the file, so a refused caption leaves no file behind.
+    pub async fn caption(&self, me: &User, room: RoomId, caption: &str) -> Result<Draft, AppError> {
         let caption = caption.trim();
         if caption.chars().count() > limits::CAPTION_MAX_CHARS {
             return Err(AppError::invalid(
@@ -135,8 +127,22 @@ impl Messages {
             ));
         }
         let role = self.access.require_role(me, room).await?;
-        let draft = self.compose(room, role, caption.to_string()).await?;
-        self.submit(me, None, room, client_id, draft, None, Some(attachment)).await
+        self.compose(room, role, caption.to_string()).await
+    }
+
+    /// Stores an `IMAGE` or `FILE` message for an upload already in the blob store, with its
+    /// [`caption`](Self::caption). Idempotent on `client_id` like any message.
+    pub async fn send_attachment(
+        &self,
+        me: &User,
+        room: RoomId,
+        client_id: &str,
+        caption: Draft,
+        attachment: NewAttachment,
+    ) -> Result<Message, AppError> {
+        types::validate_client_id(client_id)?;
+        self.access.require_role(me, room).await?;
+        self.submit(me, None, room, client_id, caption, None, Some(attachment)).await
     }
 
     /// The message `client_id` of mine already stored, if any (a retried upload).

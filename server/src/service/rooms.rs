@@ -61,11 +61,11 @@ impl Rooms {
         if self.storage.user(other).await?.is_none() {
             return Err(AppError::not_found("No such user."));
         }
-        let (room, created) = self.storage.open_private_room(me.id, other, now_ms()).await?;
-        if created {
-            self.publish(room, Vec::new(), vec![me.id, other], Vec::new());
+        let opened = self.storage.open_private_room(me, other, now_ms()).await?;
+        if !opened.added.is_empty() {
+            self.publish(opened.room, opened.line.into_iter().collect(), opened.added, Vec::new());
         }
-        self.summary(me, room).await
+        self.summary(me, opened.room).await
     }
 
     pub async fn create_group(&self, me: &User, name: &str, members: &[UserId]) -> Result<RoomSummary, AppError> {

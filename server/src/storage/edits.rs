@@ -76,7 +76,11 @@ impl Storage {
         .bind(text.search_text)
         .execute(&mut *tx)
         .await?;
-        self.forget_mentions(&mut tx, id, (!text.mentions_room).then_some(text.mentions)).await?;
+        // `@room` mentions everyone still in the room, so its rows all stay (each at the seq
+        // that first mentioned its reader: an edit must not make a read mention unread again).
+        if !text.mentions_room {
+            self.forget_mentions(&mut tx, id, Some(text.mentions)).await?;
+        }
         self.record_mentions(&mut tx, (room, id, seq), before.sender_id, text.mentions, text.mentions_room).await?;
         self.notify_room(&mut tx, room, seq, seq).await?;
         let after = self.message_in(&mut tx, room, id).await?;

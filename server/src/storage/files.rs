@@ -117,26 +117,41 @@ impl Storage {
 
     /// Removes message `id`'s attachment inside its deleting transaction.
     pub(crate) async fn delete_attachment(&self, tx: &mut Tx, id: MessageId) -> Result<()> {
+        // Its blob was in use until now, not being placed: collectable at once if nothing
+        // else references it (see `unreferenced_blobs`).
+        sqlx::query(
+            "UPDATE blobs SET last_used = 0 WHERE sha256 IN (SELECT sha256 FROM attachments WHERE message_id = $1)",
+        )
+        .bind(id.0)
+        .execute(&mut **tx)
+        .await?;
         sqlx::query("DELETE FROM attachments WHERE message_id = $1").bind(id.0).execute(&mut **tx).await?;
         Ok(())
     }
 
-    /// Blobs no attachment references.
-    pub async fn unreferenced_blobs(&self) -> Result<Vec<String>> {
+    /// Blobs no attachment references, last uploaded before `cutoff`. An upload registers its
+    /// blob (`touch_blob`) before its message commits; on several nodes sharing the store,
+    /// another node's collection must not take it meanwhile, so a blob uploaded since the
+    /// cutoff waits for a later collection.
+    pub async fn unreferenced_blobs(&self, cutoff: i64) -> Result<Vec<String>> {
         Ok(sqlx::query_scalar(
-            "SELECT b.sha256 FROM blobs b WHERE NOT EXISTS (SELECT 1 FROM attachments a WHERE a.sha256 = b.sha256)",
+            "SELECT b.sha256 FROM blobs b WHERE b.last_used < $1 \
+             AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.sha256 = b.sha256)",
         )
+        .bind(cutoff)
         .fetch_all(&self.pool)
         .await?)
     }
 
-    /// Forgets blob `sha256` if still unreferenced; returns whether it did (then its file can
-    /// go).
-    pub async fn forget_blob(&self, sha256: &str) -> Result<bool> {
+    /// Forgets blob `sha256` if still unreferenced and not uploaded again since `cutoff`;
+    /// returns whether it did (then its file can go).
+    pub async fn forget_blob(&self, sha256: &str, cutoff: i64) -> Result<bool> {
         let done = sqlx::query(
-            "DELETE FROM blobs WHERE sha256 = $1 AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.sha256 = $1)",
+            "DELETE FROM blobs WHERE sha256 = $1 AND last_used < $2 \
+             AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.sha256 = $1)",
         )
         .bind(sha256)
+        .bind(cutoff)
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() > 0)

@@ -3,7 +3,7 @@
 
 use app::types::{RoomId, Seq};
 
-use super::{Result, Storage};
+use super::{Dialect, Result, Storage};
 
 /// A room whose history is trimmed, and from how many days back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,8 +58,13 @@ impl Storage {
     /// sqlite/0014, postgres/0013) take the attachments and SQLite's search entries with them
     /// and move the room's `purged_seq`: one statement never holds SQLite's one connection
     /// while this task waits for the CPU between statements.
+    ///
+    /// On PostgreSQL the room's row is locked first, as every other change to a room takes it
+    /// (the lock order in [`super::rooms`]): the trigger's update of `purged_seq` would
+    /// otherwise wait for the room while holding the batch's rows, which a reaction or an
+    /// edit holding the room may be waiting for, a deadlock.
     pub async fn purge_batch(&self, room: RoomId, cutoff: i64, batch: u32) -> Result<Option<Seq>> {
-        let removed: Vec<i64> = sqlx::query_scalar(
+        let purge = sqlx::query_scalar::<_, i64>(
             "WITH head AS (SELECT seq, created_at FROM messages WHERE room_id = $1 ORDER BY seq LIMIT $2) \
              DELETE FROM messages WHERE room_id = $1 AND seq <= (SELECT MAX(seq) FROM head \
              WHERE seq < COALESCE((SELECT MIN(seq) FROM head WHERE created_at >= $3), $4)) RETURNING seq",
@@ -67,9 +72,20 @@ impl Storage {
         .bind(room.0)
         .bind(i64::from(batch))
         .bind(cutoff)
-        .bind(i64::MAX)
-        .fetch_all(&self.pool)
-        .await?;
+        .bind(i64::MAX);
+        let removed = match self.dialect {
+            Dialect::Sqlite => purge.fetch_all(&self.pool).await?,
+            Dialect::Postgres => {
+                let mut tx = self.begin().await?;
+                sqlx::query("SELECT id FROM rooms WHERE id = $1 FOR NO KEY UPDATE")
+                    .bind(room.0)
+                    .execute(&mut *tx)
+                    .await?;
+                let removed = purge.fetch_all(&mut *tx).await?;
+                tx.commit().await?;
+                removed
+            }
+        };
         Ok(removed.into_iter().max().map(Seq))
     }
 }

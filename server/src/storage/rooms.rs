@@ -18,10 +18,24 @@ use super::{bad_column, is_foreign_key_violation, room_from, user_from, Result, 
 /// Users whose contacts one query looks up (well within both databases' bound parameters).
 const CONTACTS_PER_QUERY: usize = 500;
 
+/// What opening a private room did.
+#[derive(Debug)]
+pub struct OpenedRoom {
+    pub room: RoomId,
+    /// Whether this call created the room.
+    pub created: bool,
+    /// Who became a member (both when created; whoever had left, when opened again).
+    pub added: Vec<UserId>,
+    /// The timeline's line about someone who had left coming back.
+    pub line: Option<Message>,
+}
+
 impl Storage {
-    /// The private room of two users, created (with both as members) on first use. Returns the
-    /// room and whether this call created it.
-    pub async fn open_private_room(&self, a: UserId, b: UserId, now: i64) -> Result<(RoomId, bool)> {
+    /// The private room of `me` and `other`, created (with both as members) on first use. Either
+    /// of them may have left it since: opening it again brings both back, and the timeline says
+    /// so ("Ann added Ben", or "Ann rejoined"), since the other one sees messages resume.
+    pub async fn open_private_room(&self, me: &User, other: UserId, now: i64) -> Result<OpenedRoom> {
+        let (a, b) = (me.id, other);
         let key = format!("{}:{}", a.0.min(b.0), a.0.max(b.0));
         let mut tx = self.begin().await?;
         let inserted: Option<i64> = sqlx::query_scalar(
@@ -41,17 +55,32 @@ impl Storage {
                     .await?,
             ),
         };
+        let created = inserted.is_some();
         let mut added = Vec::new();
         for user in [a, b] {
             if add_participant(&mut tx, room, user, Role::Member, now).await? {
                 added.push(user);
             }
         }
+        let mut line = None;
+        if !created && !added.is_empty() {
+            let event = if added.contains(&b) {
+                let name: String = sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
+                    .bind(b.0)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                SystemEvent::MembersAdded { users: vec![UserRef { id: b, name }] }
+            } else {
+                SystemEvent::MemberReturned
+            };
+            line = Some(self.append_system(&mut tx, room, me, event, now).await?);
+            touch_room(&mut tx, room, now).await?;
+        }
         if !added.is_empty() {
             self.notify_meta(&mut tx, room, &added, &[]).await?;
         }
         tx.commit().await?;
-        Ok((room, inserted.is_some()))
+        Ok(OpenedRoom { room, created, added, line })
     }
 
     /// A new group owned by `owner` with `members` (unknown ids are refused as `NotFound`);
@@ -124,8 +153,10 @@ impl Storage {
     /// remaining member (admins first) becomes owner, so a group is never left unmanageable.
     pub async fn remove_participant(&self, room: RoomId, user: &User, now: i64) -> Result<Vec<Message>> {
         let mut tx = self.begin().await?;
+        // Removed first: of two leaves at once, the second finds nothing to remove (it waits
+        // for the first on PostgreSQL), so "… left" is written once.
         let role: Option<String> =
-            sqlx::query_scalar("SELECT role FROM participants WHERE room_id = $1 AND user_id = $2")
+            sqlx::query_scalar("DELETE FROM participants WHERE room_id = $1 AND user_id = $2 RETURNING role")
                 .bind(room.0)
                 .bind(user.id.0)
                 .fetch_optional(&mut *tx)
@@ -134,11 +165,6 @@ impl Storage {
             return Err(StorageError::NotFound);
         };
         let mut lines = vec![self.append_system(&mut tx, room, user, SystemEvent::MemberLeft, now).await?];
-        sqlx::query("DELETE FROM participants WHERE room_id = $1 AND user_id = $2")
-            .bind(room.0)
-            .bind(user.id.0)
-            .execute(&mut *tx)
-            .await?;
         if role == Role::Owner.as_str() {
             let has_owner: i64 =
                 sqlx::query_scalar("SELECT COUNT(*) FROM participants WHERE room_id = $1 AND role = 'owner'")

@@ -323,6 +323,19 @@ impl Ws {
         }
     }
 
+    /// Every JSON frame until the server closes, and the close code.
+    pub async fn frames_until_close(&mut self) -> (Vec<Value>, Option<u16>) {
+        let mut frames = Vec::new();
+        loop {
+            match tokio::time::timeout(Duration::from_secs(20), self.stream.next()).await {
+                Ok(Some(Ok(Message::Text(t)))) => frames.push(serde_json::from_str(t.as_str()).unwrap()),
+                Ok(Some(Ok(Message::Close(frame)))) => return (frames, frame.map(|f| u16::from(f.code))),
+                Ok(Some(Ok(_))) => continue,
+                _ => return (frames, None),
+            }
+        }
+    }
+
     pub async fn send(&mut self, frame: Value) {
         self.stream.send(Message::text(frame.to_string())).await.unwrap();
     }
