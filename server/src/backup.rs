@@ -79,17 +79,18 @@ pub async fn backup(config: &Config, to: &Path) -> Result<Summary, BackupError> 
 /// as `<name>.before-restore-<unix time>`.
 pub async fn restore(config: &Config, from: &Path, force: bool) -> Result<Summary, BackupError> {
     let database = sqlite_path(&config.database_url).ok_or(BackupError::NotSqlite)?;
-    std::fs::create_dir_all(&config.data_dir).map_err(io_at(&config.data_dir))?;
-    let Some(_unused) = crate::blobs::lock_unused(&config.data_dir).map_err(io_at(&config.data_dir))? else {
-        return Err(BackupError::Refused(format!(
-            "a server is running on {}; stop it first",
-            config.data_dir.display()
-        )));
-    };
     let snapshot = from.join(DATABASE_FILE);
     if !snapshot.is_file() {
         return Err(BackupError::Refused(format!("{} holds no {DATABASE_FILE}", from.display())));
     }
+    // No server uses a data directory that does not exist yet.
+    let dir = &config.data_dir;
+    let _unused = match dir.exists().then(|| crate::blobs::lock_unused(dir)).transpose().map_err(io_at(dir))? {
+        Some(None) => {
+            return Err(BackupError::Refused(format!("a server is running on {}; stop it first", dir.display())))
+        }
+        held => held.flatten(),
+    };
     let check: String = {
         let mut conn = open(&snapshot).await?;
         let check = sqlx::query_scalar("PRAGMA quick_check").fetch_one(&mut conn).await?;
