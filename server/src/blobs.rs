@@ -64,14 +64,19 @@ pub fn mark_in_use(data_dir: &Path) -> io::Result<std::fs::File> {
     Ok(file)
 }
 
-/// Holds `data_dir` for `restore`; `None` while a server uses it.
-pub fn lock_unused(data_dir: &Path) -> io::Result<Option<std::fs::File>> {
-    let file = lock_file(&data_dir.join(IN_USE_LOCK))?;
+/// The file at `path`, locked exclusively; `None` while another holder has it.
+fn try_lock_alone(path: &Path) -> io::Result<Option<std::fs::File>> {
+    let file = lock_file(path)?;
     match file.try_lock() {
         Ok(()) => Ok(Some(file)),
         Err(std::fs::TryLockError::WouldBlock) => Ok(None),
         Err(std::fs::TryLockError::Error(e)) => Err(e),
     }
+}
+
+/// Holds `data_dir` for `restore`; `None` while a server uses it.
+pub fn lock_unused(data_dir: &Path) -> io::Result<Option<std::fs::File>> {
+    try_lock_alone(&data_dir.join(IN_USE_LOCK))
 }
 
 /// Keeps the blob store under `root` from losing files until the file is dropped (waiting for
@@ -152,12 +157,7 @@ impl BlobStore for LocalBlobs {
     }
 
     fn lock_removals(&self) -> io::Result<Option<std::fs::File>> {
-        let file = lock_file(&self.root.join(BACKUP_LOCK))?;
-        match file.try_lock() {
-            Ok(()) => Ok(Some(file)),
-            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
-            Err(std::fs::TryLockError::Error(e)) => Err(e),
-        }
+        try_lock_alone(&self.root.join(BACKUP_LOCK))
     }
 
     async fn remove(&self, sha256: &str) -> io::Result<()> {

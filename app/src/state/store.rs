@@ -1045,17 +1045,22 @@ mod tests {
         assert!(store.unconfirmed_reads().is_empty(), "no longer mine to report");
     }
 
-    #[test]
-    fn a_reload_that_failed_lets_the_next_gap_ask_again() {
-        let owner = Owner::new();
-        owner.set();
-        let store = store();
+    /// Room 1 holds up to seq 2 when the server says it is too far behind to catch up.
+    fn reset_far_behind(store: &ChatStore) {
         store.replace_timeline(
             RoomId(1),
             MessagePage { messages: vec![msg(2)], has_more: false, has_more_after: false, seq: Seq(2) },
         );
         let reset = ServerFrame::Joined { room_id: RoomId(1), seq: Seq(3000), reset: true };
         assert_eq!(store.apply(reset), Some(FollowUp::Reload(RoomId(1))));
+    }
+
+    #[test]
+    fn a_reload_that_failed_lets_the_next_gap_ask_again() {
+        let owner = Owner::new();
+        owner.set();
+        let store = store();
+        reset_far_behind(&store);
         assert_eq!(store.apply(receive(msg(3001))), None, "the reload is on its way");
         store.forget_catch_up(RoomId(1));
         assert_eq!(store.apply(receive(msg(3002))), Some(FollowUp::CatchUp { room: RoomId(1), since: Seq(2) }));
@@ -1180,14 +1185,7 @@ mod tests {
         let owner = Owner::new();
         owner.set();
         let store = store();
-        store.replace_timeline(
-            RoomId(1),
-            MessagePage { messages: vec![msg(2)], has_more: false, has_more_after: false, seq: Seq(2) },
-        );
-        assert_eq!(
-            store.apply(ServerFrame::Joined { room_id: RoomId(1), seq: Seq(3000), reset: true }),
-            Some(FollowUp::Reload(RoomId(1)))
-        );
+        reset_far_behind(&store);
         assert_eq!(store.apply(receive(msg(3001))), None, "no catch-up while reloading");
         store.replace_timeline(
             RoomId(1),
